@@ -1,0 +1,49 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+]
+
+let package = Package(
+    name: "swift-graph-wal",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "WriteAheadLog", targets: ["WriteAheadLog"]),
+        .library(name: "GraphStore", targets: ["GraphStore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+    ],
+    targets: [
+        .target(name: "CCRC32C"),
+        .target(
+            name: "WriteAheadLog",
+            dependencies: [
+                "CCRC32C",
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "GraphStore",
+            dependencies: ["WriteAheadLog"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "wal-example",
+            dependencies: ["WriteAheadLog"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "WriteAheadLogTests",
+            dependencies: ["WriteAheadLog"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "GraphStoreTests",
+            dependencies: ["GraphStore", "WriteAheadLog"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

@@ -1,0 +1,204 @@
+/// The framing of one record, byte by byte (see docs/FORMAT.md):
+///
+/// ```
+/// u32 length      total bytes of the record, this field to checksum inclusive
+/// u8  kind
+/// u64 lsn
+/// u64 txBeginLSN  owning transaction; a begin names itself; checkpoint: snapshot LSN
+/// ... payload
+/// u32 checksum    CRC-32C over length..payload
+/// ```
+public struct RecordFrame: Sendable, Equatable {
+    public var kind: RecordKind
+    public var lsn: LSN
+    /// The owning transaction; for a checkpoint, the snapshot's LSN.
+    public var txBeginLSN: LSN
+    /// Where the payload starts, relative to the buffer the frame was parsed from.
+    public var payloadOffset: Int
+    public var payloadCount: Int
+    /// The whole record's size on disk.
+    public var size: Int
+
+    /// Bytes before the payload: length, kind, lsn, txBeginLSN.
+    public static let headerSize = 21
+    /// Bytes after the payload: the checksum.
+    public static let trailerSize = 4
+    /// The smallest possible record: a marker with no payload.
+    public static let minimumSize = headerSize + trailerSize
+    /// A record may not exceed 256 MiB, so a corrupt length cannot make
+    /// recovery allocate gigabytes.
+    public static let maximumSize = 256 << 20
+}
+
+/// What parsing found at one offset of a segment.
+enum FrameParse: Sendable, Equatable {
+    /// A whole, valid record.
+    case record(RecordFrame)
+    /// The buffer ends inside a record of this total size; read more.
+    case needMore(Int)
+    /// A zero length field: unwritten (or preallocated) space.
+    case zeros
+    /// Bytes that are not a valid record.
+    case damaged(String)
+}
+
+enum RecordCodec {
+    /// Appends one record to `buffer`; `payload` appends the payload bytes.
+    /// On error the buffer is left as it was.
+    @inline(__always)
+    static func append(
+        kind: RecordKind, lsn: LSN, txBeginLSN: LSN, to buffer: inout [UInt8],
+        payload: (inout [UInt8]) throws(WALError) -> Void = { _ throws(WALError) in }
+    ) throws(WALError) {
+        let start = buffer.count
+        buffer.appendLittleEndian(UInt32(0))
+        buffer.append(kind.rawValue)
+        buffer.appendLittleEndian(lsn.rawValue)
+        buffer.appendLittleEndian(txBeginLSN.rawValue)
+        do {
+            try payload(&buffer)
+        } catch {
+            buffer.removeSubrange(start...)
+            throw error.with(lsn: lsn)
+        }
+        let size = buffer.count - start + RecordFrame.trailerSize
+        guard size <= RecordFrame.maximumSize else {
+            buffer.removeSubrange(start...)
+            throw WALError(
+                .tooLarge, "a \(kind) record of \(size) bytes exceeds the \(RecordFrame.maximumSize)-byte cap",
+                lsn: lsn)
+        }
+        buffer.storeLittleEndian(UInt32(size), at: start)
+        let checksum = buffer.withUnsafeBytes { bytes in
+            CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[start...]))
+        }
+        buffer.appendLittleEndian(checksum)
+    }
+
+    /// Appends the payload of a batch: `u32 count`, then `u32 length` and bytes per event.
+    static func appendBatchPayload<Event: WALEvent>(
+        _ events: some Collection<Event>, to buffer: inout [UInt8]
+    ) throws(WALError) {
+        buffer.appendLittleEndian(UInt32(truncatingIfNeeded: events.count))
+        for event in events {
+            try appendEventWithLength(event, to: &buffer)
+        }
+    }
+
+    /// Appends `u32 length` and the event's bytes.
+    @inline(__always)
+    static func appendEventWithLength<Event: WALEvent>(_ event: Event, to buffer: inout [UInt8]) throws(WALError) {
+        let lengthAt = buffer.count
+        buffer.appendLittleEndian(UInt32(0))
+        try event.encode(into: &buffer)
+        let length = buffer.count - lengthAt - 4
+        guard length <= RecordFrame.maximumSize else {
+            throw WALError(.tooLarge, "an event of \(length) bytes exceeds the record cap")
+        }
+        buffer.storeLittleEndian(UInt32(length), at: lengthAt)
+    }
+
+    /// Parses the record starting at `offset` of `bytes`.
+    static func parse(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> FrameParse {
+        let available = bytes.count - offset
+        guard available >= 4 else {
+            if available > 0, (0..<available).allSatisfy({ bytes[offset + $0] == 0 }) { return .zeros }
+            return .needMore(RecordFrame.minimumSize)
+        }
+        let length = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+        if length == 0 { return .zeros }
+        guard length >= RecordFrame.minimumSize else {
+            return .damaged("length field \(length) is below the \(RecordFrame.minimumSize)-byte minimum")
+        }
+        guard length <= RecordFrame.maximumSize else {
+            return .damaged("length field \(length) exceeds the \(RecordFrame.maximumSize)-byte cap")
+        }
+        guard available >= length else { return .needMore(length) }
+        let kindByte = bytes[offset + 4]
+        let stored = UInt32(
+            littleEndian: bytes.loadUnaligned(fromByteOffset: offset + length - 4, as: UInt32.self))
+        let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length - 4)]))
+        guard stored == computed else {
+            return .damaged(
+                "checksum mismatch (stored \(hex(stored)), computed \(hex(computed))) over a \(length)-byte record")
+        }
+        guard let kind = RecordKind(rawValue: kindByte) else {
+            return .damaged("unknown record kind \(kindByte)")
+        }
+        let lsn = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 5, as: UInt64.self))
+        let txBegin = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 13, as: UInt64.self))
+        return .record(
+            RecordFrame(
+                kind: kind, lsn: LSN(lsn), txBeginLSN: LSN(txBegin),
+                payloadOffset: offset + RecordFrame.headerSize,
+                payloadCount: length - RecordFrame.minimumSize, size: length))
+    }
+
+    /// Decodes the events a mutation or batch record carries, handing each to `body`.
+    static func forEachEvent<Event: WALEvent>(
+        in frame: RecordFrame, of bytes: UnsafeRawBufferPointer, as _: Event.Type,
+        _ body: (Event) throws(WALError) -> Void
+    ) throws(WALError) {
+        let payload = UnsafeRawBufferPointer(
+            rebasing: bytes[frame.payloadOffset..<(frame.payloadOffset + frame.payloadCount)])
+        switch frame.kind {
+        case .mutation:
+            try body(try decodeEvent(payload, index: 0, lsn: frame.lsn))
+        case .mutationBatch:
+            var reader = ByteReader(payload)
+            let count: UInt32
+            do { count = try reader.read(UInt32.self) } catch {
+                throw WALError(.corruption, "batch payload has no event count", lsn: frame.lsn)
+            }
+            guard count > 0 else {
+                throw WALError(.structural, "batch record holds no events", lsn: frame.lsn)
+            }
+            for index in 0..<Int(count) {
+                let length: UInt32
+                do { length = try reader.read(UInt32.self) } catch {
+                    throw WALError(.corruption, "batch event \(index) of \(count) has no length", lsn: frame.lsn)
+                }
+                guard Int(length) <= reader.remaining else {
+                    throw WALError(
+                        .corruption,
+                        "batch event \(index) of \(count) claims \(length) bytes but \(reader.remaining) remain",
+                        lsn: frame.lsn)
+                }
+                let event = try reader.withBytes(Int(length)) { bytes throws(WALError) in
+                    try decodeEvent(bytes, index: index, lsn: frame.lsn) as Event
+                }
+                try body(event)
+            }
+            guard reader.isAtEnd else {
+                throw WALError(.corruption, "batch payload has \(reader.remaining) bytes after its events", lsn: frame.lsn)
+            }
+        default:
+            return
+        }
+    }
+
+    private static func decodeEvent<Event: WALEvent>(
+        _ bytes: UnsafeRawBufferPointer, index: Int, lsn: LSN
+    ) throws(WALError) -> Event {
+        var reader = ByteReader(bytes)
+        let event: Event
+        do {
+            event = try Event(from: &reader)
+        } catch {
+            throw WALError(
+                .eventDecoding, "event \(index) as \(Event.self): \(error.message)", operation: "replay", lsn: lsn)
+        }
+        guard reader.isAtEnd else {
+            throw WALError(
+                .eventDecoding,
+                "event \(index) as \(Event.self) left \(reader.remaining) of \(bytes.count) bytes unread",
+                operation: "replay", lsn: lsn)
+        }
+        return event
+    }
+}
+
+func hex(_ value: UInt32) -> String {
+    let digits = String(value, radix: 16)
+    return "0x" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits
+}

@@ -1,0 +1,60 @@
+/// How a file is opened through the ``FileSystem`` seam.
+package enum FileOpenMode: Sendable {
+    /// Read only; the file must exist.
+    case readOnly
+    /// Read and write; the file must exist.
+    case readWrite
+    /// Read and write; the file must not exist yet.
+    case createNew
+}
+
+/// One open file. Closing happens when the last reference goes away, so a
+/// thread that still holds the file (an fsync in flight) keeps it open.
+package protocol StorageFile: AnyObject, Sendable {
+    var path: String { get }
+    /// Writes all of `bytes` at `offset` (retrying short writes and `EINTR`).
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(WALError)
+    /// Reads up to `buffer.count` bytes at `offset`; fewer only at end of file.
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(WALError) -> Int
+    /// The current size in bytes.
+    func size() throws(WALError) -> UInt64
+    /// Makes written data durable (`fdatasync`).
+    func sync() throws(WALError)
+    /// Cuts or extends the file to `size` bytes.
+    func truncate(to size: UInt64) throws(WALError)
+}
+
+/// An advisory lock on a directory, held until released or deallocated.
+package protocol DirectoryLock: AnyObject, Sendable {
+    func release()
+}
+
+/// The file operations the log performs, and nothing else.
+///
+/// Production uses ``PosixFileSystem``; crash tests use a simulated file
+/// system that remembers what an fsync made durable and can forget the rest.
+package protocol FileSystem: Sendable {
+    /// Creates `path` and missing parents; an existing directory is fine.
+    func createDirectory(_ path: String) throws(WALError)
+    func openFile(_ path: String, mode: FileOpenMode) throws(WALError) -> any StorageFile
+    /// The names (not paths) of the entries of a directory.
+    func listDirectory(_ path: String) throws(WALError) -> [String]
+    func rename(_ source: String, to destination: String) throws(WALError)
+    func removeFile(_ path: String) throws(WALError)
+    /// Makes the directory's entries (creations, renames, removals) durable.
+    func syncDirectory(_ path: String) throws(WALError)
+    func fileExists(_ path: String) -> Bool
+    func isDirectory(_ path: String) -> Bool
+    /// Takes the exclusive lock of a log directory, or fails with `alreadyOpen`.
+    func lockDirectory(_ path: String) throws(WALError) -> any DirectoryLock
+    /// Whether some live handle holds the directory lock now (without taking it).
+    func isDirectoryLocked(_ path: String) -> Bool
+}
+
+/// Joins a directory and a name.
+package func joinPath(_ directory: String, _ name: String) -> String {
+    directory.hasSuffix("/") ? directory + name : directory + "/" + name
+}
+
+/// The name of the lock file inside a log directory.
+package let lockFileName = ".wal.lock"

@@ -1,0 +1,209 @@
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The real file system, through POSIX calls.
+package struct PosixFileSystem: FileSystem {
+    package init() {}
+
+    package func createDirectory(_ path: String) throws(WALError) {
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for component in path.split(separator: "/", omittingEmptySubsequences: true) {
+            prefix += component
+            if mkdir(prefix, 0o755) != 0 {
+                let code = errno
+                guard code == EEXIST, isDirectory(prefix) else {
+                    throw WALError(.io, "cannot create directory", operation: "mkdir", path: prefix, errno: code)
+                }
+            }
+            prefix += "/"
+        }
+    }
+
+    package func openFile(_ path: String, mode: FileOpenMode) throws(WALError) -> any StorageFile {
+        let flags: Int32
+        switch mode {
+        case .readOnly: flags = O_RDONLY | O_CLOEXEC
+        case .readWrite: flags = O_RDWR | O_CLOEXEC
+        case .createNew: flags = O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC
+        }
+        let fd = retryingEINTR { open(path, flags, 0o644) }
+        guard fd >= 0 else {
+            throw WALError(.io, "cannot open file", operation: "open", path: path, errno: errno)
+        }
+        return PosixFile(fd: fd, path: path)
+    }
+
+    package func listDirectory(_ path: String) throws(WALError) -> [String] {
+        guard let stream = opendir(path) else {
+            throw WALError(.io, "cannot list directory", operation: "opendir", path: path, errno: errno)
+        }
+        defer { closedir(stream) }
+        var names: [String] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    package func rename(_ source: String, to destination: String) throws(WALError) {
+        guard Glibc.rename(source, destination) == 0 else {
+            throw WALError(.io, "cannot rename to \(destination)", operation: "rename", path: source, errno: errno)
+        }
+    }
+
+    package func removeFile(_ path: String) throws(WALError) {
+        guard unlink(path) == 0 else {
+            throw WALError(.io, "cannot remove file", operation: "unlink", path: path, errno: errno)
+        }
+    }
+
+    package func syncDirectory(_ path: String) throws(WALError) {
+        let fd = retryingEINTR { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        guard fd >= 0 else {
+            throw WALError(.io, "cannot open directory to fsync it", operation: "open", path: path, errno: errno)
+        }
+        defer { close(fd) }
+        guard retryingEINTR({ fsync(fd) }) == 0 else {
+            throw WALError(.io, "directory fsync failed", operation: "fsync", path: path, errno: errno)
+        }
+    }
+
+    package func fileExists(_ path: String) -> Bool {
+        access(path, F_OK) == 0
+    }
+
+    package func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    package func lockDirectory(_ path: String) throws(WALError) -> any DirectoryLock {
+        let lockPath = joinPath(path, lockFileName)
+        let fd = retryingEINTR { open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644) }
+        guard fd >= 0 else {
+            throw WALError(.io, "cannot open the lock file", operation: "open", path: lockPath, errno: errno)
+        }
+        // flock locks belong to the open file description, so a second open
+        // in this same process conflicts too, exactly like another process.
+        if retryingEINTR({ flock(fd, LOCK_EX | LOCK_NB) }) != 0 {
+            let code = errno
+            close(fd)
+            if code == EWOULDBLOCK {
+                throw WALError(
+                    .alreadyOpen, "another live handle holds the lock of this log directory; close it first",
+                    operation: "open", path: path)
+            }
+            throw WALError(.io, "cannot lock the log directory", operation: "flock", path: lockPath, errno: code)
+        }
+        // The holder's pid, for operators reading the file; the lock itself is the flock.
+        let pid = Array("\(getpid())\n".utf8)
+        _ = ftruncate(fd, 0)
+        _ = pid.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        return PosixDirectoryLock(fd: fd)
+    }
+
+    package func isDirectoryLocked(_ path: String) -> Bool {
+        let fd = open(joinPath(path, lockFileName), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        if flock(fd, LOCK_SH | LOCK_NB) != 0 { return errno == EWOULDBLOCK }
+        _ = flock(fd, LOCK_UN)
+        return false
+    }
+}
+
+/// An open file descriptor, closed when the last reference goes away.
+package final class PosixFile: StorageFile {
+    let fd: Int32
+    package let path: String
+
+    init(fd: Int32, path: String) {
+        self.fd = fd
+        self.path = path
+    }
+
+    deinit { close(fd) }
+
+    package func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(WALError) {
+        var done = 0
+        while done < bytes.count {
+            let written = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw WALError(
+                    .io, "write of \(bytes.count - done) bytes failed", operation: "pwrite", path: path,
+                    offset: offset + UInt64(done), errno: errno)
+            }
+            done += written
+        }
+    }
+
+    package func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(WALError) -> Int {
+        var done = 0
+        while done < buffer.count {
+            let count = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw WALError(
+                    .io, "read failed", operation: "pread", path: path, offset: offset + UInt64(done), errno: errno)
+            }
+            if count == 0 { break }
+            done += count
+        }
+        return done
+    }
+
+    package func size() throws(WALError) -> UInt64 {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            throw WALError(.io, "cannot read the file size", operation: "fstat", path: path, errno: errno)
+        }
+        return UInt64(info.st_size)
+    }
+
+    package func sync() throws(WALError) {
+        guard retryingEINTR({ fdatasync(fd) }) == 0 else {
+            throw WALError(.io, "fdatasync failed", operation: "fdatasync", path: path, errno: errno)
+        }
+    }
+
+    package func truncate(to size: UInt64) throws(WALError) {
+        guard retryingEINTR({ ftruncate(fd, off_t(size)) }) == 0 else {
+            throw WALError(.io, "cannot truncate to \(size) bytes", operation: "ftruncate", path: path, errno: errno)
+        }
+    }
+}
+
+/// The held `flock` of a log directory.
+final class PosixDirectoryLock: DirectoryLock {
+    private let fd: Int32
+    private let released = Atomic<Bool>(false)
+
+    init(fd: Int32) { self.fd = fd }
+
+    func release() {
+        guard !released.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        _ = flock(fd, LOCK_UN)
+        close(fd)
+    }
+
+    deinit { release() }
+}
+
+@inline(__always)
+func retryingEINTR(_ call: () -> Int32) -> Int32 {
+    while true {
+        let result = call()
+        if result == -1 && errno == EINTR { continue }
+        return result
+    }
+}
