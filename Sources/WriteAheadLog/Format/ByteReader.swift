@@ -18,7 +18,7 @@ public struct ByteReader {
     /// Whether every byte has been read.
     public var isAtEnd: Bool { position == bytes.count }
 
-    private func need(_ count: Int, _ what: String) throws(WALError) {
+    private func need(_ count: Int, _ what: String) throws {
         guard count >= 0, count <= remaining else {
             throw WALError(
                 .eventDecoding,
@@ -27,7 +27,7 @@ public struct ByteReader {
     }
 
     /// Reads one fixed-width integer stored little-endian.
-    public mutating func read<T: FixedWidthInteger>(_ type: T.Type = T.self) throws(WALError) -> T {
+    public mutating func read<T: FixedWidthInteger>(_ type: T.Type = T.self) throws -> T {
         let size = MemoryLayout<T>.size
         try need(size, String(describing: T.self))
         let value = bytes.loadUnaligned(fromByteOffset: position, as: T.self)
@@ -36,12 +36,12 @@ public struct ByteReader {
     }
 
     /// Reads one byte.
-    public mutating func readByte() throws(WALError) -> UInt8 {
+    public mutating func readByte() throws -> UInt8 {
         try read(UInt8.self)
     }
 
     /// Reads `count` bytes into a new array.
-    public mutating func readBytes(_ count: Int) throws(WALError) -> [UInt8] {
+    public mutating func readBytes(_ count: Int) throws -> [UInt8] {
         try need(count, "\(count) raw bytes")
         let slice = UnsafeRawBufferPointer(rebasing: bytes[position..<(position + count)])
         position += count
@@ -49,13 +49,13 @@ public struct ByteReader {
     }
 
     /// Reads a `UInt32` length followed by that many bytes.
-    public mutating func readLengthPrefixedBytes() throws(WALError) -> [UInt8] {
+    public mutating func readLengthPrefixedBytes() throws -> [UInt8] {
         let count = try read(UInt32.self)
         return try readBytes(Int(count))
     }
 
     /// Reads a `UInt32` length followed by that many bytes of UTF-8.
-    public mutating func readString() throws(WALError) -> String {
+    public mutating func readString() throws -> String {
         let count = Int(try read(UInt32.self))
         try need(count, "a string of \(count) bytes")
         let slice = UnsafeRawBufferPointer(rebasing: bytes[position..<(position + count)])
@@ -68,8 +68,8 @@ public struct ByteReader {
 
     /// Hands the next `count` bytes to `body` without copying them.
     public mutating func withBytes<R>(
-        _ count: Int, _ body: (UnsafeRawBufferPointer) throws(WALError) -> R
-    ) throws(WALError) -> R {
+        _ count: Int, _ body: (UnsafeRawBufferPointer) throws -> R
+    ) throws -> R {
         try need(count, "\(count) bytes")
         let slice = UnsafeRawBufferPointer(rebasing: bytes[position..<(position + count)])
         position += count
@@ -78,8 +78,8 @@ public struct ByteReader {
 
     /// Hands every remaining byte to `body` and marks them read.
     public mutating func withRemainingBytes<R>(
-        _ body: (UnsafeRawBufferPointer) throws(WALError) -> R
-    ) throws(WALError) -> R {
+        _ body: (UnsafeRawBufferPointer) throws -> R
+    ) throws -> R {
         try withBytes(remaining, body)
     }
 }

@@ -20,7 +20,7 @@ public struct LSN: RawRepresentable, Hashable, Comparable, Sendable, CustomStrin
     public var isNone: Bool { rawValue == 0 }
 
     /// The next LSN, or an `exhausted` error when the space is used up.
-    public func successor() throws(WALError) -> LSN {
+    public func successor() throws -> LSN {
         let (next, overflow) = rawValue.addingReportingOverflow(1)
         if overflow {
             throw WALError(.exhausted, "the LSN space is exhausted", lsn: self)
@@ -29,7 +29,7 @@ public struct LSN: RawRepresentable, Hashable, Comparable, Sendable, CustomStrin
     }
 
     /// The LSN `count` positions later, or an `exhausted` error.
-    func advanced(by count: UInt64) throws(WALError) -> LSN {
+    func advanced(by count: UInt64) throws -> LSN {
         let (next, overflow) = rawValue.addingReportingOverflow(count)
         if overflow {
             throw WALError(.exhausted, "the LSN space is exhausted", lsn: self)

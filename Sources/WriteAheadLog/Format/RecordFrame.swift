@@ -48,8 +48,8 @@ enum RecordCodec {
     @inline(__always)
     static func append(
         kind: RecordKind, lsn: LSN, txBeginLSN: LSN, to buffer: inout [UInt8],
-        payload: (inout [UInt8]) throws(WALError) -> Void = { _ throws(WALError) in }
-    ) throws(WALError) {
+        payload: (inout [UInt8]) throws -> Void = { _ in }
+    ) throws {
         let start = buffer.count
         buffer.appendLittleEndian(UInt32(0))
         buffer.append(kind.rawValue)
@@ -57,9 +57,12 @@ enum RecordCodec {
         buffer.appendLittleEndian(txBeginLSN.rawValue)
         do {
             try payload(&buffer)
-        } catch {
+        } catch let error as WALError {
             buffer.removeSubrange(start...)
             throw error.with(lsn: lsn)
+        } catch {
+            buffer.removeSubrange(start...)
+            throw WALError(.eventEncoding, "\(error)", lsn: lsn)
         }
         let size = buffer.count - start + RecordFrame.trailerSize
         guard size <= RecordFrame.maximumSize else {
@@ -78,7 +81,7 @@ enum RecordCodec {
     /// Appends the payload of a batch: `u32 count`, then `u32 length` and bytes per event.
     static func appendBatchPayload<Event: WALEvent>(
         _ events: some Collection<Event>, to buffer: inout [UInt8]
-    ) throws(WALError) {
+    ) throws {
         buffer.appendLittleEndian(UInt32(truncatingIfNeeded: events.count))
         for event in events {
             try appendEventWithLength(event, to: &buffer)
@@ -87,7 +90,7 @@ enum RecordCodec {
 
     /// Appends `u32 length` and the event's bytes.
     @inline(__always)
-    static func appendEventWithLength<Event: WALEvent>(_ event: Event, to buffer: inout [UInt8]) throws(WALError) {
+    static func appendEventWithLength<Event: WALEvent>(_ event: Event, to buffer: inout [UInt8]) throws {
         let lengthAt = buffer.count
         buffer.appendLittleEndian(UInt32(0))
         try event.encode(into: &buffer)
@@ -137,8 +140,8 @@ enum RecordCodec {
     /// Decodes the events a mutation or batch record carries, handing each to `body`.
     static func forEachEvent<Event: WALEvent>(
         in frame: RecordFrame, of bytes: UnsafeRawBufferPointer, as _: Event.Type,
-        _ body: (Event) throws(WALError) -> Void
-    ) throws(WALError) {
+        _ body: (Event) throws -> Void
+    ) throws {
         let payload = UnsafeRawBufferPointer(
             rebasing: bytes[frame.payloadOffset..<(frame.payloadOffset + frame.payloadCount)])
         switch frame.kind {
@@ -164,7 +167,7 @@ enum RecordCodec {
                         "batch event \(index) of \(count) claims \(length) bytes but \(reader.remaining) remain",
                         lsn: frame.lsn)
                 }
-                let event = try reader.withBytes(Int(length)) { bytes throws(WALError) in
+                let event = try reader.withBytes(Int(length)) { bytes in
                     try decodeEvent(bytes, index: index, lsn: frame.lsn) as Event
                 }
                 try body(event)
@@ -179,14 +182,15 @@ enum RecordCodec {
 
     private static func decodeEvent<Event: WALEvent>(
         _ bytes: UnsafeRawBufferPointer, index: Int, lsn: LSN
-    ) throws(WALError) -> Event {
+    ) throws -> Event {
         var reader = ByteReader(bytes)
         let event: Event
         do {
             event = try Event(from: &reader)
         } catch {
+            let reason = (error as? WALError)?.message ?? "\(error)"
             throw WALError(
-                .eventDecoding, "event \(index) as \(Event.self): \(error.message)", operation: "replay", lsn: lsn)
+                .eventDecoding, "event \(index) as \(Event.self): \(reason)", operation: "replay", lsn: lsn)
         }
         guard reader.isAtEnd else {
             throw WALError(

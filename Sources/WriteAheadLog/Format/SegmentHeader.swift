@@ -39,7 +39,7 @@ public struct SegmentHeader: Sendable, Equatable {
     }
 
     /// Parses a header, or says exactly what is wrong with it.
-    public init(parsing bytes: UnsafeRawBufferPointer) throws(WALError) {
+    public init(parsing bytes: UnsafeRawBufferPointer) throws {
         guard bytes.count >= Self.size else {
             throw WALError(.corruption, "segment header needs \(Self.size) bytes, found \(bytes.count)", offset: 0)
         }

@@ -38,7 +38,7 @@ public struct SegmentID: RawRepresentable, Hashable, Comparable, Sendable, Custo
     }
 
     /// The next id, or an `exhausted` error past ``maximum``.
-    public func successor() throws(WALError) -> SegmentID {
+    public func successor() throws -> SegmentID {
         guard self < Self.maximum else {
             throw WALError(.exhausted, "the segment id space is exhausted after \(rawValue)")
         }

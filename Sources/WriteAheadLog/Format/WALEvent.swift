@@ -18,7 +18,7 @@
 ///         }
 ///     }
 ///
-///     init(from reader: inout ByteReader) throws(WALError) {
+///     init(from reader: inout ByteReader) throws {
 ///         switch try reader.readByte() {
 ///         case 1: self = .add(try reader.read(Int64.self))
 ///         case 2: self = .reset
@@ -29,30 +29,30 @@
 /// ```
 public protocol WALEvent: Sendable {
     /// Appends this event's bytes to `buffer`.
-    func encode(into buffer: inout [UInt8]) throws(WALError)
+    func encode(into buffer: inout [UInt8]) throws
     /// Reads one event from exactly the bytes `encode(into:)` wrote.
-    init(from reader: inout ByteReader) throws(WALError)
+    init(from reader: inout ByteReader) throws
 }
 
 /// Raw bytes are an event as they are: useful for tools that carry opaque payloads.
 extension Array: WALEvent where Element == UInt8 {
-    public func encode(into buffer: inout [UInt8]) throws(WALError) {
+    public func encode(into buffer: inout [UInt8]) throws {
         buffer.append(contentsOf: self)
     }
 
-    public init(from reader: inout ByteReader) throws(WALError) {
+    public init(from reader: inout ByteReader) throws {
         self = try reader.readBytes(reader.remaining)
     }
 }
 
 /// A string is an event holding its UTF-8 bytes.
 extension String: WALEvent {
-    public func encode(into buffer: inout [UInt8]) throws(WALError) {
+    public func encode(into buffer: inout [UInt8]) throws {
         buffer.append(contentsOf: utf8)
     }
 
-    public init(from reader: inout ByteReader) throws(WALError) {
-        let string = try reader.withRemainingBytes { bytes throws(WALError) -> String? in
+    public init(from reader: inout ByteReader) throws {
+        let string = try reader.withRemainingBytes { bytes -> String? in
             String(validating: bytes, as: UTF8.self)
         }
         guard let string else { throw WALError(.eventDecoding, "the event is not valid UTF-8") }

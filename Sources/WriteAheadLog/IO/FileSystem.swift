@@ -13,15 +13,15 @@ package enum FileOpenMode: Sendable {
 package protocol StorageFile: AnyObject, Sendable {
     var path: String { get }
     /// Writes all of `bytes` at `offset` (retrying short writes and `EINTR`).
-    func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(WALError)
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws
     /// Reads up to `buffer.count` bytes at `offset`; fewer only at end of file.
-    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(WALError) -> Int
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws -> Int
     /// The current size in bytes.
-    func size() throws(WALError) -> UInt64
+    func size() throws -> UInt64
     /// Makes written data durable (`fdatasync`).
-    func sync() throws(WALError)
+    func sync() throws
     /// Cuts or extends the file to `size` bytes.
-    func truncate(to size: UInt64) throws(WALError)
+    func truncate(to size: UInt64) throws
 }
 
 /// An advisory lock on a directory, held until released or deallocated.
@@ -35,18 +35,18 @@ package protocol DirectoryLock: AnyObject, Sendable {
 /// system that remembers what an fsync made durable and can forget the rest.
 package protocol FileSystem: Sendable {
     /// Creates `path` and missing parents; an existing directory is fine.
-    func createDirectory(_ path: String) throws(WALError)
-    func openFile(_ path: String, mode: FileOpenMode) throws(WALError) -> any StorageFile
+    func createDirectory(_ path: String) throws
+    func openFile(_ path: String, mode: FileOpenMode) throws -> any StorageFile
     /// The names (not paths) of the entries of a directory.
-    func listDirectory(_ path: String) throws(WALError) -> [String]
-    func rename(_ source: String, to destination: String) throws(WALError)
-    func removeFile(_ path: String) throws(WALError)
+    func listDirectory(_ path: String) throws -> [String]
+    func rename(_ source: String, to destination: String) throws
+    func removeFile(_ path: String) throws
     /// Makes the directory's entries (creations, renames, removals) durable.
-    func syncDirectory(_ path: String) throws(WALError)
+    func syncDirectory(_ path: String) throws
     func fileExists(_ path: String) -> Bool
     func isDirectory(_ path: String) -> Bool
     /// Takes the exclusive lock of a log directory, or fails with `alreadyOpen`.
-    func lockDirectory(_ path: String) throws(WALError) -> any DirectoryLock
+    func lockDirectory(_ path: String) throws -> any DirectoryLock
     /// Whether some live handle holds the directory lock now (without taking it).
     func isDirectoryLocked(_ path: String) -> Bool
 }

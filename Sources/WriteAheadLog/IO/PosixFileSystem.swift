@@ -11,7 +11,7 @@ import Darwin
 package struct PosixFileSystem: FileSystem {
     package init() {}
 
-    package func createDirectory(_ path: String) throws(WALError) {
+    package func createDirectory(_ path: String) throws {
         var prefix = path.hasPrefix("/") ? "/" : ""
         for component in path.split(separator: "/", omittingEmptySubsequences: true) {
             prefix += component
@@ -25,7 +25,7 @@ package struct PosixFileSystem: FileSystem {
         }
     }
 
-    package func openFile(_ path: String, mode: FileOpenMode) throws(WALError) -> any StorageFile {
+    package func openFile(_ path: String, mode: FileOpenMode) throws -> any StorageFile {
         let flags: Int32
         switch mode {
         case .readOnly: flags = O_RDONLY | O_CLOEXEC
@@ -39,7 +39,7 @@ package struct PosixFileSystem: FileSystem {
         return PosixFile(fd: fd, path: path)
     }
 
-    package func listDirectory(_ path: String) throws(WALError) -> [String] {
+    package func listDirectory(_ path: String) throws -> [String] {
         guard let stream = opendir(path) else {
             throw WALError(.io, "cannot list directory", operation: "opendir", path: path, errno: errno)
         }
@@ -54,19 +54,19 @@ package struct PosixFileSystem: FileSystem {
         return names
     }
 
-    package func rename(_ source: String, to destination: String) throws(WALError) {
+    package func rename(_ source: String, to destination: String) throws {
         guard Glibc.rename(source, destination) == 0 else {
             throw WALError(.io, "cannot rename to \(destination)", operation: "rename", path: source, errno: errno)
         }
     }
 
-    package func removeFile(_ path: String) throws(WALError) {
+    package func removeFile(_ path: String) throws {
         guard unlink(path) == 0 else {
             throw WALError(.io, "cannot remove file", operation: "unlink", path: path, errno: errno)
         }
     }
 
-    package func syncDirectory(_ path: String) throws(WALError) {
+    package func syncDirectory(_ path: String) throws {
         let fd = retryingEINTR { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
         guard fd >= 0 else {
             throw WALError(.io, "cannot open directory to fsync it", operation: "open", path: path, errno: errno)
@@ -86,7 +86,7 @@ package struct PosixFileSystem: FileSystem {
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 
-    package func lockDirectory(_ path: String) throws(WALError) -> any DirectoryLock {
+    package func lockDirectory(_ path: String) throws -> any DirectoryLock {
         let lockPath = joinPath(path, lockFileName)
         let fd = retryingEINTR { open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644) }
         guard fd >= 0 else {
@@ -133,7 +133,7 @@ package final class PosixFile: StorageFile {
 
     deinit { close(fd) }
 
-    package func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(WALError) {
+    package func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws {
         var done = 0
         while done < bytes.count {
             let written = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
@@ -147,7 +147,7 @@ package final class PosixFile: StorageFile {
         }
     }
 
-    package func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(WALError) -> Int {
+    package func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws -> Int {
         var done = 0
         while done < buffer.count {
             let count = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
@@ -162,7 +162,7 @@ package final class PosixFile: StorageFile {
         return done
     }
 
-    package func size() throws(WALError) -> UInt64 {
+    package func size() throws -> UInt64 {
         var info = stat()
         guard fstat(fd, &info) == 0 else {
             throw WALError(.io, "cannot read the file size", operation: "fstat", path: path, errno: errno)
@@ -170,13 +170,13 @@ package final class PosixFile: StorageFile {
         return UInt64(info.st_size)
     }
 
-    package func sync() throws(WALError) {
+    package func sync() throws {
         guard retryingEINTR({ fdatasync(fd) }) == 0 else {
             throw WALError(.io, "fdatasync failed", operation: "fdatasync", path: path, errno: errno)
         }
     }
 
-    package func truncate(to size: UInt64) throws(WALError) {
+    package func truncate(to size: UInt64) throws {
         guard retryingEINTR({ ftruncate(fd, off_t(size)) }) == 0 else {
             throw WALError(.io, "cannot truncate to \(size) bytes", operation: "ftruncate", path: path, errno: errno)
         }

@@ -1,0 +1,63 @@
+extension LogEngine {
+    /// Deletes sealed segments whose whole LSN range is at or below `fence`.
+    ///
+    /// The active segment and the one before it are always kept, so the log
+    /// always starts with a self-describing segment even right after a
+    /// checkpoint. Idempotent. Runs under the write lock, so it never races
+    /// a rotation; appenders are not held up.
+    func truncate(upTo fence: LSN) throws -> [SegmentID] {
+        try writer.withLock { writer in
+            guard !append.withLock({ $0.closed }) else {
+                throw WALError(.closed, "the log was closed", operation: "truncate", path: directory.root)
+            }
+            let entries = try directory.list()
+            var removed: [SegmentID] = []
+            for (index, entry) in entries.enumerated() {
+                guard entry.id.rawValue + 1 < writer.segmentID.rawValue, index + 1 < entries.count else { break }
+                // Segment i covers [base(i), base(i+1) - 1].
+                let nextBase = try directory.baseLSN(of: entries[index + 1].id)
+                guard nextBase.rawValue - 1 <= fence.rawValue else { break }
+                try directory.fileSystem.removeFile(entry.path)
+                removed.append(entry.id)
+            }
+            if !removed.isEmpty {
+                try directory.fileSystem.syncDirectory(directory.root)
+                writer.oldestSegmentID = entries[removed.count].id
+            }
+            return removed
+        }
+    }
+
+    /// Writes, fsyncs, stops the flusher, then releases the directory lock.
+    func close() throws {
+        let wasClosed = append.withLock { state in
+            defer { state.closed = true }
+            return state.closed
+        }
+        guard !wasClosed else { return }
+        var closingError: (any Error)?
+        if !poisoned.load(ordering: .acquiring) {
+            do { try waitDurable(append.withLock { $0.lastAppendedLSN }) } catch { closingError = error }
+        }
+        stopFlusher()
+        let left = progress.withLock { $0.takeWaiters { _ in true } }
+        for waiter in left {
+            waiter.continuation.resume(throwing: WALError(.closed, "the log was closed while waiting", path: directory.root, lsn: waiter.lsn))
+        }
+        lock.release()
+        if let closingError { throw closingError }
+    }
+
+    func status() throws -> WALStatus {
+        let entries = try directory.list()
+        var total: UInt64 = 0
+        for entry in entries {
+            total += try directory.fileSystem.openFile(entry.path, mode: .readOnly).size()
+        }
+        let (active, oldest) = writer.withLock { ($0.segmentID, $0.oldestSegmentID) }
+        return WALStatus(
+            directory: directory.root, syncMode: options.syncMode, durableLSN: durableLSN, writtenLSN: writtenLSN,
+            nextLSN: nextLSN, activeSegment: active, oldestSegment: oldest, segmentCount: entries.count,
+            totalBytes: total, failure: failure)
+    }
+}

@@ -1,0 +1,93 @@
+extension LogEngine {
+    /// Makes sure every record up to `lsn` is in the kernel.
+    func ensureWritten(_ lsn: LSN) throws {
+        if writtenMirror.load(ordering: .acquiring) >= lsn.rawValue { return }
+        try writePending()
+    }
+
+    /// Hands every pending byte to the kernel, rotating segments where the
+    /// appenders marked it. Whoever gets the write lock writes the bytes of
+    /// every committer that appended before it: one `pwrite` for the group.
+    func writePending() throws {
+        try writer.withLock { writer in
+            try checkHealthy("write")
+            let lastLSN: LSN = append.withLock { state in
+                swap(&state.buffer, &writer.spare)
+                swap(&state.breaks, &writer.spareBreaks)
+                return state.lastAppendedLSN
+            }
+            guard !writer.spare.isEmpty || !writer.spareBreaks.isEmpty else { return }
+            defer {
+                writer.spare.removeAll(keepingCapacity: true)
+                writer.spareBreaks.removeAll(keepingCapacity: true)
+            }
+            do {
+                var start = 0
+                for segmentBreak in writer.spareBreaks {
+                    try write(from: start, to: segmentBreak.bufferOffset, upTo: segmentBreak.lastLSNBefore, &writer)
+                    try rotate(&writer, at: segmentBreak)
+                    start = segmentBreak.bufferOffset
+                }
+                try write(from: start, to: writer.spare.count, upTo: lastLSN, &writer)
+            } catch {
+                poison(error)
+                throw error
+            }
+        }
+    }
+
+    private func write(from start: Int, to end: Int, upTo lsn: LSN, _ writer: inout WriterState) throws {
+        guard end > start else { return }
+        let file = writer.file
+        let offset = writer.fileOffset
+        try writer.spare.withUnsafeBytes { bytes in
+            try file.write(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), at: offset)
+        }
+        writer.fileOffset += UInt64(end - start)
+        writer.writtenLSN = lsn
+        metrics.bytesWritten.increment(by: end - start)
+        metrics.writes.increment()
+        publishWritten(lsn)
+    }
+
+    /// Seals the active segment and starts the next one.
+    ///
+    /// The data is fsynced before the sealed flag is written, and the flag
+    /// is fsynced before the next segment exists: a crash at any point
+    /// leaves either an unsealed last segment (appending resumes) or a
+    /// complete sealed one (the next open starts a new segment after it).
+    private func rotate(_ writer: inout WriterState, at segmentBreak: SegmentBreak) throws {
+        try writer.file.sync()
+        try directory.seal(writer.file, baseLSN: writer.baseLSN)
+        publishDurable(segmentBreak.lastLSNBefore)
+        let file = try directory.create(segmentBreak.newID, baseLSN: segmentBreak.newBaseLSN)
+        try directory.fileSystem.syncDirectory(directory.root)
+        writer.file = file
+        writer.segmentID = segmentBreak.newID
+        writer.baseLSN = segmentBreak.newBaseLSN
+        writer.fileOffset = UInt64(SegmentHeader.size)
+    }
+
+    /// Records that everything up to `lsn` is in the kernel and wakes whoever waited for it.
+    func publishWritten(_ lsn: LSN) {
+        let ready: [AsyncWaiter] = progress.withLock { progress in
+            guard lsn > progress.writtenLSN else { return [] }
+            progress.writtenLSN = lsn
+            writtenMirror.store(lsn.rawValue, ordering: .releasing)
+            return progress.takeWaiters { !$0.durable && $0.lsn <= lsn }
+        }
+        for waiter in ready { waiter.continuation.resume() }
+    }
+
+    /// Records that an fsync covered everything up to `lsn`.
+    func publishDurable(_ lsn: LSN) {
+        let ready: [AsyncWaiter] = progress.withLock { progress in
+            guard lsn > progress.durableLSN else { return [] }
+            progress.durableLSN = lsn
+            durableMirror.store(lsn.rawValue, ordering: .releasing)
+            return progress.takeWaiters { $0.lsn <= lsn }
+        }
+        progress.broadcast()
+        for waiter in ready { waiter.continuation.resume() }
+    }
+}

@@ -1,0 +1,231 @@
+import Synchronization
+
+/// A point in the append buffer where the next bytes belong to a new segment.
+struct SegmentBreak: Sendable {
+    var bufferOffset: Int
+    /// The last LSN written to the old segment.
+    var lastLSNBefore: LSN
+    var newID: SegmentID
+    var newBaseLSN: LSN
+}
+
+/// What the append lock guards: LSN allocation and the bytes not yet handed
+/// to the kernel. Nothing in here does I/O.
+struct AppendState: Sendable {
+    var nextLSN: LSN
+    var buffer: [UInt8] = []
+    var breaks: [SegmentBreak] = []
+    /// The segment new records go to, and its size including them.
+    var segmentID: SegmentID
+    var segmentBytes: UInt64
+    /// Transactions begun through the primitives and not yet ended: rotation
+    /// waits until there are none, so a transaction never spans segments.
+    var openTransactions: Set<LSN> = []
+    var newestSnapshotLSN: LSN = .none
+    var closed = false
+
+    var lastAppendedLSN: LSN { LSN(nextLSN.rawValue - 1) }
+}
+
+/// What the write lock guards: the active segment file and what reached it.
+struct WriterState: Sendable {
+    var file: any StorageFile
+    var segmentID: SegmentID
+    var baseLSN: LSN
+    var fileOffset: UInt64
+    var writtenLSN: LSN
+    var oldestSegmentID: SegmentID
+    /// The buffer swapped out of `AppendState`, kept for its capacity.
+    var spare: [UInt8] = []
+    var spareBreaks: [SegmentBreak] = []
+}
+
+/// An `async` caller waiting for an LSN to be written or durable.
+struct AsyncWaiter {
+    var lsn: LSN
+    var durable: Bool
+    var continuation: CheckedContinuation<Void, any Error>
+}
+
+enum WaiterSlot {
+    case reserved
+    case registered(AsyncWaiter)
+    case cancelled
+}
+
+/// What the progress lock guards: how far writes and fsyncs got, the latched
+/// failure, waiters, and requests for the flusher thread.
+struct Progress {
+    var writtenLSN: LSN
+    var durableLSN: LSN
+    var syncInFlight = false
+    var failure: String?
+    var waiters: [UInt64: WaiterSlot] = [:]
+    var nextWaiterID: UInt64 = 0
+    var writeRequested = false
+    var syncRequested = false
+    var stopping = false
+    var commitsAtLastSync = 0
+}
+
+/// The byte-level log: everything of `WAL` that does not depend on the event type.
+///
+/// Three locks, always taken in this order and each held briefly:
+/// - `writer` (the write lock) serialises writes to the segment files and
+///   rotation. Whoever holds it writes everyone's pending bytes at once, so
+///   concurrent committers share one `pwrite`.
+/// - `append` guards LSN allocation and the append buffer. No system call
+///   ever runs under it: appenders keep appending while a write or an fsync
+///   is in flight.
+/// - `progress` records the written and durable LSNs; waiters sleep on its
+///   condition. An fsync runs under none of them: one committer (the leader)
+///   runs it while the others wait, and all whose bytes it covered return
+///   together (group commit).
+final class LogEngine: Sendable {
+    let directory: SegmentDirectory
+    let options: WALOptions
+    let append: Mutex<AppendState>
+    let writer: Mutex<WriterState>
+    let progress: ConditionLock<Progress>
+    /// Mirrors of the progress LSNs and the failure latch, for lock-free fast paths.
+    let writtenMirror: Atomic<UInt64>
+    let durableMirror: Atomic<UInt64>
+    let poisoned = Atomic<Bool>(false)
+    let commitCount = Atomic<Int>(0)
+    let metrics: WALMetrics
+    let lock: any DirectoryLock
+    let flusher: Mutex<DedicatedThread?> = Mutex(nil)
+
+    init(directory: SegmentDirectory, options: WALOptions, lock: any DirectoryLock, append: AppendState, writer: WriterState) {
+        self.directory = directory
+        self.options = options
+        self.lock = lock
+        self.append = Mutex(append)
+        let recovered = writer.writtenLSN
+        self.writer = Mutex(writer)
+        self.progress = ConditionLock(Progress(writtenLSN: recovered, durableLSN: recovered))
+        self.writtenMirror = Atomic(recovered.rawValue)
+        self.durableMirror = Atomic(recovered.rawValue)
+        self.metrics = WALMetrics(directory: directory.root)
+    }
+
+    // MARK: Health
+
+    /// Throws `poisoned` once a write or fsync has failed.
+    func checkHealthy(_ operation: String) throws {
+        guard poisoned.load(ordering: .acquiring) else { return }
+        let reason = progress.withLock { $0.failure } ?? "an earlier write or fsync failed"
+        throw WALError(
+            .poisoned, "the log is poisoned and refuses writes until it is reopened: \(reason)",
+            operation: operation, path: directory.root)
+    }
+
+    /// Latches the first failure: every later write, flush and sync fails,
+    /// and no fsync is retried (the kernel may have dropped the dirty pages,
+    /// so a later successful fsync would not prove anything).
+    func poison(_ error: any Error) {
+        let reason = "\(error)"
+        let waiters: [AsyncWaiter] = progress.withLock { progress in
+            if progress.failure == nil { progress.failure = reason }
+            progress.syncInFlight = false
+            return progress.takeWaiters { _ in true }
+        }
+        poisoned.store(true, ordering: .releasing)
+        progress.broadcast()
+        let failure = WALError(.poisoned, "the log is poisoned: \(reason)", path: directory.root)
+        for waiter in waiters { waiter.continuation.resume(throwing: failure) }
+    }
+
+    var failure: String? { progress.withLock { $0.failure } }
+    var durableLSN: LSN { LSN(durableMirror.load(ordering: .acquiring)) }
+    var writtenLSN: LSN { LSN(writtenMirror.load(ordering: .acquiring)) }
+    var nextLSN: LSN { append.withLock { $0.nextLSN } }
+
+    // MARK: Appending
+
+    /// Runs `body` under the append lock after the health and open checks.
+    func appending<R>(_ operation: String, _ body: (inout AppendState) throws -> R) throws -> R {
+        try checkHealthy(operation)
+        return try append.withLock { state in
+            guard !state.closed else {
+                throw WALError(.closed, "the log was closed", operation: operation, path: directory.root)
+            }
+            return try body(&state)
+        }
+    }
+
+    /// Appends begin + batch + commit as one contiguous run; `payload`
+    /// writes the batch payload into the buffer.
+    func appendTransaction(_ payload: (inout [UInt8]) throws -> Void) throws -> (begin: LSN, commit: LSN) {
+        let lsns = try appending("commit") { state in
+            try rotateIfDue(&state)
+            let begin = state.nextLSN
+            let batch = try begin.successor()
+            let commit = try batch.successor()
+            let next = try commit.successor()
+            let start = state.buffer.count
+            try RecordCodec.append(kind: .txBegin, lsn: begin, txBeginLSN: begin, to: &state.buffer)
+            do {
+                try RecordCodec.append(kind: .mutationBatch, lsn: batch, txBeginLSN: begin, to: &state.buffer, payload: payload)
+            } catch {
+                state.buffer.removeSubrange(start...)
+                throw error
+            }
+            try RecordCodec.append(kind: .txCommit, lsn: commit, txBeginLSN: begin, to: &state.buffer)
+            state.segmentBytes += UInt64(state.buffer.count - start)
+            state.nextLSN = next
+            return (begin, commit)
+        }
+        commitCount.add(1, ordering: .relaxed)
+        metrics.commits.increment()
+        return lsns
+    }
+
+    /// Appends one record through the primitives. `validate` checks the
+    /// transaction rules against the state before anything is written.
+    func appendRecord(
+        _ kind: RecordKind, txBeginLSN: LSN?, operation: String,
+        validate: (inout AppendState, LSN) throws -> Void = { _, _ in },
+        payload: (inout [UInt8]) throws -> Void = { _ in }
+    ) throws -> LSN {
+        try appending(operation) { state in
+            if kind == .txBegin { try rotateIfDue(&state) }
+            let lsn = state.nextLSN
+            let next = try lsn.successor()
+            try validate(&state, lsn)
+            let start = state.buffer.count
+            try RecordCodec.append(kind: kind, lsn: lsn, txBeginLSN: txBeginLSN ?? lsn, to: &state.buffer, payload: payload)
+            state.segmentBytes += UInt64(state.buffer.count - start)
+            state.nextLSN = next
+            return lsn
+        }
+    }
+
+    /// Starts a new segment at this transaction boundary once the active
+    /// one is full and no primitive transaction is open. Only the decision
+    /// is made here; the writer seals and creates the files.
+    private func rotateIfDue(_ state: inout AppendState) throws {
+        guard state.segmentBytes >= options.segmentTargetBytes, state.openTransactions.isEmpty else { return }
+        let newID = try state.segmentID.successor()
+        state.breaks.append(
+            SegmentBreak(
+                bufferOffset: state.buffer.count, lastLSNBefore: state.lastAppendedLSN, newID: newID,
+                newBaseLSN: state.nextLSN))
+        state.segmentID = newID
+        state.segmentBytes = UInt64(SegmentHeader.size)
+    }
+}
+
+extension Progress {
+    /// Removes and returns the registered waiters `isSatisfied` accepts.
+    mutating func takeWaiters(_ isSatisfied: (AsyncWaiter) -> Bool) -> [AsyncWaiter] {
+        var ready: [AsyncWaiter] = []
+        for (id, slot) in waiters {
+            if case .registered(let waiter) = slot, isSatisfied(waiter) {
+                ready.append(waiter)
+                waiters[id] = nil
+            }
+        }
+        return ready
+    }
+}

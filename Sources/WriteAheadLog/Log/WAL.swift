@@ -1,0 +1,194 @@
+/// A durable, segmented write-ahead log of `Event`s.
+///
+/// Open one with ``open(directory:options:fence:)``: it takes the directory
+/// lock, replays the committed transactions above your snapshot's fence and
+/// hands them back, cuts a torn tail, and resumes appending. Commit a
+/// transaction with ``commit(_:durability:)``; it returns once the bytes are
+/// in the kernel, and under ``SyncMode/always`` once an fsync covers them.
+///
+/// All methods are thread-safe. Concurrent committers share writes and
+/// fsyncs. Blocking calls (`commit`, `sync`, `waitUntilDurable`) must not
+/// be called from the Swift concurrency pool; use the `async` overloads
+/// there, which suspend while a dedicated thread does the I/O.
+///
+/// Closing (explicitly, or when the last reference goes away) writes,
+/// fsyncs, stops the background thread and releases the lock.
+public final class WAL<Event: WALEvent>: Sendable {
+    let engine: LogEngine
+
+    private init(engine: LogEngine) {
+        self.engine = engine
+    }
+
+    deinit {
+        try? engine.close()
+    }
+
+    // MARK: Opening and replay
+
+    /// Opens or creates the log in `directory` and returns the events of
+    /// every transaction committed above `fence`, in commit order.
+    ///
+    /// - Parameter fence: the LSN your snapshot is consistent with (`.none`
+    ///   without one). Transactions committed at or below it are skipped.
+    /// - Throws: `alreadyOpen` while another handle holds the directory;
+    ///   `corruption` or `structural` for damage strict recovery refuses.
+    public static func open(
+        directory: String, options: WALOptions = WALOptions(), fence: LSN = .none
+    ) throws -> (wal: WAL, events: [Event], report: ReplayReport) {
+        var events: [Event] = []
+        let (wal, report) = try open(directory: directory, options: options, fence: fence) { transaction in
+            events.append(contentsOf: transaction.events)
+        }
+        return (wal, events, report)
+    }
+
+    /// Opens or creates the log, handing each committed transaction above
+    /// `fence` to `onTransaction` as replay reaches its commit record.
+    ///
+    /// Memory stays bounded by the largest transaction, not the whole log.
+    /// An error thrown by `onTransaction` stops the open and is rethrown.
+    public static func open(
+        directory: String, options: WALOptions = WALOptions(), fence: LSN = .none,
+        onTransaction: (CommittedTransaction<Event>) throws -> Void
+    ) throws -> (wal: WAL, report: ReplayReport) {
+        let (engine, report) = try LogEngine.open(at: directory, options: options, fence: fence, as: Event.self, onTransaction)
+        return (WAL(engine: engine), report)
+    }
+
+    /// Replays a log directory without opening it: no lock, no writes.
+    ///
+    /// A torn tail is reported, not cut. In salvage mode the damage replay
+    /// stopped at is reported, and nothing is moved.
+    public static func replay(
+        directory: String, fence: LSN = .none, recoveryMode: RecoveryMode = .strict,
+        onTransaction: (CommittedTransaction<Event>) throws -> Void
+    ) throws -> ReplayReport {
+        try replay(directory: directory, fence: fence, recoveryMode: recoveryMode, fileSystem: PosixFileSystem(), onTransaction: onTransaction)
+    }
+
+    package static func replay(
+        directory: String, fence: LSN = .none, recoveryMode: RecoveryMode = .strict, fileSystem: any FileSystem,
+        onTransaction: (CommittedTransaction<Event>) throws -> Void
+    ) throws -> ReplayReport {
+        guard fileSystem.isDirectory(directory) else {
+            throw WALError(.invalidArgument, "no log directory here", operation: "replay", path: directory)
+        }
+        let segments = SegmentDirectory(root: directory, fileSystem: fileSystem)
+        return try replayDirectory(segments, fence: fence, mode: recoveryMode, as: Event.self, onTransaction)
+    }
+
+    // MARK: State
+
+    /// The log directory.
+    public var directory: String { engine.directory.root }
+    /// The sync mode the log was opened with.
+    public var syncMode: SyncMode { engine.options.syncMode }
+    /// Every record up to this LSN survived an fsync. Only moves forward.
+    public var durableLSN: LSN { engine.durableLSN }
+    /// Every record up to this LSN is in the kernel.
+    public var writtenLSN: LSN { engine.writtenLSN }
+    /// The LSN the next record will get.
+    public var nextLSN: LSN { engine.nextLSN }
+    /// The segment new records are written to.
+    public var activeSegmentID: SegmentID { engine.writer.withLock { $0.segmentID } }
+    /// The lowest segment id still on disk.
+    public var oldestSegmentID: SegmentID { engine.writer.withLock { $0.oldestSegmentID } }
+    /// Why the log is poisoned, or nil while it is healthy.
+    public var failure: String? { engine.failure }
+
+    /// Everything an operator wants to see, including segment count and bytes.
+    public func status() throws -> WALStatus { try engine.status() }
+
+    // MARK: Committing
+
+    /// Commits `events` as one transaction: begin, batch and commit records
+    /// in one contiguous run.
+    ///
+    /// Returns once the bytes are in the kernel (a `write`, shared with
+    /// concurrent committers), and, under `always` or with `.durable`, once
+    /// an `fdatasync` covers the commit. Returns nil for an empty list,
+    /// which writes nothing.
+    @discardableResult
+    public func commit(_ events: some Collection<Event>, durability: CommitDurability = .syncMode) throws -> Commit? {
+        guard !events.isEmpty else { return nil }
+        let lsns = try engine.appendTransaction { buffer in try RecordCodec.appendBatchPayload(events, to: &buffer) }
+        let durable = durability == .durable || engine.options.syncMode == .always
+        if durable {
+            try engine.waitDurable(lsns.commit)
+        } else {
+            try engine.ensureWritten(lsns.commit)
+        }
+        return Commit(beginLSN: lsns.begin, commitLSN: lsns.commit, isDurable: durable)
+    }
+
+    /// Commits `events` as one transaction without blocking a thread: the
+    /// call suspends until the flusher thread has written (and, under
+    /// `always` or with `.durable`, fsynced) the commit.
+    ///
+    /// Cancellation does not interrupt it: once appended, the commit is in
+    /// the log, and the call reports its LSN.
+    @discardableResult
+    public func commit(_ events: [Event], durability: CommitDurability = .syncMode) async throws -> Commit? {
+        guard !events.isEmpty else { return nil }
+        let lsns = try engine.appendTransaction { buffer in try RecordCodec.appendBatchPayload(events, to: &buffer) }
+        let durable = durability == .durable || engine.options.syncMode == .always
+        try await engine.waitAsync(lsns.commit, durable: durable, cancellable: false)
+        return Commit(beginLSN: lsns.begin, commitLSN: lsns.commit, isDurable: durable)
+    }
+
+    // MARK: Durability
+
+    /// Writes every pending byte to the kernel (`pwrite`), without fsync.
+    public func flush() throws {
+        try engine.checkHealthy("flush")
+        try engine.writePending()
+    }
+
+    /// Writes every pending byte and fsyncs (`pwrite` + `fdatasync`);
+    /// returns the new durable LSN.
+    @discardableResult
+    public func sync() throws -> LSN {
+        try engine.checkHealthy("sync")
+        let target = LSN(engine.nextLSN.rawValue - 1)
+        try engine.waitDurable(target)
+        return engine.durableLSN
+    }
+
+    /// Blocks until an fsync covers `lsn`, running one if none is in flight.
+    public func waitUntilDurable(_ lsn: LSN) throws {
+        try checkAllocated(lsn)
+        try engine.waitDurable(lsn)
+    }
+
+    /// Suspends until an fsync covers `lsn`; the flusher thread runs it.
+    /// Cancelling the task ends the wait with `CancellationError` and
+    /// disturbs neither the log nor other waiters.
+    public func waitUntilDurable(_ lsn: LSN) async throws {
+        try checkAllocated(lsn)
+        try await engine.waitAsync(lsn, durable: true, cancellable: true)
+    }
+
+    private func checkAllocated(_ lsn: LSN) throws {
+        let next = engine.nextLSN
+        guard lsn < next else {
+            throw WALError(.invalidArgument, "LSN \(lsn) has not been written yet (next LSN is \(next))", operation: "wait", lsn: lsn)
+        }
+    }
+
+    // MARK: Maintenance
+
+    /// Deletes sealed segments whose whole LSN range is at or below `fence`,
+    /// never the active segment nor the one before it; fsyncs the directory
+    /// when it deleted anything. Idempotent. Returns the deleted ids.
+    @discardableResult
+    public func truncate(upTo fence: LSN) throws -> [SegmentID] {
+        try engine.truncate(upTo: fence)
+    }
+
+    /// Writes, fsyncs, stops the flusher thread and releases the directory
+    /// lock. Later calls fail with `closed`; closing twice is harmless.
+    public func close() throws {
+        try engine.close()
+    }
+}

@@ -1,0 +1,131 @@
+/// Where a record sits on disk.
+public struct RecordLocation: Sendable, Equatable {
+    public var segment: SegmentID
+    public var path: String
+    public var offset: UInt64
+}
+
+/// An error raised by the consumer of a walk: passed through untouched,
+/// never mistaken for damage.
+struct ConsumerError: Error {
+    let underlying: any Error
+}
+
+/// Walks every record of every segment in LSN order and enforces the rules
+/// that concern records alone: headers, framing, checksums, base LSNs and
+/// strictly increasing LSNs. It tells a torn tail from damage.
+///
+/// A rule broken by the visitor (a `WALError` it throws) counts as damage at
+/// that record, so salvage mode stops there like at a bad checksum.
+struct LogWalker {
+    let directory: SegmentDirectory
+    let mode: RecoveryMode
+
+    /// Progress callbacks get (bytes scanned, total bytes).
+    var progress: ((UInt64, UInt64) -> Void)?
+
+    func walk(
+        into report: inout ReplayReport,
+        _ visit: (RecordFrame, UnsafeRawBufferPointer, RecordLocation) throws -> Void
+    ) throws {
+        let entries = try directory.list()
+        let fileSystem = directory.fileSystem
+        var lastLSN = LSN.none
+        defer { report.maxLSN = lastLSN }
+        var previousBase: LSN?
+        var files: [(SegmentEntry, any StorageFile, UInt64)] = []
+        var totalBytes: UInt64 = 0
+        for entry in entries {
+            let file = try fileSystem.openFile(entry.path, mode: .readOnly)
+            let size = try file.size()
+            totalBytes += size
+            files.append((entry, file, size))
+        }
+
+        for (index, (entry, file, fileSize)) in files.enumerated() {
+            let isLast = index == files.count - 1
+            var summary = SegmentSummary(
+                id: entry.id, path: entry.path, baseLSN: .none, isSealed: false, firstLSN: .none, lastLSN: .none,
+                fileBytes: fileSize, validBytes: UInt64(SegmentHeader.size), records: 0)
+            func damage(_ offset: UInt64, _ reason: String, lsn: LSN? = nil, code: WALError.Code = .corruption) throws {
+                if summary.baseLSN != .none || summary.records > 0 { report.segments.append(summary) }
+                guard mode == .salvage else {
+                    throw WALError(code, reason, operation: "replay", path: entry.path, offset: offset, lsn: lsn ?? lastLSN)
+                }
+                report.damage = DamageReport(
+                    segment: entry.id, path: entry.path, offset: offset, lastGoodLSN: lastLSN, reason: reason)
+            }
+
+            let header: SegmentHeader
+            do {
+                header = try directory.readHeader(of: file)
+            } catch let error as WALError where error.code == .corruption {
+                try damage(error.offset ?? 0, "bad segment header: \(error.message)")
+                return
+            }
+            summary.baseLSN = header.baseLSN
+            summary.isSealed = header.isSealed
+            if let previousBase, header.baseLSN <= previousBase {
+                try damage(12, "base LSN \(header.baseLSN) is not above the previous segment's base LSN \(previousBase)", code: .structural)
+                return
+            }
+            if header.baseLSN <= lastLSN {
+                try damage(12, "base LSN \(header.baseLSN) is not above the previous record's LSN \(lastLSN)", code: .structural)
+                return
+            }
+            previousBase = header.baseLSN
+
+            var scanner = SegmentScanner(file: file, fileSize: fileSize)
+            scan: while true {
+                let offset = scanner.position
+                let step: ScanStep
+                do {
+                    step = try scanner.next { frame, bytes in
+                        let location = RecordLocation(segment: entry.id, path: entry.path, offset: offset)
+                        guard frame.lsn >= header.baseLSN else {
+                            throw WALError(.structural, "record LSN \(frame.lsn) is below the segment's base LSN \(header.baseLSN)", lsn: frame.lsn)
+                        }
+                        guard frame.lsn > lastLSN else {
+                            throw WALError(.structural, "record LSN \(frame.lsn) is not above the previous LSN \(lastLSN)", lsn: frame.lsn)
+                        }
+                        try visit(frame, bytes, location)
+                        lastLSN = frame.lsn
+                        if summary.firstLSN == .none { summary.firstLSN = frame.lsn }
+                        summary.lastLSN = frame.lsn
+                        summary.records += 1
+                    }
+                } catch let error as WALError where error.code != .io {
+                    try damage(offset, error.message, lsn: error.lsn, code: error.code)
+                    return
+                }
+                switch step {
+                case .record:
+                    summary.validBytes = scanner.position
+                    continue scan
+                case .end:
+                    break scan
+                case .zeroTail(let offset), .damaged(let offset, _):
+                    let reason: String
+                    if case .damaged(_, let why) = step { reason = why } else { reason = "unwritten zero bytes after the last record" }
+                    if isLast && !header.isSealed {
+                        if let later = try SegmentScanner.validRecordExists(
+                            in: file, fileSize: fileSize, after: offset, above: lastLSN)
+                        {
+                            try damage(offset, "\(reason); a valid record follows at offset \(later), so this is not a torn tail")
+                            return
+                        }
+                        report.tornTail = TornTail(
+                            segment: entry.id, path: entry.path, offset: offset, fileBytes: fileSize, reason: reason)
+                        break scan
+                    }
+                    let which = header.isSealed ? "sealed segment" : "segment that is not the last"
+                    try damage(offset, "\(reason) in a \(which)")
+                    return
+                }
+            }
+            report.bytesScanned += fileSize
+            report.segments.append(summary)
+            progress?(report.bytesScanned, totalBytes)
+        }
+    }
+}
