@@ -18,11 +18,14 @@ public struct ByteReader {
     /// Whether every byte has been read.
     public var isAtEnd: Bool { position == bytes.count }
 
-    private func need(_ count: Int, _ what: String) throws {
+    /// `what` is built only when the bytes are missing: a successful read
+    /// must not pay for formatting an error message.
+    @inline(__always)
+    private func need(_ count: Int, _ what: @autoclosure () -> String) throws {
         guard count >= 0, count <= remaining else {
             throw WALError(
                 .eventDecoding,
-                "needed \(count) bytes for \(what) at byte \(position) but only \(remaining) remain")
+                "needed \(count) bytes for \(what()) at byte \(position) but only \(remaining) remain")
         }
     }
 

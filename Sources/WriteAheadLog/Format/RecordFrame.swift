@@ -139,44 +139,57 @@ enum RecordCodec {
 
     /// Decodes the events a mutation or batch record carries, handing each to `body`.
     static func forEachEvent<Event: WALEvent>(
-        in frame: RecordFrame, of bytes: UnsafeRawBufferPointer, as _: Event.Type,
+        in frame: RecordFrame, of bytes: UnsafeRawBufferPointer, as type: Event.Type,
         _ body: (Event) throws -> Void
     ) throws {
         let payload = UnsafeRawBufferPointer(
             rebasing: bytes[frame.payloadOffset..<(frame.payloadOffset + frame.payloadCount)])
-        switch frame.kind {
+        try forEachEvent(kind: frame.kind, payload: payload, lsn: frame.lsn, as: type, body)
+    }
+
+    /// Decodes the events of a mutation or batch payload, handing each to `body`.
+    static func forEachEvent<Event: WALEvent>(
+        kind: RecordKind, payload: UnsafeRawBufferPointer, lsn: LSN, as _: Event.Type,
+        _ body: (Event) throws -> Void
+    ) throws {
+        switch kind {
         case .mutation:
-            try body(try decodeEvent(payload, index: 0, lsn: frame.lsn))
+            try body(try decodeEvent(payload, index: 0, lsn: lsn))
         case .mutationBatch:
-            var reader = ByteReader(payload)
-            let count: UInt32
-            do { count = try reader.read(UInt32.self) } catch {
-                throw WALError(.corruption, "batch payload has no event count", lsn: frame.lsn)
-            }
-            guard count > 0 else {
-                throw WALError(.structural, "batch record holds no events", lsn: frame.lsn)
-            }
-            for index in 0..<Int(count) {
-                let length: UInt32
-                do { length = try reader.read(UInt32.self) } catch {
-                    throw WALError(.corruption, "batch event \(index) of \(count) has no length", lsn: frame.lsn)
-                }
-                guard Int(length) <= reader.remaining else {
-                    throw WALError(
-                        .corruption,
-                        "batch event \(index) of \(count) claims \(length) bytes but \(reader.remaining) remain",
-                        lsn: frame.lsn)
-                }
-                let event = try reader.withBytes(Int(length)) { bytes in
-                    try decodeEvent(bytes, index: index, lsn: frame.lsn) as Event
-                }
-                try body(event)
-            }
-            guard reader.isAtEnd else {
-                throw WALError(.corruption, "batch payload has \(reader.remaining) bytes after its events", lsn: frame.lsn)
+            try forEachBatchEntry(payload, lsn: lsn) { index, bytes in
+                try body(try decodeEvent(bytes, index: index, lsn: lsn) as Event)
             }
         default:
             return
+        }
+    }
+
+    /// Checks a batch payload's framing and hands each event's bytes to `body`.
+    static func forEachBatchEntry(
+        _ payload: UnsafeRawBufferPointer, lsn: LSN, _ body: (Int, UnsafeRawBufferPointer) throws -> Void
+    ) throws {
+        var reader = ByteReader(payload)
+        let count: UInt32
+        do { count = try reader.read(UInt32.self) } catch {
+            throw WALError(.corruption, "batch payload has no event count", lsn: lsn)
+        }
+        guard count > 0 else {
+            throw WALError(.structural, "batch record holds no events", lsn: lsn)
+        }
+        for index in 0..<Int(count) {
+            let length: UInt32
+            do { length = try reader.read(UInt32.self) } catch {
+                throw WALError(.corruption, "batch event \(index) of \(count) has no length", lsn: lsn)
+            }
+            guard Int(length) <= reader.remaining else {
+                throw WALError(
+                    .corruption, "batch event \(index) of \(count) claims \(length) bytes but \(reader.remaining) remain",
+                    lsn: lsn)
+            }
+            try reader.withBytes(Int(length)) { bytes in try body(index, bytes) }
+        }
+        guard reader.isAtEnd else {
+            throw WALError(.corruption, "batch payload has \(reader.remaining) bytes after its events", lsn: lsn)
         }
     }
 

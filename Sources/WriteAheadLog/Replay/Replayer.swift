@@ -1,18 +1,56 @@
+/// The records of one open transaction, kept as bytes until its commit.
+///
+/// Each mutation record is stored as `u8 kind, u32 length, payload`, so
+/// tracking a transaction costs one reusable buffer and no per-event work;
+/// events are decoded once, when the commit arrives, and never for a
+/// transaction that aborts or is cut off.
+struct PendingTransaction {
+    var records: [UInt8] = []
+    /// Some of its records are at or below the fence and were not kept.
+    var hasRecordsBelowFence = false
+
+    mutating func reset() {
+        records.removeAll(keepingCapacity: true)
+        hasRecordsBelowFence = false
+    }
+
+    mutating func add(_ kind: RecordKind, payload: UnsafeRawBufferPointer) {
+        records.append(kind.rawValue)
+        records.appendLittleEndian(UInt32(payload.count))
+        records.append(contentsOf: payload)
+    }
+
+    /// Hands each stored record's kind and payload to `body`.
+    func forEachRecord(_ body: (RecordKind, UnsafeRawBufferPointer) throws -> Void) rethrows {
+        try records.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let kind = RecordKind(rawValue: bytes[offset]) ?? .mutation
+                let length = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 1, as: UInt32.self)))
+                try body(kind, UnsafeRawBufferPointer(rebasing: bytes[(offset + 5)..<(offset + 5 + length)]))
+                offset += 5 + length
+            }
+        }
+    }
+}
+
 /// Turns the record stream of a log into committed transactions.
 ///
-/// Events are buffered per open transaction and released only when its
+/// Records are buffered per open transaction and released only when its
 /// commit record is read; an abort, or the end of the log, drops them.
 /// Transaction rules (a begin before its records, no duplicate begin,
 /// checkpoints that neither point ahead nor go back) are enforced here.
-struct Replayer<Event: WALEvent> {
-    private struct OpenTransaction {
-        var events: [Event] = []
-        /// Some of its records are at or below the fence and were not decoded.
-        var hasRecordsBelowFence = false
-    }
-
+///
+/// This layer works on bytes and is not generic: generic code called across
+/// a module boundary runs unspecialised, and looking up generic metadata
+/// for every record cost more than reading the log. Almost every log has
+/// at most one transaction open at a time, so that one lives in a slot of
+/// its own and the dictionary is used only for interleaved transactions.
+struct Replayer {
     let fence: LSN
-    private var open: [LSN: OpenTransaction] = [:]
+    private var currentLSN = LSN.none
+    private var current = PendingTransaction()
+    private var others: [LSN: PendingTransaction] = [:]
     private var newestSnapshotLSN: LSN?
     /// Counters and the newest checkpoint, copied into the report at the end
     /// (the walker owns the report while the walk runs).
@@ -20,64 +58,96 @@ struct Replayer<Event: WALEvent> {
 
     init(fence: LSN) { self.fence = fence }
 
+    private func isOpen(_ transaction: LSN) -> Bool {
+        (transaction == currentLSN && !currentLSN.isNone) || others[transaction] != nil
+    }
+
+    private mutating func withOpen(_ transaction: LSN, _ body: (inout PendingTransaction) -> Void) {
+        if transaction == currentLSN { body(&current) } else if others[transaction] != nil { body(&others[transaction]!) }
+    }
+
+    /// Removes an open transaction and returns its records.
+    private mutating func take(_ transaction: LSN) -> PendingTransaction? {
+        guard transaction == currentLSN else { return others.removeValue(forKey: transaction) }
+        currentLSN = .none
+        var taken = PendingTransaction()
+        swap(&taken, &current)
+        return taken
+    }
+
+    /// Gives a finished transaction's buffer back to the slot, keeping its capacity.
+    private mutating func recycle(_ pending: inout PendingTransaction) {
+        guard currentLSN.isNone, current.records.capacity == 0 else { return }
+        pending.reset()
+        swap(&pending, &current)
+    }
+
     mutating func visit(
         _ frame: RecordFrame, _ bytes: UnsafeRawBufferPointer,
-        deliver: (CommittedTransaction<Event>) throws -> Void
+        deliver: (LSN, LSN, PendingTransaction) throws -> Void
     ) throws {
         let lsn = frame.lsn
         switch frame.kind {
         case .txBegin:
             try requireEmptyPayload(frame)
             guard frame.txBeginLSN == lsn else {
-                if open[frame.txBeginLSN] != nil {
+                if isOpen(frame.txBeginLSN) {
                     throw WALError(.structural, "duplicate begin for transaction \(frame.txBeginLSN), which is already open", lsn: lsn)
                 }
                 throw WALError(.structural, "begin record names transaction \(frame.txBeginLSN) instead of itself", lsn: lsn)
             }
-            open[lsn] = OpenTransaction()
+            if currentLSN.isNone {
+                currentLSN = lsn
+            } else {
+                others[lsn] = PendingTransaction()
+            }
 
         case .mutation, .mutationBatch:
-            guard open[frame.txBeginLSN] != nil else {
-                throw WALError(.structural, "\(frame.kind) references transaction \(frame.txBeginLSN), which has no open begin", lsn: lsn)
+            let transaction = frame.txBeginLSN
+            guard isOpen(transaction) else {
+                throw WALError(.structural, "\(frame.kind) references transaction \(transaction), which has no open begin", lsn: lsn)
+            }
+            let payload = UnsafeRawBufferPointer(
+                rebasing: bytes[frame.payloadOffset..<(frame.payloadOffset + frame.payloadCount)])
+            if frame.kind == .mutationBatch {
+                // Check the batch framing now, so damage is reported at this record.
+                try RecordCodec.forEachBatchEntry(payload, lsn: lsn) { _, _ in }
             }
             if lsn <= fence {
-                open[frame.txBeginLSN]?.hasRecordsBelowFence = true
+                withOpen(transaction) { $0.hasRecordsBelowFence = true }
             } else {
-                try RecordCodec.forEachEvent(in: frame, of: bytes, as: Event.self) { event in
-                    open[frame.txBeginLSN]?.events.append(event)
-                }
+                withOpen(transaction) { $0.add(frame.kind, payload: payload) }
             }
 
         case .txCommit:
             try requireEmptyPayload(frame)
-            guard let transaction = open.removeValue(forKey: frame.txBeginLSN) else {
-                throw WALError(.structural, "commit references transaction \(frame.txBeginLSN), which has no open begin", lsn: lsn)
+            let transaction = frame.txBeginLSN
+            guard isOpen(transaction) else {
+                throw WALError(.structural, "commit references transaction \(transaction), which has no open begin", lsn: lsn)
             }
+            guard var pending = take(transaction) else { return }
+            defer { recycle(&pending) }
             if lsn <= fence {
                 tally.transactionsBelowFence += 1
                 return
             }
             // A snapshot holds whole transactions, so one committed above the
             // fence whose earlier records are below it cannot be replayed exactly.
-            guard !transaction.hasRecordsBelowFence else {
+            guard !pending.hasRecordsBelowFence else {
                 throw WALError(
                     .structural,
-                    "transaction \(frame.txBeginLSN) straddles the checkpoint fence \(fence): it began at or below it but commits above it",
+                    "transaction \(transaction) straddles the checkpoint fence \(fence): it began at or below it but commits above it",
                     lsn: lsn)
             }
             tally.transactionsReplayed += 1
-            tally.eventsReplayed += transaction.events.count
-            do {
-                try deliver(CommittedTransaction(beginLSN: frame.txBeginLSN, commitLSN: lsn, events: transaction.events))
-            } catch {
-                throw ConsumerError(underlying: error)
-            }
+            try deliver(transaction, lsn, pending)
 
         case .txAbort:
             try requireEmptyPayload(frame)
-            guard open.removeValue(forKey: frame.txBeginLSN) != nil else {
+            guard isOpen(frame.txBeginLSN) else {
                 throw WALError(.structural, "abort references transaction \(frame.txBeginLSN), which has no open begin", lsn: lsn)
             }
+            if var pending = take(frame.txBeginLSN) { recycle(&pending) }
             tally.transactionsAborted += 1
 
         case .checkpoint:
@@ -96,14 +166,13 @@ struct Replayer<Event: WALEvent> {
         }
     }
 
-    /// Counts what was still open when the log ended.
+    /// Copies the counters into the report and counts what was still open.
     func finish(report: inout ReplayReport) {
         report.transactionsReplayed = tally.transactionsReplayed
-        report.eventsReplayed = tally.eventsReplayed
         report.transactionsBelowFence = tally.transactionsBelowFence
         report.transactionsAborted = tally.transactionsAborted
         report.newestCheckpoint = tally.newestCheckpoint
-        report.transactionsIncomplete = open.count
+        report.transactionsIncomplete = others.count + (currentLSN.isNone ? 0 : 1)
     }
 
     private func requireEmptyPayload(_ frame: RecordFrame) throws {
@@ -114,13 +183,40 @@ struct Replayer<Event: WALEvent> {
 }
 
 /// Replays a log directory: the shared core of `WAL.open` and `WAL.replay`.
+///
+/// Events are decoded here, once per committed transaction; a decoding
+/// error is damage at the commit record (salvage mode stops there).
 func replayDirectory<Event: WALEvent>(
     _ directory: SegmentDirectory, fence: LSN, mode: RecoveryMode, as _: Event.Type,
     progress: ((UInt64, UInt64) -> Void)? = nil,
     _ deliver: (CommittedTransaction<Event>) throws -> Void
 ) throws -> ReplayReport {
+    var events = 0
+    let report = try walkTransactions(directory, fence: fence, mode: mode, progress: progress) { begin, commit, pending in
+        var decoded: [Event] = []
+        try pending.forEachRecord { kind, payload in
+            try RecordCodec.forEachEvent(kind: kind, payload: payload, lsn: commit, as: Event.self) { decoded.append($0) }
+        }
+        events += decoded.count
+        do {
+            try deliver(CommittedTransaction(beginLSN: begin, commitLSN: commit, events: decoded))
+        } catch {
+            throw ConsumerError(underlying: error)
+        }
+    }
+    var result = report
+    result.eventsReplayed = events
+    return result
+}
+
+/// Walks a log's records through the replayer; `deliver` gets each committed
+/// transaction above the fence as bytes.
+func walkTransactions(
+    _ directory: SegmentDirectory, fence: LSN, mode: RecoveryMode, progress: ((UInt64, UInt64) -> Void)?,
+    deliver: (LSN, LSN, PendingTransaction) throws -> Void
+) throws -> ReplayReport {
     var report = ReplayReport()
-    var replayer = Replayer<Event>(fence: fence)
+    var replayer = Replayer(fence: fence)
     var walker = LogWalker(directory: directory, mode: mode)
     walker.progress = progress
     do {

@@ -46,10 +46,10 @@ public enum WALInspector {
         }
         let segments = SegmentDirectory(root: directory, fileSystem: fileSystem)
         var report = ReplayReport()
-        var replayer = Replayer<[UInt8]>(fence: .none)
+        var replayer = Replayer(fence: .none)
         do {
             try LogWalker(directory: segments, mode: recoveryMode).walk(into: &report) { frame, bytes, location in
-                try replayer.visit(frame, bytes) { _ in }
+                try replayer.visit(frame, bytes) { _, _, _ in }
                 let payload = Array(
                     UnsafeRawBufferPointer(rebasing: bytes[frame.payloadOffset..<(frame.payloadOffset + frame.payloadCount)]))
                 do {
