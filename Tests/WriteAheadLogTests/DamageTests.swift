@@ -19,12 +19,13 @@ struct DamageTests {
         let directory = TemporaryDirectory()
         try writeLog(directory.path, count: 3)
         let segment = SegmentFiles.segmentPath(directory.path, 1)
-        let cleanSize = try SegmentFiles.read(segment).count
-        try SegmentFiles.append([0x55, 0x00, 0x00, 0x00, 0x02, 0xFF, 0xEE], to: segment)
+        let cleanSize = try SegmentFiles.endOfRecords(segment)
+        try SegmentFiles.writeAfterRecords([0x55, 0x00, 0x00, 0x00, 0x02, 0xFF, 0xEE], in: segment)
         let (wal, events, report) = try openNotes(directory.path)
         #expect(events == notes(3))
         #expect(report.tornTail?.offset == UInt64(cleanSize))
-        #expect(try SegmentFiles.read(segment).count == cleanSize)
+        // The garbage is gone: only zeros (preallocated space) follow the records.
+        #expect(try SegmentFiles.read(segment)[cleanSize...].allSatisfy { $0 == 0 })
         try wal.commit([Note(100, "after repair")])
         try wal.close()
         let (again, all, secondReport) = try openNotes(directory.path)
@@ -33,16 +34,40 @@ struct DamageTests {
         try again.close()
     }
 
-    @Test("a zero-filled tail is cut like a torn one")
-    func zeroTail() throws {
+    @Test("a zero tail in the active segment is unused preallocated space, not damage", arguments: WriteMode.allCases)
+    func zeroTail(mode: WriteMode) throws {
         let directory = TemporaryDirectory()
-        try writeLog(directory.path, count: 2)
+        var options = WALOptions.test()
+        options.writeMode = mode
+        try writeLog(directory.path, count: 2, options: options)
         let segment = SegmentFiles.segmentPath(directory.path, 1)
-        let cleanSize = try SegmentFiles.read(segment).count
+        let used = try SegmentFiles.records(of: segment, stoppingAtZeros: true).last.map { $0.offset + $0.frame.size } ?? 0
         try SegmentFiles.append([UInt8](repeating: 0, count: 4096), to: segment)
+        let (wal, events, report) = try openNotes(directory.path, options)
+        #expect(events == notes(2))
+        #expect(report.tornTail == nil)
+        #expect(report.segments.last?.validBytes == UInt64(used))
+        try wal.commit([Note(9, "after the zeros")])
+        try wal.close()
+        let (again, all, _) = try openNotes(directory.path, options)
+        #expect(all == notes(2) + [Note(9, "after the zeros")])
+        try again.close()
+    }
+
+    @Test("a torn record followed by preallocated zeros is a torn tail")
+    func tornRecordBeforeZeros() throws {
+        let directory = TemporaryDirectory()
+        try writeLog(directory.path, count: 3)
+        let segment = SegmentFiles.segmentPath(directory.path, 1)
+        let records = try SegmentFiles.records(of: segment, stoppingAtZeros: true)
+        var bytes = try SegmentFiles.read(segment)
+        let last = try #require(records.last)
+        // Zero the second half of the last commit record, as a partly flushed page would.
+        for index in (last.offset + 10)..<(last.offset + last.frame.size) { bytes[index] = 0 }
+        try SegmentFiles.write(bytes, to: segment)
         let (wal, events, report) = try openNotes(directory.path)
         #expect(events == notes(2))
-        #expect(report.tornTail?.offset == UInt64(cleanSize))
+        #expect(report.tornTail?.offset == UInt64(last.offset))
         try wal.close()
     }
 
@@ -52,7 +77,7 @@ struct DamageTests {
         try writeLog(directory.path, count: 3)
         let segment = SegmentFiles.segmentPath(directory.path, 1)
         let records = try SegmentFiles.records(of: segment)
-        // Cut in the middle of the last commit record.
+        // Cut in the middle of the last commit record (the file ends there, no preallocation).
         let lastCommit = try #require(records.last)
         try SegmentFiles.write(Array(try SegmentFiles.read(segment).prefix(lastCommit.offset + 7)), to: segment)
         let (wal, events, report) = try openNotes(directory.path)
@@ -98,7 +123,8 @@ struct DamageTests {
         #expect(quarantined.keptValidPrefix)
         // The whole damaged original is kept; the live segment is cut to its valid prefix.
         #expect(try SegmentFiles.read(quarantined.quarantined) == damaged)
-        #expect(try SegmentFiles.read(segment).count == victim.offset)
+        #expect(try SegmentFiles.endOfRecords(segment) == victim.offset)
+        #expect(try SegmentFiles.read(segment)[victim.offset...].allSatisfy { $0 == 0 })
         try wal.commit([Note(7, "after salvage")])
         try wal.close()
         let (again, all, _) = try openNotes(directory.path)

@@ -72,9 +72,7 @@ struct RotationAndTruncationTests {
             try wal.close()
         }
         // Seal segment 1 by hand, as rotation does before creating segment 2.
-        var bytes = try SegmentFiles.read(SegmentFiles.segmentPath(directory.path, 1))
-        bytes.replaceSubrange(0..<SegmentHeader.size, with: SegmentHeader(baseLSN: 1, isSealed: true).bytes)
-        try SegmentFiles.write(bytes, to: SegmentFiles.segmentPath(directory.path, 1))
+        try SegmentFiles.sealByHand(SegmentFiles.segmentPath(directory.path, 1), baseLSN: 1)
         let (wal, events, _) = try openNotes(directory.path)
         #expect(events == [Note(1, "a")])
         #expect(wal.activeSegmentID == SegmentID(2))

@@ -22,6 +22,26 @@ package protocol StorageFile: AnyObject, Sendable {
     func sync() throws
     /// Cuts or extends the file to `size` bytes.
     func truncate(to size: UInt64) throws
+    /// Reserves disk blocks so that the file holds at least `size` bytes
+    /// that later writes cannot fail to find space for (`fallocate`).
+    /// Returns false where the file system cannot reserve space.
+    func preallocate(to size: UInt64) throws -> Bool
+    /// Maps the first `size` bytes of the file for shared reading and
+    /// writing, or returns nil where files cannot be mapped. Bytes copied
+    /// into the mapping are in the kernel's page cache at once; `sync()`
+    /// makes them durable.
+    func map(size: Int) throws -> (any MappedRegion)?
+}
+
+extension StorageFile {
+    package func preallocate(to size: UInt64) throws -> Bool { false }
+    package func map(size: Int) throws -> (any MappedRegion)? { nil }
+}
+
+/// A shared mapping of the start of a file, unmapped when released.
+package protocol MappedRegion: AnyObject, Sendable {
+    var base: UnsafeMutableRawPointer { get }
+    var size: Int { get }
 }
 
 /// An advisory lock on a directory, held until released or deallocated.

@@ -181,6 +181,36 @@ package final class PosixFile: StorageFile {
             throw WALError(.io, "cannot truncate to \(size) bytes", operation: "ftruncate", path: path, errno: errno)
         }
     }
+
+    package func preallocate(to size: UInt64) throws -> Bool {
+        let result = posix_fallocate(fd, 0, off_t(size))
+        if result == 0 { return true }
+        if result == EOPNOTSUPP || result == EINVAL { return false }
+        throw WALError(.io, "cannot reserve \(size) bytes", operation: "fallocate", path: path, errno: result)
+    }
+
+    package func map(size: Int) throws -> (any MappedRegion)? {
+        guard let base = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), base != MAP_FAILED else {
+            throw WALError(.io, "cannot map \(size) bytes", operation: "mmap", path: path, errno: errno)
+        }
+        return PosixMappedRegion(base: base, size: size)
+    }
+}
+
+/// A `MAP_SHARED` mapping, unmapped on release.
+///
+/// `@unchecked Sendable`: the region is only written by the log's writer
+/// while it holds the write lock, and the pointer itself never changes.
+final class PosixMappedRegion: MappedRegion, @unchecked Sendable {
+    let base: UnsafeMutableRawPointer
+    let size: Int
+
+    init(base: UnsafeMutableRawPointer, size: Int) {
+        self.base = base
+        self.size = size
+    }
+
+    deinit { munmap(base, size) }
 }
 
 /// The held `flock` of a log directory.

@@ -65,10 +65,12 @@ extension LogEngine {
             newestSnapshotLSN: report.newestCheckpoint?.snapshotLSN ?? .none)
         // Everything readable at open is the recovered durability fence: it
         // survived to this open, and new records go after it.
-        let writer = WriterState(
+        var writer = WriterState(
             file: file, segmentID: id, baseLSN: base, fileOffset: offset, writtenLSN: report.maxLSN,
             oldestSegmentID: oldest ?? id)
         let engine = LogEngine(directory: directory, options: options, lock: lock, append: append, writer: writer)
+        writer.mapping = try engine.mapForAppending(file, from: offset)
+        engine.writer.withLock { $0.mapping = writer.mapping }
         try engine.startFlusher()
         return engine
     }

@@ -38,10 +38,20 @@ extension LogEngine {
 
     private func write(from start: Int, to end: Int, upTo lsn: LSN, _ writer: inout WriterState) throws {
         guard end > start else { return }
-        let file = writer.file
         let offset = writer.fileOffset
-        try writer.spare.withUnsafeBytes { bytes in
-            try file.write(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), at: offset)
+        let count = end - start
+        if writer.mapping != nil, offset + UInt64(count) > UInt64(writer.mapping?.size ?? 0) {
+            try growMapping(&writer, toHold: offset + UInt64(count))
+        }
+        if let mapping = writer.mapping {
+            writer.spare.withUnsafeBytes { bytes in
+                (mapping.base + Int(offset)).copyMemory(from: bytes.baseAddress! + start, byteCount: count)
+            }
+        } else {
+            let file = writer.file
+            try writer.spare.withUnsafeBytes { bytes in
+                try file.write(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), at: offset)
+            }
         }
         writer.fileOffset += UInt64(end - start)
         writer.writtenLSN = lsn
@@ -57,6 +67,13 @@ extension LogEngine {
     /// leaves either an unsealed last segment (appending resumes) or a
     /// complete sealed one (the next open starts a new segment after it).
     private func rotate(_ writer: inout WriterState, at segmentBreak: SegmentBreak) throws {
+        // A sealed segment ends exactly at its last record: drop the mapping
+        // (touching it past a truncation would fault) and cut the
+        // preallocated tail before the data is synced and the flag written.
+        if writer.mapping != nil {
+            writer.mapping = nil
+            try writer.file.truncate(to: writer.fileOffset)
+        }
         try writer.file.sync()
         try directory.seal(writer.file, baseLSN: writer.baseLSN)
         publishDurable(segmentBreak.lastLSNBefore)
@@ -66,6 +83,35 @@ extension LogEngine {
         writer.segmentID = segmentBreak.newID
         writer.baseLSN = segmentBreak.newBaseLSN
         writer.fileOffset = UInt64(SegmentHeader.size)
+        writer.mapping = try mapForAppending(file, from: writer.fileOffset)
+    }
+
+    /// In `.mappedSegments` mode: reserves room for a segment's growth and
+    /// maps it. Returns nil (write calls are used) in the other mode or
+    /// where the file system cannot reserve space: a mapping is never used
+    /// over blocks that are not reserved.
+    func mapForAppending(_ file: any StorageFile, from offset: UInt64) throws -> (any MappedRegion)? {
+        guard options.writeMode == .mappedSegments else { return nil }
+        let target = max(options.segmentTargetBytes + options.segmentTargetBytes / 8, offset + Self.mappingGranule)
+        let size = Self.roundUp(target)
+        guard try file.preallocate(to: size) else { return nil }
+        return try file.map(size: Int(size))
+    }
+
+    /// A transaction larger than the room left: reserve and map more.
+    private func growMapping(_ writer: inout WriterState, toHold end: UInt64) throws {
+        let size = Self.roundUp(max(end, UInt64(writer.mapping?.size ?? 0) * 2))
+        writer.mapping = nil
+        guard try writer.file.preallocate(to: size) else {
+            throw WALError(.io, "the file system stopped reserving space", operation: "fallocate", path: writer.file.path)
+        }
+        writer.mapping = try writer.file.map(size: Int(size))
+    }
+
+    static let mappingGranule: UInt64 = 1 << 20
+
+    static func roundUp(_ size: UInt64) -> UInt64 {
+        (size + mappingGranule - 1) / mappingGranule * mappingGranule
     }
 
     /// Records that everything up to `lsn` is in the kernel and wakes whoever waited for it.

@@ -35,6 +35,8 @@ struct WriterState: Sendable {
     var fileOffset: UInt64
     var writtenLSN: LSN
     var oldestSegmentID: SegmentID
+    /// The shared mapping of the active segment, in `.mappedSegments` mode.
+    var mapping: (any MappedRegion)?
     /// The buffer swapped out of `AppendState`, kept for its capacity.
     var spare: [UInt8] = []
     var spareBreaks: [SegmentBreak] = []

@@ -7,6 +7,8 @@ public struct WALOptions: Sendable {
     public var segmentTargetBytes: UInt64
     /// What `open` does with damage. Default: `strict`.
     public var recoveryMode: RecoveryMode
+    /// How commit bytes reach the kernel. Default: `.mappedSegments`.
+    public var writeMode: WriteMode
     /// Called during replay with (bytes scanned, total bytes), once per segment.
     public var replayProgress: (@Sendable (UInt64, UInt64) -> Void)?
     /// The file system the log runs on: the real one, or a simulated one in tests.
@@ -16,14 +18,30 @@ public struct WALOptions: Sendable {
         syncMode: SyncMode = .default,
         segmentTargetBytes: UInt64 = 64 << 20,
         recoveryMode: RecoveryMode = .strict,
+        writeMode: WriteMode = .mappedSegments,
         replayProgress: (@Sendable (UInt64, UInt64) -> Void)? = nil
     ) {
         self.syncMode = syncMode
         self.segmentTargetBytes = segmentTargetBytes
         self.recoveryMode = recoveryMode
+        self.writeMode = writeMode
         self.replayProgress = replayProgress
         self.fileSystem = PosixFileSystem()
     }
+}
+
+/// How commit bytes reach the kernel. Either way they are there before a
+/// commit returns, so a killed process loses nothing committed.
+public enum WriteMode: String, Sendable, CaseIterable {
+    /// Segments are preallocated (`fallocate`) and written through a shared
+    /// mapping: a commit is a copy into page-cache pages, with no system
+    /// call. Preallocation keeps file-size changes out of every fdatasync
+    /// and reserves the blocks, so a full disk fails at preallocation with
+    /// a clear error instead of faulting a write into the mapping. Falls
+    /// back to `.writeCalls` where the file system cannot preallocate.
+    case mappedSegments
+    /// One `pwrite` per group of commits.
+    case writeCalls
 }
 
 /// What the log looks like right now, for operators.

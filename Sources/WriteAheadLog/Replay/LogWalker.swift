@@ -104,9 +104,14 @@ struct LogWalker {
                     continue scan
                 case .end:
                     break scan
+                case .zeroTail(let offset) where isLast && !header.isSealed:
+                    // Zero bytes to the end of the active segment: space the
+                    // writer preallocated and has not reached. A clean end.
+                    summary.validBytes = offset
+                    break scan
                 case .zeroTail(let offset), .damaged(let offset, _):
                     let reason: String
-                    if case .damaged(_, let why) = step { reason = why } else { reason = "unwritten zero bytes after the last record" }
+                    if case .damaged(_, let why) = step { reason = why } else { reason = "zero bytes after the last record" }
                     if isLast && !header.isSealed {
                         if let later = try SegmentScanner.validRecordExists(
                             in: file, fileSize: fileSize, after: offset, above: lastLSN)

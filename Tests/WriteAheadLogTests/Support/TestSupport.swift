@@ -44,7 +44,7 @@ struct Note: WALEvent, Equatable, CustomStringConvertible {
 
 extension WALOptions {
     static func test(
-        _ syncMode: SyncMode = .none, segmentTargetBytes: UInt64 = 64 << 20, recoveryMode: RecoveryMode = .strict
+        _ syncMode: SyncMode = .none, segmentTargetBytes: UInt64 = 1 << 20, recoveryMode: RecoveryMode = .strict
     ) -> WALOptions {
         WALOptions(syncMode: syncMode, segmentTargetBytes: segmentTargetBytes, recoveryMode: recoveryMode)
     }
@@ -64,6 +64,27 @@ enum SegmentFiles {
         try write(try read(path) + bytes, to: path)
     }
 
+    /// Where the records of a segment end (preallocated zeros may follow).
+    static func endOfRecords(_ path: String) throws -> Int {
+        try records(of: path).last.map { $0.offset + $0.frame.size } ?? SegmentHeader.size
+    }
+
+    /// Writes `bytes` right after the last record, where a torn write lands.
+    static func writeAfterRecords(_ bytes: [UInt8], in path: String) throws {
+        var contents = try read(path)
+        let end = try endOfRecords(path)
+        if contents.count < end + bytes.count { contents += [UInt8](repeating: 0, count: end + bytes.count - contents.count) }
+        contents.replaceSubrange(end..<(end + bytes.count), with: bytes)
+        try write(contents, to: path)
+    }
+
+    /// Cuts a segment to its records and rewrites its header as sealed, as rotation does.
+    static func sealByHand(_ path: String, baseLSN: LSN) throws {
+        var bytes = Array(try read(path).prefix(try endOfRecords(path)))
+        bytes.replaceSubrange(0..<SegmentHeader.size, with: SegmentHeader(baseLSN: baseLSN, isSealed: true).bytes)
+        try write(bytes, to: path)
+    }
+
     static func flipBit(_ bit: Int, atByte offset: Int, of path: String) throws {
         var bytes = try read(path)
         bytes[offset] ^= UInt8(1 << bit)
@@ -75,13 +96,16 @@ enum SegmentFiles {
     }
 
     /// The offsets and frames of every record of a segment file.
-    static func records(of path: String) throws -> [(offset: Int, frame: RecordFrame)] {
+    /// With `stoppingAtZeros`, a zero length field ends the list (preallocated space).
+    static func records(of path: String, stoppingAtZeros: Bool = true) throws -> [(offset: Int, frame: RecordFrame)] {
         let bytes = try read(path)
         var result: [(Int, RecordFrame)] = []
         var offset = SegmentHeader.size
         try bytes.withUnsafeBytes { raw in
             while offset < raw.count {
-                guard case .record(let frame) = RecordCodec.parse(raw, at: offset) else {
+                let parse = RecordCodec.parse(raw, at: offset)
+                if stoppingAtZeros, parse == .zeros { break }
+                guard case .record(let frame) = parse else {
                     throw WALError(.corruption, "unexpected bytes at \(offset) while listing test records")
                 }
                 result.append((offset, frame))
