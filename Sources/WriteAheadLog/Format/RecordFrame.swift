@@ -42,6 +42,7 @@ enum FrameParse: Sendable, Equatable {
     case damaged(String)
 }
 
+@usableFromInline
 enum RecordCodec {
     /// Appends one record to `buffer`; `payload` appends the payload bytes.
     /// On error the buffer is left as it was.
@@ -79,6 +80,7 @@ enum RecordCodec {
     }
 
     /// Appends the payload of a batch: `u32 count`, then `u32 length` and bytes per event.
+    @inlinable
     static func appendBatchPayload<Event: WALEvent>(
         _ events: some Collection<Event>, to buffer: inout [UInt8]
     ) throws {
@@ -89,7 +91,7 @@ enum RecordCodec {
     }
 
     /// Appends `u32 length` and the event's bytes.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func appendEventWithLength<Event: WALEvent>(_ event: Event, to buffer: inout [UInt8]) throws {
         let lengthAt = buffer.count
         buffer.appendLittleEndian(UInt32(0))

@@ -8,6 +8,7 @@ extension LogEngine {
     /// Group commit: while one caller's fsync is in flight, later callers
     /// wait; when it ends, those it covered return and one of the rest runs
     /// the next fsync for all of them.
+    @usableFromInline
     func waitDurable(_ lsn: LSN) throws {
         if durableMirror.load(ordering: .acquiring) >= lsn.rawValue { return }
         try ensureWritten(lsn)
@@ -56,6 +57,7 @@ extension LogEngine {
     /// Suspends until `lsn` is written (`durable == false`) or durable,
     /// without blocking a thread: the flusher thread does the I/O and
     /// resumes the continuation.
+    @usableFromInline
     func waitAsync(_ lsn: LSN, durable: Bool, cancellable: Bool) async throws {
         let reached = durable ? durableMirror.load(ordering: .acquiring) : writtenMirror.load(ordering: .acquiring)
         if reached >= lsn.rawValue { return }

@@ -1,5 +1,6 @@
 extension LogEngine {
     /// Makes sure every record up to `lsn` is in the kernel.
+    @usableFromInline
     func ensureWritten(_ lsn: LSN) throws {
         if writtenMirror.load(ordering: .acquiring) >= lsn.rawValue { return }
         try writePending()

@@ -83,9 +83,10 @@ struct Progress {
 ///   condition. An fsync runs under none of them: one committer (the leader)
 ///   runs it while the others wait, and all whose bytes it covered return
 ///   together (group commit).
+@usableFromInline
 final class LogEngine: Sendable {
     let directory: SegmentDirectory
-    let options: WALOptions
+    @usableFromInline let options: WALOptions
     let append: Mutex<AppendState>
     let writer: Mutex<WriterState>
     let progress: ConditionLock<Progress>
@@ -158,6 +159,7 @@ final class LogEngine: Sendable {
 
     /// Appends begin + batch + commit as one contiguous run; `payload`
     /// writes the batch payload into the buffer.
+    @usableFromInline
     func appendTransaction(_ payload: (inout [UInt8]) throws -> Void) throws -> (begin: LSN, commit: LSN) {
         let lsns = try appending("commit") { state in
             try rotateIfDue(&state)

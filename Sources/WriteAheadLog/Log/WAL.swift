@@ -14,7 +14,7 @@
 /// Closing (explicitly, or when the last reference goes away) writes,
 /// fsyncs, stops the background thread and releases the lock.
 public final class WAL<Event: WALEvent>: Sendable {
-    let engine: LogEngine
+    @usableFromInline let engine: LogEngine
 
     private init(engine: LogEngine) {
         self.engine = engine
@@ -109,7 +109,7 @@ public final class WAL<Event: WALEvent>: Sendable {
     /// concurrent committers), and, under `always` or with `.durable`, once
     /// an `fdatasync` covers the commit. Returns nil for an empty list,
     /// which writes nothing.
-    @discardableResult
+    @inlinable @discardableResult
     public func commit(_ events: some Collection<Event>, durability: CommitDurability = .syncMode) throws -> Commit? {
         guard !events.isEmpty else { return nil }
         let lsns = try engine.appendTransaction { buffer in try RecordCodec.appendBatchPayload(events, to: &buffer) }
@@ -128,7 +128,7 @@ public final class WAL<Event: WALEvent>: Sendable {
     ///
     /// Cancellation does not interrupt it: once appended, the commit is in
     /// the log, and the call reports its LSN.
-    @discardableResult
+    @inlinable @discardableResult
     public func commit(_ events: [Event], durability: CommitDurability = .syncMode) async throws -> Commit? {
         guard !events.isEmpty else { return nil }
         let lsns = try engine.appendTransaction { buffer in try RecordCodec.appendBatchPayload(events, to: &buffer) }

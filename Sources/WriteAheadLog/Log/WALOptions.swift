@@ -71,4 +71,11 @@ public struct Commit: Sendable, Equatable {
     public var commitLSN: LSN
     /// Whether an fsync covered the commit before the call returned.
     public var isDurable: Bool
+
+    @usableFromInline
+    init(beginLSN: LSN, commitLSN: LSN, isDurable: Bool) {
+        self.beginLSN = beginLSN
+        self.commitLSN = commitLSN
+        self.isDurable = isDurable
+    }
 }
