@@ -47,6 +47,22 @@ struct DurabilityTests {
         try lazy.close()
     }
 
+    @Test("a .written commit returns before the fsync even under always, and waitUntilDurable finishes it")
+    func writtenCommit() throws {
+        let directory = TemporaryDirectory()
+        let fileSystem = InstrumentedFileSystem()
+        let (wal, _, _) = try openNotes(directory.path, .instrumented(fileSystem, .always))
+        fileSystem.closeGate()
+        let commit = try #require(try wal.commit([Note(1, "a")], durability: .written))
+        #expect(!commit.isDurable)
+        #expect(wal.writtenLSN == commit.commitLSN)
+        #expect(wal.durableLSN < commit.commitLSN)
+        fileSystem.openGate()
+        try wal.waitUntilDurable(commit.commitLSN)
+        #expect(wal.durableLSN >= commit.commitLSN)
+        try wal.close()
+    }
+
     @Test("concurrent committers under always share fsyncs, and each returns only once covered")
     func groupCommit() throws {
         let directory = TemporaryDirectory()

@@ -33,4 +33,9 @@ public enum CommitDurability: Sendable, Equatable {
     case syncMode
     /// Until an fsync covers the commit, whatever the sync mode.
     case durable
+    /// Until the bytes are in the kernel, even under `always`; the caller
+    /// waits for durability later with `waitUntilDurable(_:)`. This lets a
+    /// caller that serialises its own commits (a database's writer lock)
+    /// release its lock before the fsync, so its commits share fsyncs.
+    case written
 }

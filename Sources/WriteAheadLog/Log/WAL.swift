@@ -113,7 +113,7 @@ public final class WAL<Event: WALEvent>: Sendable {
     public func commit(_ events: some Collection<Event>, durability: CommitDurability = .syncMode) throws -> Commit? {
         guard !events.isEmpty else { return nil }
         let lsns = try engine.appendTransaction { buffer in try RecordCodec.appendBatchPayload(events, to: &buffer) }
-        let durable = durability == .durable || engine.options.syncMode == .always
+        let durable = durability == .durable || (durability == .syncMode && engine.options.syncMode == .always)
         if durable {
             try engine.waitDurable(lsns.commit)
         } else {
@@ -132,7 +132,7 @@ public final class WAL<Event: WALEvent>: Sendable {
     public func commit(_ events: [Event], durability: CommitDurability = .syncMode) async throws -> Commit? {
         guard !events.isEmpty else { return nil }
         let lsns = try engine.appendTransaction { buffer in try RecordCodec.appendBatchPayload(events, to: &buffer) }
-        let durable = durability == .durable || engine.options.syncMode == .always
+        let durable = durability == .durable || (durability == .syncMode && engine.options.syncMode == .always)
         try await engine.waitAsync(lsns.commit, durable: durable, cancellable: false)
         return Commit(beginLSN: lsns.begin, commitLSN: lsns.commit, isDurable: durable)
     }
