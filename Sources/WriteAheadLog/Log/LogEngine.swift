@@ -95,6 +95,8 @@ final class LogEngine: Sendable {
     let durableMirror: Atomic<UInt64>
     let poisoned = Atomic<Bool>(false)
     let commitCount = Atomic<Int>(0)
+    /// Bytes of records appended since open.
+    let appendedBytes = Atomic<UInt64>(0)
     let metrics: WALMetrics
     let lock: any DirectoryLock
     let flusher: Mutex<DedicatedThread?> = Mutex(nil)
@@ -177,6 +179,7 @@ final class LogEngine: Sendable {
             }
             try RecordCodec.append(kind: .txCommit, lsn: commit, txBeginLSN: begin, to: &state.buffer)
             state.segmentBytes += UInt64(state.buffer.count - start)
+            appendedBytes.add(UInt64(state.buffer.count - start), ordering: .relaxed)
             state.nextLSN = next
             return (begin, commit)
         }
@@ -200,6 +203,7 @@ final class LogEngine: Sendable {
             let start = state.buffer.count
             try RecordCodec.append(kind: kind, lsn: lsn, txBeginLSN: txBeginLSN ?? lsn, to: &state.buffer, payload: payload)
             state.segmentBytes += UInt64(state.buffer.count - start)
+            appendedBytes.add(UInt64(state.buffer.count - start), ordering: .relaxed)
             state.nextLSN = next
             return lsn
         }

@@ -94,6 +94,8 @@ public final class WAL<Event: WALEvent>: Sendable {
     public var activeSegmentID: SegmentID { engine.writer.withLock { $0.segmentID } }
     /// The lowest segment id still on disk.
     public var oldestSegmentID: SegmentID { engine.writer.withLock { $0.oldestSegmentID } }
+    /// Bytes of records appended since the log was opened.
+    public var appendedBytes: UInt64 { engine.appendedBytes.load(ordering: .relaxed) }
     /// Why the log is poisoned, or nil while it is healthy.
     public var failure: String? { engine.failure }
 

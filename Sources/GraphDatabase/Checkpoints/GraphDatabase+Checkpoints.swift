@@ -1,0 +1,94 @@
+import Dispatch
+import GraphStore
+import WriteAheadLog
+
+/// What a checkpoint did.
+public struct CheckpointResult: Sendable, Equatable {
+    /// The snapshot written.
+    public var path: String
+    /// The WAL LSN the snapshot is consistent with.
+    public var walLSN: LSN
+    public var nodeCount: Int
+    public var relationshipCount: Int
+    /// Log segments deleted because every kept snapshot covers them.
+    public var truncatedSegments: [SegmentID]
+}
+
+extension GraphDatabase {
+    /// Takes a checkpoint: syncs the log, reads its durable LSN, writes a
+    /// snapshot stamped with it (temp file, fsync, rename, directory fsync),
+    /// appends a checkpoint marker, then truncates the log up to the oldest
+    /// snapshot still kept.
+    ///
+    /// Writers wait only while the log is synced and the graph copied; the
+    /// snapshot is encoded and written while they go on.
+    /// - Parameter path: where to write; nil for the layout's snapshot
+    ///   location. A snapshot written elsewhere never lets the log be
+    ///   truncated past what recovery can find.
+    @discardableResult
+    public func checkpoint(to path: String? = nil) throws -> CheckpointResult {
+        try checkpointLock.withLock { _ in
+            // A consistent cut: no writer runs between the sync and the copy.
+            writerPermit.wait()
+            let store = snapshot
+            let walLSN: LSN
+            do {
+                walLSN = try wal?.sync() ?? .none
+            } catch {
+                writerPermit.signal()
+                throw GraphDatabaseError.wrap(error, "cannot sync the log for a checkpoint")
+            }
+            writerPermit.signal()
+
+            let defaultPath = snapshots.defaultPath(for: walLSN)
+            guard let target = path ?? defaultPath else {
+                throw GraphDatabaseError(
+                    .unavailable, "this database has no snapshot location; pass a path or configure a data directory or snapshot path")
+            }
+            try snapshots.files.write(store.snapshotBytes(walLSN: walLSN), to: target)
+            sinceCheckpoint.withLock { $0 = (0, 0) }
+
+            var truncated: [SegmentID] = []
+            if let wal, target == defaultPath {
+                do {
+                    _ = try wal.checkpointMarker(snapshotLSN: walLSN)
+                    let fence = try snapshots.prune() ?? walLSN
+                    truncated = try wal.truncate(upTo: fence)
+                } catch {
+                    throw GraphDatabaseError.wrap(error, "the snapshot was written but the log could not be marked or truncated")
+                }
+            }
+            logger.info(
+                "checkpoint", metadata: ["path": "\(target)", "walLSN": "\(walLSN)", "truncatedSegments": "\(truncated.count)"])
+            return CheckpointResult(
+                path: target, walLSN: walLSN, nodeCount: store.nodeCount, relationshipCount: store.relationshipCount,
+                truncatedSegments: truncated)
+        }
+    }
+
+    /// Counts a commit toward the managed checkpoint thresholds and, once
+    /// one is crossed, schedules a checkpoint on a background queue: the
+    /// committer never waits for it.
+    func noteCommit(bytes: UInt64) {
+        guard configuration.checkpointEveryCommits != nil || configuration.checkpointEveryBytes != nil,
+            snapshots.defaultPath(for: .none) != nil
+        else { return }
+        let due = sinceCheckpoint.withLock { counts -> Bool in
+            counts.commits += 1
+            counts.bytes += bytes
+            if let every = configuration.checkpointEveryCommits, counts.commits >= every { return true }
+            if let every = configuration.checkpointEveryBytes, counts.bytes >= every { return true }
+            return false
+        }
+        guard due, !checkpointScheduled.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        checkpointQueue.async { [self] in
+            defer { checkpointScheduled.store(false, ordering: .releasing) }
+            guard !closed.load(ordering: .acquiring) else { return }
+            do {
+                try checkpoint()
+            } catch {
+                logger.error("managed checkpoint failed", metadata: ["reason": "\(error)"])
+            }
+        }
+    }
+}

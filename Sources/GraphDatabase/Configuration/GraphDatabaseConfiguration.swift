@@ -1,0 +1,60 @@
+import Logging
+import WriteAheadLog
+
+/// Where a database keeps its data.
+public enum StorageLayout: Sendable, Equatable {
+    /// Nothing on disk: the graph lives and dies with the process.
+    case inMemory
+    /// One data directory holding `wal/` and `snapshots/`, created on first
+    /// use. Managed checkpoints write numbered snapshots there and keep the
+    /// newest few.
+    case dataDirectory(String)
+    /// The shape of lora-server: a log directory (nil: no log), the file
+    /// checkpoints and saves write (nil: none), and a snapshot to restore
+    /// from at start (nil: `snapshotPath` if that file exists).
+    case explicit(walDirectory: String?, snapshotPath: String?, restoreFrom: String?)
+}
+
+/// How a ``GraphDatabase`` is opened and run.
+public struct GraphDatabaseConfiguration: Sendable {
+    public var storage: StorageLayout
+    /// The log's options: sync mode, segment size, recovery mode.
+    public var wal: WALOptions
+    /// Take a checkpoint after this many commits since the last one (nil: never by count).
+    public var checkpointEveryCommits: Int?
+    /// Take a checkpoint once the log grew by this many bytes since the last one (nil: never by size).
+    public var checkpointEveryBytes: UInt64?
+    /// How many snapshots a data directory keeps (at least 1).
+    public var keepSnapshots: Int
+    /// Where warnings and recovery progress go.
+    public var logger: Logger
+
+    public init(
+        storage: StorageLayout = .inMemory,
+        wal: WALOptions = WALOptions(),
+        checkpointEveryCommits: Int? = nil,
+        checkpointEveryBytes: UInt64? = 256 << 20,
+        keepSnapshots: Int = 3,
+        logger: Logger = Logger(label: "graph-database")
+    ) {
+        self.storage = storage
+        self.wal = wal
+        self.checkpointEveryCommits = checkpointEveryCommits
+        self.checkpointEveryBytes = checkpointEveryBytes
+        self.keepSnapshots = keepSnapshots
+        self.logger = logger
+    }
+
+    /// The log directory this layout implies, if any.
+    var walDirectory: String? {
+        switch storage {
+        case .inMemory: nil
+        case .dataDirectory(let root): joinPath(root, "wal")
+        case .explicit(let wal, _, _): wal
+        }
+    }
+}
+
+func joinPath(_ directory: String, _ name: String) -> String {
+    directory.hasSuffix("/") ? directory + name : directory + "/" + name
+}

@@ -1,0 +1,81 @@
+import GraphStore
+import WriteAheadLog
+
+extension GraphDatabase {
+    /// Deletes log segments whose records are all at or below `fence`
+    /// (default: the durable LSN), under the log's rules. Returns the ids.
+    ///
+    /// Truncating past what a snapshot covers loses history a restart
+    /// needs; `checkpoint()` truncates safely by itself.
+    @discardableResult
+    public func truncateLog(upTo fence: LSN? = nil) throws -> [SegmentID] {
+        let wal = try requireLog()
+        do {
+            return try wal.truncate(upTo: fence ?? wal.durableLSN)
+        } catch {
+            throw GraphDatabaseError.wrap(error, "cannot truncate the log")
+        }
+    }
+
+    /// Writes and fsyncs the log; returns the durable LSN.
+    @discardableResult
+    public func sync() throws -> LSN {
+        let wal = try requireLog()
+        do {
+            return try wal.sync()
+        } catch {
+            throw GraphDatabaseError.wrap(error, "cannot sync the log")
+        }
+    }
+
+    /// Writes the committed graph to `path` (default: the snapshot
+    /// location), stamped with the log's durable LSN. Same as a checkpoint.
+    @discardableResult
+    public func saveSnapshot(to path: String? = nil) throws -> CheckpointResult {
+        try checkpoint(to: path)
+    }
+
+    /// Replaces the graph with the snapshot at `path` (default: the
+    /// layout's restore source or newest snapshot).
+    ///
+    /// With a log, the loaded graph becomes the new base: it is written as
+    /// a checkpoint stamped with the current durable LSN, so a restart
+    /// recovers it plus what is committed afterwards, never the older
+    /// history the log still holds. Older managed snapshots are deleted for
+    /// the same reason: they lead to the replaced graph.
+    @discardableResult
+    public func loadSnapshot(from path: String? = nil) throws -> (nodeCount: Int, relationshipCount: Int) {
+        guard let source = path ?? (try snapshots.candidates().first?.path) else {
+            throw GraphDatabaseError(.unavailable, "no snapshot to load: pass a path")
+        }
+        let loaded = try snapshots.files.load(source)
+        if wal != nil && snapshots.defaultPath(for: .none) == nil {
+            throw GraphDatabaseError(
+                .unavailable,
+                "loading a snapshot into a logged database needs a snapshot location to make it the new base; configure a data directory or snapshot path",
+                path: source)
+        }
+        try checkpointLock.withLock { _ in
+            writerPermit.wait()
+            defer { writerPermit.signal() }
+            do {
+                let walLSN = try wal?.sync() ?? .none
+                if wal != nil, let target = snapshots.defaultPath(for: walLSN) {
+                    try snapshots.files.write(loaded.store.snapshotBytes(walLSN: walLSN), to: target)
+                    _ = try wal?.checkpointMarker(snapshotLSN: walLSN)
+                    try snapshots.removeAll(except: target)
+                    _ = try wal?.truncate(upTo: walLSN)
+                }
+            } catch {
+                throw GraphDatabaseError.wrap(error, "cannot make the loaded snapshot the new base")
+            }
+            committed.withLock { $0 = loaded.store }
+        }
+        return (loaded.store.nodeCount, loaded.store.relationshipCount)
+    }
+
+    func requireLog() throws -> WAL<MutationEvent> {
+        guard let wal else { throw GraphDatabaseError(.unavailable, "this database has no write-ahead log") }
+        return wal
+    }
+}

@@ -1,0 +1,210 @@
+import Dispatch
+import GraphStore
+import Logging
+import Synchronization
+import WriteAheadLog
+
+/// An in-memory property graph made durable by a write-ahead log.
+///
+/// **Isolation.** Write transactions run one at a time (serialisable).
+/// Each works on a private copy of the graph; on commit its events go to
+/// the log as one transaction and the copy becomes the committed graph. A
+/// failed transaction changes nothing, in memory or on disk. Readers get
+/// the committed graph as it was when they started (a snapshot), never a
+/// transaction in progress, and never wait for writers. A transaction is
+/// visible to readers once it is written to the log; its `write` call
+/// returns once the sync mode's durability is reached (under `always`,
+/// after the fsync), so a reader can see a transaction a moment before its
+/// writer hears it is durable.
+///
+/// **Durability** follows the log's sync mode; `durable: true` on a write
+/// waits for an fsync whatever the mode. Commits of concurrent writers
+/// share fsyncs: the log is written under the writer lock, the fsync is
+/// waited for after it is released.
+///
+/// **Failure.** Once the log fails, writes are refused with `poisoned` and
+/// the cause; reads keep working; a restart recovers the last durable state.
+public final class GraphDatabase: Sendable {
+    public let configuration: GraphDatabaseConfiguration
+    let wal: WAL<MutationEvent>?
+    let snapshots: SnapshotCatalog
+    /// The committed graph. Readers copy it (a copy is cheap: copy-on-write).
+    let committed: Mutex<GraphStore>
+    /// Held for the whole of a write transaction: one writer at a time.
+    let writerPermit = DispatchSemaphore(value: 1)
+    /// Serialises checkpoints, whoever asks for them.
+    let checkpointLock = Mutex<Void>(())
+    let checkpointQueue = DispatchQueue(label: "graph-database.checkpoints")
+    let checkpointScheduled = Atomic<Bool>(false)
+    let sinceCheckpoint = Mutex<(commits: Int, bytes: UInt64)>((0, 0))
+    let closed = Atomic<Bool>(false)
+    var logger: Logger { configuration.logger }
+
+    init(configuration: GraphDatabaseConfiguration, wal: WAL<MutationEvent>?, snapshots: SnapshotCatalog, store: GraphStore) {
+        self.configuration = configuration
+        self.wal = wal
+        self.snapshots = snapshots
+        self.committed = Mutex(store)
+    }
+
+    deinit {
+        try? wal?.close()
+    }
+
+    // MARK: Reading
+
+    /// The committed graph, as a value the caller owns. Touches no log.
+    public var snapshot: GraphStore { committed.withLock { $0 } }
+
+    /// Runs `body` over the committed graph. Touches no log.
+    public func read<R>(_ body: (GraphStore) throws -> R) rethrows -> R {
+        try body(snapshot)
+    }
+
+    /// The log's state, or nil for a database without one.
+    public var walStatus: WALStatus? { try? wal?.status() }
+
+    /// Why writes are refused, or nil while the log is healthy.
+    public var failure: String? { wal?.failure }
+
+    // MARK: Writing
+
+    /// Runs `body` as one write transaction and commits what it did.
+    ///
+    /// Throws whatever `body` throws, with nothing changed; `poisoned` once
+    /// the log has failed; `notFound`, `conflict` or `invalidValue` when the
+    /// graph refuses a mutation. Blocks while another write runs and, under
+    /// `always` or with `durable`, until an fsync covers the commit: call it
+    /// from a thread, or use the `async` overload.
+    @discardableResult
+    public func write<R: Sendable>(durable: Bool = false, _ body: (inout WriteTransaction) throws -> R) throws -> WriteResult<R> {
+        let transaction = try beginWrite()
+        do {
+            let value = try transaction.run(body)
+            let outcome = try transaction.commit(durable: durable)
+            return WriteResult(value: value, lsn: outcome.lsn, isDurable: outcome.isDurable, eventCount: outcome.eventCount)
+        } catch {
+            transaction.rollback()
+            throw error
+        }
+    }
+
+    /// The `async` form of ``write(durable:_:)``: the transaction and any
+    /// fsync wait run on a dispatch thread, never on the cooperative pool.
+    @discardableResult
+    public func write<R: Sendable>(
+        durable: Bool = false, _ body: @escaping @Sendable (inout WriteTransaction) throws -> R
+    ) async throws -> WriteResult<R> {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try self.write(durable: durable, body) })
+            }
+        }
+    }
+
+    /// Starts an explicit write transaction; it holds the writer lock until
+    /// ``ExplicitWriteTransaction/commit(durable:)`` or `rollback()` (or
+    /// until it is released, which rolls it back).
+    public func beginWrite() throws -> ExplicitWriteTransaction {
+        guard !closed.load(ordering: .acquiring) else {
+            throw GraphDatabaseError(.closed, "the database was closed")
+        }
+        if let failure = wal?.failure {
+            throw GraphDatabaseError(.poisoned, "writes are refused until a restart because the log failed: \(failure)")
+        }
+        writerPermit.wait()
+        return ExplicitWriteTransaction(database: self, store: snapshot)
+    }
+
+    /// Logs and publishes a finished transaction; called with the writer permit held.
+    func commit(_ transaction: WriteTransaction, durable: Bool) throws -> (lsn: LSN, isDurable: Bool, eventCount: Int) {
+        let events = transaction.events
+        guard !events.isEmpty else {
+            writerPermit.signal()
+            return (.none, false, 0)
+        }
+        guard let wal else {
+            committed.withLock { $0 = transaction.store }
+            writerPermit.signal()
+            return (.none, false, events.count)
+        }
+        let commit: Commit
+        let bytesBefore = wal.appendedBytes
+        do {
+            guard let logged = try wal.commit(events, durability: .written) else {
+                writerPermit.signal()
+                return (.none, false, 0)
+            }
+            commit = logged
+        } catch {
+            writerPermit.signal()
+            throw GraphDatabaseError.wrap(error, "cannot log the transaction")
+        }
+        committed.withLock { $0 = transaction.store }
+        writerPermit.signal()
+        noteCommit(bytes: wal.appendedBytes - bytesBefore)
+        let waitForFsync = durable || wal.syncMode == .always
+        if waitForFsync {
+            do {
+                try wal.waitUntilDurable(commit.commitLSN)
+            } catch {
+                throw GraphDatabaseError.wrap(error, "the transaction at LSN \(commit.commitLSN) was logged but its fsync failed")
+            }
+        }
+        return (commit.commitLSN, waitForFsync, events.count)
+    }
+
+    /// Writes, fsyncs and closes the log; later writes fail with `closed`.
+    public func close() throws {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        checkpointQueue.sync {}
+        writerPermit.wait()
+        defer { writerPermit.signal() }
+        do {
+            try wal?.close()
+        } catch {
+            throw GraphDatabaseError.wrap(error, "cannot close the log")
+        }
+    }
+}
+
+/// A write transaction started with ``GraphDatabase/beginWrite()``.
+///
+/// Use it from one thread. It holds the database's writer lock until
+/// `commit` or `rollback`; releasing it without either rolls it back.
+public final class ExplicitWriteTransaction {
+    let database: GraphDatabase
+    var transaction: WriteTransaction
+    private var finished = false
+
+    init(database: GraphDatabase, store: GraphStore) {
+        self.database = database
+        self.transaction = WriteTransaction(store: store)
+    }
+
+    deinit { rollback() }
+
+    /// Runs `body` against the transaction.
+    public func run<R>(_ body: (inout WriteTransaction) throws -> R) throws -> R {
+        guard !finished else { throw GraphDatabaseError(.closed, "the transaction already ended") }
+        return try body(&transaction)
+    }
+
+    /// The graph as this transaction sees it.
+    public var store: GraphStore { transaction.store }
+
+    /// Logs the transaction and makes it visible; returns its commit LSN.
+    @discardableResult
+    public func commit(durable: Bool = false) throws -> (lsn: LSN, isDurable: Bool, eventCount: Int) {
+        guard !finished else { throw GraphDatabaseError(.closed, "the transaction already ended") }
+        finished = true
+        return try database.commit(transaction, durable: durable)
+    }
+
+    /// Discards everything the transaction did; nothing reaches the log.
+    public func rollback() {
+        guard !finished else { return }
+        finished = true
+        database.writerPermit.signal()
+    }
+}

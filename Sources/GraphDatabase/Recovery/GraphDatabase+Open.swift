@@ -1,0 +1,161 @@
+import GraphStore
+import Logging
+import Synchronization
+import WriteAheadLog
+
+extension GraphDatabase {
+    /// Opens a database: loads the newest valid snapshot, replays the log
+    /// above its fence, and returns what it recovered.
+    ///
+    /// A corrupt newest snapshot is passed over, with a warning, for the one
+    /// before it. The log is never truncated past the oldest kept snapshot,
+    /// so that fallback loses nothing.
+    public static func open(_ configuration: GraphDatabaseConfiguration = GraphDatabaseConfiguration()) throws
+        -> (database: GraphDatabase, recovery: RecoveryReport)
+    {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let logger = configuration.logger
+        try validate(configuration)
+        if case .dataDirectory(let root) = configuration.storage {
+            do { try configuration.wal.fileSystem.createDirectory(root) } catch {
+                throw GraphDatabaseError(.invalidConfiguration, "cannot create the data directory: \(error)", path: root)
+            }
+        }
+        let snapshots = SnapshotCatalog(configuration: configuration)
+        var report = RecoveryReport()
+        var store = GraphStore()
+
+        for candidate in try snapshots.candidates() {
+            do {
+                let loaded = try snapshots.files.load(candidate.path)
+                store = loaded.store
+                report.snapshotPath = candidate.path
+                report.snapshotLSN = loaded.walLSN
+                break
+            } catch {
+                logger.warning(
+                    "snapshot is unusable; trying an older one",
+                    metadata: ["path": "\(candidate.path)", "reason": "\(error)"])
+                report.skippedSnapshots.append(SkippedSnapshot(path: candidate.path, reason: "\(error)"))
+            }
+        }
+        if report.snapshotPath == nil, let skipped = report.skippedSnapshots.first {
+            throw GraphDatabaseError(
+                .recovery,
+                "no usable snapshot: every candidate is damaged (newest: \(skipped.reason)); restore one or move them aside to recover from the log alone",
+                path: skipped.path)
+        }
+
+        var wal: WAL<MutationEvent>?
+        if let directory = configuration.walDirectory {
+            let progress = ReplayProgress(logger: logger)
+            var options = configuration.wal
+            options.replayProgress = { scanned, total in progress.scanned(scanned, of: total) }
+            do {
+                let (opened, walReport) = try WAL<MutationEvent>.open(
+                    directory: directory, options: options, fence: report.snapshotLSN
+                ) { transaction in
+                    for event in transaction.events {
+                        do { try store.apply(event) } catch {
+                            throw GraphDatabaseError(
+                                .recovery,
+                                "replaying the transaction committed at LSN \(transaction.commitLSN) failed: \(error)",
+                                path: directory, graphError: error)
+                        }
+                    }
+                    progress.transaction(events: transaction.events.count)
+                }
+                wal = opened
+                report.wal = walReport
+                report.transactionsReplayed = walReport.transactionsReplayed
+                report.eventsReplayed = walReport.eventsReplayed
+                if let marker = walReport.newestCheckpoint, marker.snapshotLSN > report.snapshotLSN {
+                    report.newerCheckpointInLog = marker
+                    logger.warning(
+                        "the log holds a checkpoint newer than the snapshot used; that snapshot is missing or damaged, so more of the log was replayed",
+                        metadata: ["markerSnapshotLSN": "\(marker.snapshotLSN)", "usedSnapshotLSN": "\(report.snapshotLSN)"])
+                }
+                if !walReport.quarantined.isEmpty {
+                    logger.error(
+                        "salvage recovery set damaged log segments aside",
+                        metadata: ["files": "\(walReport.quarantined.map(\.quarantined))"])
+                }
+            } catch let error as GraphDatabaseError {
+                throw error
+            } catch {
+                throw GraphDatabaseError.wrap(error, "cannot open the log in \(directory)")
+            }
+        }
+        report.duration = clock.now - started
+        logger.info(
+            "recovered",
+            metadata: [
+                "snapshot": "\(report.snapshotPath ?? "none")", "snapshotLSN": "\(report.snapshotLSN)",
+                "transactions": "\(report.transactionsReplayed)", "events": "\(report.eventsReplayed)",
+                "duration": "\(report.duration)",
+            ])
+        return (GraphDatabase(configuration: configuration, wal: wal, snapshots: snapshots, store: store), report)
+    }
+
+    private static func validate(_ configuration: GraphDatabaseConfiguration) throws {
+        if let commits = configuration.checkpointEveryCommits, commits < 1 {
+            throw GraphDatabaseError(.invalidConfiguration, "checkpointEveryCommits must be at least 1, not \(commits)")
+        }
+        if let bytes = configuration.checkpointEveryBytes, bytes < 1 {
+            throw GraphDatabaseError(.invalidConfiguration, "checkpointEveryBytes must be at least 1")
+        }
+        let fileSystem = configuration.wal.fileSystem
+        var paths: [(String, String)] = []
+        switch configuration.storage {
+        case .inMemory: break
+        case .dataDirectory(let root): paths.append(("data directory", root))
+        case .explicit(let wal, _, _): if let wal { paths.append(("WAL directory", wal)) }
+        }
+        for (what, path) in paths where fileSystem.fileExists(path) && !fileSystem.isDirectory(path) {
+            throw GraphDatabaseError(.invalidConfiguration, "the \(what) exists but is not a directory", path: path)
+        }
+    }
+}
+
+/// Logs replay progress at most every two seconds: bytes scanned of the
+/// total and events per second.
+final class ReplayProgress: Sendable {
+    private struct State {
+        var scanned: UInt64 = 0
+        var total: UInt64 = 0
+        var events = 0
+        var lastLog = ContinuousClock.now
+    }
+
+    private let logger: Logger
+    private let started = ContinuousClock.now
+    private let state = Mutex(State())
+
+    init(logger: Logger) { self.logger = logger }
+
+    func scanned(_ bytes: UInt64, of total: UInt64) {
+        state.withLock { state in
+            state.scanned = bytes
+            state.total = total
+        }
+    }
+
+    func transaction(events: Int) {
+        let line: (UInt64, UInt64, Int)? = state.withLock { state in
+            state.events += events
+            let now = ContinuousClock.now
+            guard now - state.lastLog >= .seconds(2) else { return nil }
+            state.lastLog = now
+            return (state.scanned, state.total, state.events)
+        }
+        guard let (scanned, total, events) = line else { return }
+        let seconds = Double((ContinuousClock.now - started).components.seconds) + 1e-9
+        logger.info(
+            "replaying the log",
+            metadata: [
+                "bytes": "\(scanned) of \(total)", "events": "\(events)",
+                "eventsPerSecond": "\(Int(Double(events) / max(seconds, 1)))",
+            ])
+    }
+}

@@ -1,0 +1,65 @@
+import GraphStore
+import WriteAheadLog
+
+/// Reads and atomically replaces snapshot files.
+///
+/// A snapshot is written to a temp file beside its target, fsynced, renamed
+/// over the target and the directory fsynced: a crash leaves either the
+/// old file or the new one, never a mix, and a failed write leaves the old
+/// one untouched.
+struct SnapshotFiles: Sendable {
+    let fileSystem: any FileSystem
+
+    func write(_ bytes: [UInt8], to path: String) throws {
+        let directory = parentDirectory(of: path)
+        do {
+            try fileSystem.createDirectory(directory)
+            let temporary = path + ".tmp"
+            if fileSystem.fileExists(temporary) { try fileSystem.removeFile(temporary) }
+            let file = try fileSystem.openFile(temporary, mode: .createNew)
+            do {
+                try bytes.withUnsafeBytes { try file.write($0, at: 0) }
+                try file.sync()
+            } catch {
+                try? fileSystem.removeFile(temporary)
+                throw error
+            }
+            try fileSystem.rename(temporary, to: path)
+            try fileSystem.syncDirectory(directory)
+        } catch {
+            throw GraphDatabaseError(.snapshot, "cannot write the snapshot: \(error)", path: path)
+        }
+    }
+
+    func read(_ path: String) throws -> [UInt8] {
+        do {
+            let file = try fileSystem.openFile(path, mode: .readOnly)
+            let size = try file.size()
+            guard size <= UInt64(Int.max) else {
+                throw GraphDatabaseError(.snapshot, "snapshot of \(size) bytes is too large to read", path: path)
+            }
+            var bytes = [UInt8](repeating: 0, count: Int(size))
+            let count = try bytes.withUnsafeMutableBytes { try file.read(into: $0, at: 0) }
+            return Array(bytes.prefix(count))
+        } catch let error as GraphDatabaseError {
+            throw error
+        } catch {
+            throw GraphDatabaseError(.snapshot, "cannot read the snapshot: \(error)", path: path)
+        }
+    }
+
+    /// Reads and decodes a snapshot, checking its checksums.
+    func load(_ path: String) throws -> (store: GraphStore, walLSN: LSN) {
+        let bytes = try read(path)
+        do {
+            return try GraphStore.decodeSnapshot(bytes)
+        } catch {
+            throw GraphDatabaseError(.snapshot, "the snapshot is not usable: \(error)", path: path, graphError: error)
+        }
+    }
+}
+
+func parentDirectory(of path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    return slash == path.startIndex ? "/" : String(path[..<slash])
+}

@@ -1,0 +1,101 @@
+import GraphStore
+
+/// The inside of a write transaction: a private copy of the graph that its
+/// mutations change, and the events they emit.
+///
+/// Nothing is visible to readers or written to the log until the
+/// transaction commits; an error thrown out of it (or a rollback) discards
+/// both the copy and the events.
+public struct WriteTransaction: Sendable {
+    /// The graph as this transaction sees it, its own changes included.
+    public private(set) var store: GraphStore
+    /// The events its mutations emitted so far, in order.
+    public private(set) var events: [MutationEvent] = []
+
+    init(store: GraphStore) {
+        self.store = store
+    }
+
+    private mutating func run<R>(_ body: (inout GraphStore, inout [MutationEvent]) throws(GraphStoreError) -> R) throws -> R {
+        do {
+            return try body(&store, &events)
+        } catch {
+            throw GraphDatabaseError.graph(error)
+        }
+    }
+
+    @discardableResult
+    public mutating func createNode(labels: Set<String> = [], properties: [String: PropertyValue] = [:]) throws -> NodeID {
+        try run { store, events throws(GraphStoreError) in try store.createNode(labels: labels, properties: properties, events: &events) }
+    }
+
+    @discardableResult
+    public mutating func createRelationship(
+        type: String, from source: NodeID, to target: NodeID, properties: [String: PropertyValue] = [:]
+    ) throws -> RelationshipID {
+        try run { store, events throws(GraphStoreError) in
+            try store.createRelationship(type: type, from: source, to: target, properties: properties, events: &events)
+        }
+    }
+
+    public mutating func setNodeProperty(_ node: NodeID, key: String, value: PropertyValue) throws {
+        try run { store, events throws(GraphStoreError) in _ = try store.setNodeProperty(node, key: key, value: value, events: &events) }
+    }
+
+    public mutating func removeNodeProperty(_ node: NodeID, key: String) throws {
+        try run { store, events throws(GraphStoreError) in _ = try store.removeNodeProperty(node, key: key, events: &events) }
+    }
+
+    public mutating func addNodeLabel(_ node: NodeID, label: String) throws {
+        try run { store, events throws(GraphStoreError) in _ = try store.addNodeLabel(node, label: label, events: &events) }
+    }
+
+    public mutating func removeNodeLabel(_ node: NodeID, label: String) throws {
+        try run { store, events throws(GraphStoreError) in _ = try store.removeNodeLabel(node, label: label, events: &events) }
+    }
+
+    public mutating func setRelationshipProperty(_ relationship: RelationshipID, key: String, value: PropertyValue) throws {
+        try run { store, events throws(GraphStoreError) in
+            _ = try store.setRelationshipProperty(relationship, key: key, value: value, events: &events)
+        }
+    }
+
+    public mutating func removeRelationshipProperty(_ relationship: RelationshipID, key: String) throws {
+        try run { store, events throws(GraphStoreError) in
+            _ = try store.removeRelationshipProperty(relationship, key: key, events: &events)
+        }
+    }
+
+    public mutating func deleteRelationship(_ relationship: RelationshipID) throws {
+        try run { store, events throws(GraphStoreError) in _ = try store.deleteRelationship(relationship, events: &events) }
+    }
+
+    /// Deletes a node that has no relationships (a `conflict` error otherwise).
+    public mutating func deleteNode(_ node: NodeID) throws {
+        try run { store, events throws(GraphStoreError) in _ = try store.deleteNode(node, events: &events) }
+    }
+
+    /// Deletes a node and every relationship it has.
+    public mutating func detachDeleteNode(_ node: NodeID) throws {
+        try run { store, events throws(GraphStoreError) in _ = try store.detachDeleteNode(node, events: &events) }
+    }
+
+    /// Removes every node and relationship (ids are not reused afterwards).
+    public mutating func clear() {
+        store.clear(events: &events)
+    }
+}
+
+/// What a committed write transaction returns.
+public struct WriteResult<Value: Sendable>: Sendable {
+    /// What the transaction's body returned.
+    public var value: Value
+    /// The commit record's LSN; `.none` when nothing changed or there is no log.
+    public var lsn: LSN
+    /// Whether an fsync covered the commit before the call returned.
+    public var isDurable: Bool
+    /// How many events the transaction logged.
+    public var eventCount: Int
+}
+
+import WriteAheadLog
