@@ -123,7 +123,8 @@ enum SampleEvents {
     static let all: [MutationEvent] = [
         .createNode(id: 0, labels: [], properties: [:]),
         .createNode(id: 7, labels: ["Person", "Émigré", ""], properties: ["name": "Ada", "age": 36, "pi": 3.14]),
-        .createNode(id: NodeID(UInt64.max - 1), labels: ["🧑‍🚀"], properties: ["all": .list(Array(SampleValues.all.dropLast()))  // the last one is already at the nesting limit]),
+        // Every sample value but the last, which is already at the nesting limit.
+        .createNode(id: NodeID(UInt64.max - 1), labels: ["🧑‍🚀"], properties: ["all": .list(Array(SampleValues.all.dropLast()))]),
         .createRelationship(id: 0, type: "KNOWS", source: 0, target: 7, properties: [:]),
         .createRelationship(
             id: RelationshipID(1 << 40), type: "", source: 3, target: 3, properties: ["since": 1843, "w": nil]),
