@@ -1,0 +1,25 @@
+/// Counts that describe a graph, for status pages and metrics.
+public struct GraphStats: Sendable, Equatable {
+    public var nodeCount: Int
+    public var relationshipCount: Int
+    /// Nodes per label; labels no node carries are absent.
+    public var nodesPerLabel: [String: Int]
+    /// Relationships per type; types no relationship has are absent.
+    public var relationshipsPerType: [String: Int]
+    /// The id the next created node gets.
+    public var nextNodeID: NodeID
+    /// The id the next created relationship gets.
+    public var nextRelationshipID: RelationshipID
+
+    public init(
+        nodeCount: Int, relationshipCount: Int, nodesPerLabel: [String: Int], relationshipsPerType: [String: Int],
+        nextNodeID: NodeID, nextRelationshipID: RelationshipID
+    ) {
+        self.nodeCount = nodeCount
+        self.relationshipCount = relationshipCount
+        self.nodesPerLabel = nodesPerLabel
+        self.relationshipsPerType = relationshipsPerType
+        self.nextNodeID = nextNodeID
+        self.nextRelationshipID = nextRelationshipID
+    }
+}
