@@ -10,9 +10,12 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "WriteAheadLog", targets: ["WriteAheadLog"]),
+        .library(name: "GraphStore", targets: ["GraphStore"]),
+        .library(name: "GraphDatabase", targets: ["GraphDatabase"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .target(name: "CCRC32C"),
@@ -24,6 +27,20 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "GraphStore",
+            dependencies: ["WriteAheadLog"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "GraphDatabase",
+            dependencies: [
+                "GraphStore",
+                "WriteAheadLog",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "wal-example",
             dependencies: ["WriteAheadLog"],
@@ -32,6 +49,16 @@ let package = Package(
         .testTarget(
             name: "WriteAheadLogTests",
             dependencies: ["WriteAheadLog"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "GraphStoreTests",
+            dependencies: ["GraphStore", "WriteAheadLog"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "GraphDatabaseTests",
+            dependencies: ["GraphDatabase", "GraphStore", "WriteAheadLog"],
             swiftSettings: strictSettings
         ),
     ]

@@ -45,7 +45,8 @@ extension GraphDatabase {
     /// the same reason: they lead to the replaced graph.
     @discardableResult
     public func loadSnapshot(from path: String? = nil) throws -> (nodeCount: Int, relationshipCount: Int) {
-        guard let source = path ?? (try snapshots.candidates().first?.path) else {
+        let fallback = try snapshots.candidates().first?.path
+        guard let source = path ?? fallback else {
             throw GraphDatabaseError(.unavailable, "no snapshot to load: pass a path")
         }
         let loaded = try snapshots.files.load(source)

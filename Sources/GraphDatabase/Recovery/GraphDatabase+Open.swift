@@ -61,7 +61,7 @@ extension GraphDatabase {
                             throw GraphDatabaseError(
                                 .recovery,
                                 "replaying the transaction committed at LSN \(transaction.commitLSN) failed: \(error)",
-                                path: directory, graphError: error)
+                                path: directory, graphError: error as? GraphStoreError)
                         }
                     }
                     progress.transaction(events: transaction.events.count)
@@ -79,7 +79,7 @@ extension GraphDatabase {
                 if !walReport.quarantined.isEmpty {
                     logger.error(
                         "salvage recovery set damaged log segments aside",
-                        metadata: ["files": "\(walReport.quarantined.map(\.quarantined))"])
+                        metadata: ["files": "\(walReport.quarantined.map { $0.quarantined })"])
                 }
             } catch let error as GraphDatabaseError {
                 throw error

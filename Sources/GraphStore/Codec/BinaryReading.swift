@@ -13,7 +13,7 @@ extension ByteReader {
         WALError(.eventDecoding, message)
     }
 
-    mutating func readVarint(_ what: @autoclosure () -> String) throws(WALError) -> UInt64 {
+    mutating func readVarint(_ what: @autoclosure () -> String) throws -> UInt64 {
         let start = position
         var result: UInt64 = 0
         var shift: UInt64 = 0
@@ -32,7 +32,7 @@ extension ByteReader {
         }
     }
 
-    mutating func readZigZag(_ what: @autoclosure () -> String) throws(WALError) -> Int64 {
+    mutating func readZigZag(_ what: @autoclosure () -> String) throws -> Int64 {
         let raw = try readVarint(what())
         return Int64(bitPattern: raw >> 1) ^ -Int64(bitPattern: raw & 1)
     }
@@ -41,7 +41,7 @@ extension ByteReader {
     /// many elements of at least `minimumElementSize` bytes each.
     mutating func readCount(
         _ what: @autoclosure () -> String, minimumElementSize: Int
-    ) throws(WALError) -> Int {
+    ) throws -> Int {
         let start = position
         let count = try readVarint(what())
         guard count <= UInt64(remaining / minimumElementSize) else {
@@ -52,7 +52,7 @@ extension ByteReader {
     }
 
     /// Reads a byte length and checks that that many bytes remain.
-    private mutating func readLength(_ what: @autoclosure () -> String) throws(WALError) -> Int {
+    private mutating func readLength(_ what: @autoclosure () -> String) throws -> Int {
         let start = position
         let length = try readVarint(what())
         guard length <= UInt64(remaining) else {
@@ -61,22 +61,22 @@ extension ByteReader {
         return Int(length)
     }
 
-    mutating func readVarString(_ what: @autoclosure () -> String) throws(WALError) -> String {
+    mutating func readVarString(_ what: @autoclosure () -> String) throws -> String {
         let start = position
         let length = try readLength(what())
-        let string = try withBytes(length) { bytes throws(WALError) in String(validating: bytes, as: UTF8.self) }
+        let string = try withBytes(length) { bytes in String(validating: bytes, as: UTF8.self) }
         guard let string else {
             throw failure("the \(what()) at byte \(start) is not valid UTF-8")
         }
         return string
     }
 
-    mutating func readVarBytes(_ what: @autoclosure () -> String) throws(WALError) -> [UInt8] {
+    mutating func readVarBytes(_ what: @autoclosure () -> String) throws -> [UInt8] {
         let length = try readLength(what())
         return try readBytes(length)
     }
 
-    mutating func readLabels(_ what: @autoclosure () -> String) throws(WALError) -> Set<String> {
+    mutating func readLabels(_ what: @autoclosure () -> String) throws -> Set<String> {
         let start = position
         let count = try readCount(what(), minimumElementSize: 1)
         var labels = Set<String>(minimumCapacity: count)
@@ -92,7 +92,7 @@ extension ByteReader {
     /// Reads a property map. `depth` is how many lists and maps enclose it.
     mutating func readProperties(
         _ what: @autoclosure () -> String, depth: Int = 0
-    ) throws(WALError) -> [String: PropertyValue] {
+    ) throws -> [String: PropertyValue] {
         let start = position
         // A key costs at least its length byte, a value at least its tag.
         let count = try readCount(what(), minimumElementSize: 2)
@@ -108,7 +108,7 @@ extension ByteReader {
     }
 
     /// Reads a value. `depth` is how many lists and maps enclose it.
-    mutating func readValue(_ what: @autoclosure () -> String, depth: Int = 0) throws(WALError) -> PropertyValue {
+    mutating func readValue(_ what: @autoclosure () -> String, depth: Int = 0) throws -> PropertyValue {
         let start = position
         guard !isAtEnd else { throw failure("the \(what()) at byte \(start) is cut short") }
         let rawTag = try readByte()
@@ -151,14 +151,12 @@ func quoted(_ string: String) -> String {
 
 /// Runs `body` with a reader over `bytes[range]` (all of `bytes` by default).
 ///
-/// `Array.withUnsafeBytes` does not pass typed errors through, so the
-/// result crosses it as a `Result`.
 func withReader<Result>(
-    over bytes: [UInt8], range: Range<Int>? = nil, _ body: (inout ByteReader) throws(WALError) -> Result
-) throws(WALError) -> Result {
-    let outcome: Swift.Result<Result, WALError> = bytes.withUnsafeBytes { buffer in
+    over bytes: [UInt8], range: Range<Int>? = nil, _ body: (inout ByteReader) throws -> Result
+) throws -> Result {
+    let outcome: Swift.Result<Result, any Error> = bytes.withUnsafeBytes { buffer in
         var reader = ByteReader(UnsafeRawBufferPointer(rebasing: buffer[range ?? 0..<buffer.count]))
-        do throws(WALError) {
+        do {
             return .success(try body(&reader))
         } catch {
             return .failure(error)

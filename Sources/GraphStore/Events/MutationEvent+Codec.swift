@@ -46,7 +46,7 @@ extension MutationEvent: WALEvent {
     /// Throws `eventEncoding` (and leaves `buffer` as it was) when a property
     /// value nests deeper than ``PropertyValue/maximumNestingDepth``, which
     /// only an event built by hand can do: the store refuses such values.
-    public func encode(into buffer: inout [UInt8]) throws(WALError) {
+    public func encode(into buffer: inout [UInt8]) throws {
         try checkNestingLimit()
         buffer.append(Self.codecVersion)
         switch self {
@@ -106,7 +106,7 @@ extension MutationEvent: WALEvent {
     /// that are wrong (truncation, unknown version or tag, invalid UTF-8,
     /// a length larger than the bytes left, a repeated key or label, or
     /// nesting beyond the limit).
-    public init(from reader: inout ByteReader) throws(WALError) {
+    public init(from reader: inout ByteReader) throws {
         guard !reader.isAtEnd else {
             throw WALError(.eventDecoding, "a MutationEvent needs at least 2 bytes, found none")
         }
@@ -175,7 +175,7 @@ extension MutationEvent: WALEvent {
     }
 
     /// The event's bytes, as ``encode(into:)`` writes them.
-    public func encoded() throws(WALError) -> [UInt8] {
+    public func encoded() throws -> [UInt8] {
         var buffer: [UInt8] = []
         try encode(into: &buffer)
         return buffer
@@ -183,8 +183,8 @@ extension MutationEvent: WALEvent {
 
     /// Decodes one event that must fill `bytes` exactly, as the log hands it
     /// over; bytes left over are an `eventDecoding` error.
-    public static func decode(_ bytes: [UInt8]) throws(WALError) -> MutationEvent {
-        try withReader(over: bytes) { reader throws(WALError) in
+    public static func decode(_ bytes: [UInt8]) throws -> MutationEvent {
+        try withReader(over: bytes) { reader in
             let event = try MutationEvent(from: &reader)
             guard reader.isAtEnd else {
                 throw WALError(
@@ -207,7 +207,7 @@ extension MutationEvent: WALEvent {
         }
     }
 
-    private func checkNestingLimit() throws(WALError) {
+    private func checkNestingLimit() throws {
         for (key, value) in values where !value.isWithinNestingLimit {
             throw WALError(
                 .eventEncoding,

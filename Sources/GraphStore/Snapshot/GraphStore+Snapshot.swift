@@ -72,14 +72,14 @@ extension GraphStore {
                 offset: SnapshotHeader.size + Int(header.bodyLength))
         }
         let body = SnapshotHeader.size..<(SnapshotHeader.size + Int(header.bodyLength))
-        do throws(WALError) {
-            let store = try withReader(over: bytes, range: body) { reader throws(WALError) in
+        do {
+            let store = try withReader(over: bytes, range: body) { reader in
                 try decodeBody(&reader, header: header)
             }
             return (store, header.walLSN)
         } catch {
             throw GraphStoreError(
-                .snapshotCorrupt, "the snapshot body (from offset \(SnapshotHeader.size)) is malformed: \(error.message)")
+                .snapshotCorrupt, "the snapshot body (from offset \(SnapshotHeader.size)) is malformed: \((error as? WALError)?.message ?? "\(error)")")
         }
     }
 
@@ -92,7 +92,7 @@ extension GraphStore {
     /// Reads the next id from its gap, refusing a sum past the id space.
     private static func readID(
         _ reader: inout ByteReader, after previous: UInt64?, _ what: @autoclosure () -> String
-    ) throws(WALError) -> UInt64 {
+    ) throws -> UInt64 {
         let gap = try reader.readVarint(what())
         let base = previous.map { $0 &+ 1 } ?? 0
         let (id, overflow) = base.addingReportingOverflow(gap)
@@ -106,7 +106,7 @@ extension GraphStore {
     ///
     /// Errors are `WALError`s because the shared readers throw those; the
     /// caller turns them into one ``GraphStoreError``.
-    private static func decodeBody(_ reader: inout ByteReader, header: SnapshotHeader) throws(WALError) -> GraphStore {
+    private static func decodeBody(_ reader: inout ByteReader, header: SnapshotHeader) throws -> GraphStore {
         var store = GraphStore()
         // A node takes at least 3 bytes and a relationship 6, so counts above
         // these bounds are lies; checking them first keeps the loops honest.

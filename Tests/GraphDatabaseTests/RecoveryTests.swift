@@ -1,0 +1,147 @@
+import Foundation
+import GraphStore
+import Testing
+import WriteAheadLog
+
+@testable import GraphDatabase
+
+@Suite("GraphDatabase recovery")
+struct RecoveryTests {
+    @Test("in memory only: the graph works and nothing touches the disk")
+    func inMemory() throws {
+        let (database, report) = try GraphDatabase.open()
+        #expect(report.wal == nil && report.snapshotPath == nil)
+        try runWorkload(database, rounds: 5)
+        #expect(database.snapshot.nodeCount == 5 * 2 - 1)
+        #expect(database.walStatus == nil)
+        try database.close()
+    }
+
+    @Test("WAL only: the recovered graph equals the committed graph, ids included")
+    func walOnly() throws {
+        let directory = TemporaryDirectory()
+        let configuration = GraphDatabaseConfiguration(storage: .explicit(walDirectory: directory.child("wal"), snapshotPath: nil, restoreFrom: nil), wal: WALOptions(syncMode: .none))
+        var before = ""
+        do {
+            let (database, _) = try GraphDatabase.open(configuration)
+            try runWorkload(database, rounds: 20)
+            before = database.snapshot.dump()
+            try database.close()
+        }
+        let (database, report) = try GraphDatabase.open(configuration)
+        #expect(database.snapshot.dump() == before)
+        #expect(report.transactionsReplayed == 20)
+        // New ids continue where the old ones stopped.
+        let next = try database.write { tx in try tx.createNode() }
+        #expect(next.value == NodeID(40))
+        try database.close()
+    }
+
+    @Test("snapshot only: a saved snapshot is restored without a log")
+    func snapshotOnly() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.child("graph.snap")
+        let configuration = GraphDatabaseConfiguration(storage: .explicit(walDirectory: nil, snapshotPath: path, restoreFrom: nil))
+        var before = ""
+        do {
+            let (database, _) = try GraphDatabase.open(configuration)
+            try runWorkload(database, rounds: 7)
+            before = database.snapshot.dump()
+            let saved = try database.saveSnapshot()
+            #expect(saved.path == path && saved.walLSN == .none)
+            try database.close()
+        }
+        let (database, report) = try GraphDatabase.open(configuration)
+        #expect(report.snapshotPath == path)
+        #expect(database.snapshot.dump() == before)
+        try database.close()
+    }
+
+    @Test("snapshot + WAL: a checkpoint mid-workload, then a crash, recovers exactly")
+    func snapshotAndWAL() throws {
+        let directory = TemporaryDirectory()
+        let root = directory.child("data")
+        let (database, _) = try GraphDatabase.open(.dataDirectory(root))
+        try runWorkload(database, rounds: 10, seed: 1)
+        let checkpoint = try database.checkpoint()
+        #expect(checkpoint.walLSN > .none)
+        try runWorkload(database, rounds: 10, seed: 2)
+        let committed = database.snapshot.dump()
+        // Crash: copy the files while the database is still open.
+        try crashImage(of: root, to: directory.child("crashed"))
+        try database.close()
+
+        let (recovered, report) = try GraphDatabase.open(.dataDirectory(directory.child("crashed")))
+        #expect(recovered.snapshot.dump() == committed)
+        #expect(report.snapshotLSN == checkpoint.walLSN)
+        #expect(report.transactionsReplayed == 10)
+        #expect(report.newerCheckpointInLog == nil)
+        try recovered.close()
+    }
+
+    @Test("a corrupt newest snapshot falls back to the previous one, with nothing lost")
+    func corruptNewestSnapshot() throws {
+        let directory = TemporaryDirectory()
+        let root = directory.child("data")
+        var committed = ""
+        var newest = ""
+        do {
+            let (database, _) = try GraphDatabase.open(.dataDirectory(root))
+            try runWorkload(database, rounds: 5, seed: 1)
+            try database.checkpoint()
+            try runWorkload(database, rounds: 5, seed: 2)
+            newest = try database.checkpoint().path
+            try runWorkload(database, rounds: 5, seed: 3)
+            committed = database.snapshot.dump()
+            try database.close()
+        }
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: newest))
+        bytes[bytes.count / 2] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: newest))
+        let (database, report) = try GraphDatabase.open(.dataDirectory(root))
+        #expect(report.skippedSnapshots.map(\.path) == [newest])
+        #expect(report.newerCheckpointInLog != nil)
+        #expect(database.snapshot.dump() == committed)
+        try database.close()
+    }
+
+    @Test("checkpoints keep the newest snapshots and truncate the log only as far as the oldest kept one")
+    func retentionAndTruncation() throws {
+        let directory = TemporaryDirectory()
+        let root = directory.child("data")
+        var configuration = GraphDatabaseConfiguration.dataDirectory(root)
+        configuration.keepSnapshots = 2
+        configuration.wal.segmentTargetBytes = 4096
+        let (database, _) = try GraphDatabase.open(configuration)
+        var results: [CheckpointResult] = []
+        for seed in 0..<4 {
+            try runWorkload(database, rounds: 30, seed: seed)
+            results.append(try database.checkpoint())
+        }
+        let kept = try FileManager.default.contentsOfDirectory(atPath: root + "/snapshots").filter { $0.hasSuffix(".snap") }.sorted()
+        #expect(kept.count == 2)
+        // The log still reaches back to the older kept snapshot.
+        let status = try #require(database.walStatus)
+        let oldestBase = try WAL<MutationEvent>.replay(directory: root + "/wal") { _ in }.segments.first?.baseLSN
+        #expect(try #require(oldestBase) <= LSN(results[2].walLSN.rawValue + 1))
+        #expect(status.oldestSegment.rawValue > 1)
+        try database.close()
+    }
+
+    @Test("managed checkpoints run by themselves after N commits")
+    func managedCheckpoints() throws {
+        let directory = TemporaryDirectory()
+        var configuration = GraphDatabaseConfiguration.dataDirectory(directory.child("data"))
+        configuration.checkpointEveryCommits = 5
+        let (database, _) = try GraphDatabase.open(configuration)
+        try runWorkload(database, rounds: 12)
+        for _ in 0..<500 {
+            let count = (try? FileManager.default.contentsOfDirectory(atPath: directory.child("data/snapshots")).filter { $0.hasSuffix(".snap") }.count) ?? 0
+            if count > 0 { break }
+            usleep(10_000)
+        }
+        try database.close()
+        let snapshots = try FileManager.default.contentsOfDirectory(atPath: directory.child("data/snapshots")).filter { $0.hasSuffix(".snap") }
+        #expect(!snapshots.isEmpty)
+    }
+}
