@@ -211,6 +211,20 @@ struct DamageTests {
         #expect(error?.description.contains("LSN") == true)
     }
 
+    @Test("a segment missing from the middle of the log is refused, not skipped")
+    func missingSegment() throws {
+        let directory = TemporaryDirectory()
+        let options = WALOptions.test(segmentTargetBytes: 150)
+        try writeLog(directory.path, count: 12, options: options)
+        try FileManager.default.removeItem(atPath: SegmentFiles.segmentPath(directory.path, 2))
+        let error = expectWALError(.structural) { _ = try openNotes(directory.path, options) }
+        #expect(error?.message.contains("segment 2 is missing") == true)
+        // Truncation from the front is fine: the log starts at segment 2 then.
+        try FileManager.default.removeItem(atPath: SegmentFiles.segmentPath(directory.path, 1))
+        let (wal, _, _) = try openNotes(directory.path, options, fence: LSN(1000))
+        try wal.close()
+    }
+
     @Test("the writer refuses records for transactions that are not open and checkpoints that lie")
     func writerRefusals() throws {
         let directory = TemporaryDirectory()

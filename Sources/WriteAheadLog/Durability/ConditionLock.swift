@@ -46,19 +46,8 @@ final class ConditionLock<Value>: @unchecked Sendable {
         return try body(&value)
     }
 
-    /// Holds the lock, waiting on the condition until `body` returns a
-    /// result (nil means "not yet, wait and ask again").
-    func wait<R>(_ body: (inout Value) throws -> R?) rethrows -> R {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        while true {
-            if let result = try body(&value) { return result }
-            pthread_cond_wait(condition, mutex)
-        }
-    }
-
-    /// Like `wait`, but gives up waiting after `timeout` and returns
-    /// whatever `body` says then, passing `true` once the time is up.
+    /// Holds the lock, waiting on the condition (at most `timeout`) until
+    /// `body` returns a result; `body` is told when the time is up.
     func wait<R>(timeout: Duration?, _ body: (inout Value, _ timedOut: Bool) -> R?) -> R? {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }

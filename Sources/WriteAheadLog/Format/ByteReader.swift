@@ -91,7 +91,12 @@ extension Array where Element == UInt8 {
     /// Appends a fixed-width integer in little-endian order.
     @inlinable
     public mutating func appendLittleEndian<T: FixedWidthInteger>(_ value: T) {
-        Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
+        // Grow by the width, then store in place: appending the raw bytes of
+        // the value would go through a generic byte-by-byte copy.
+        let size = MemoryLayout<T>.size
+        let offset = count
+        append(contentsOf: repeatElement(0, count: size))
+        withUnsafeMutableBytes { $0.storeBytes(of: value.littleEndian, toByteOffset: offset, as: T.self) }
     }
 
     /// Appends a `UInt32` length and then the bytes.

@@ -41,9 +41,7 @@ extension LogEngine {
         }
         stopFlusher()
         let left = progress.withLock { $0.takeWaiters { _ in true } }
-        for waiter in left {
-            waiter.continuation.resume(throwing: WALError(.closed, "the log was closed while waiting", path: directory.root, lsn: waiter.lsn))
-        }
+        resume(left, throwing: WALError(.closed, "the log was closed while waiting", path: directory.root))
         lock.release()
         if let closingError { throw closingError }
     }

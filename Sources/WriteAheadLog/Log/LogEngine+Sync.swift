@@ -1,29 +1,39 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Dispatch
 
 extension LogEngine {
     /// Blocks until an fsync covers `lsn`, running it if nobody else is.
     ///
     /// Group commit: while one caller's fsync is in flight, later callers
-    /// wait; when it ends, those it covered return and one of the rest runs
-    /// the next fsync for all of them.
+    /// park, each on its own semaphore. When it ends, it wakes those it
+    /// covered and exactly one of the rest, which runs the next fsync for
+    /// all of them; nobody else wakes, so many waiters do not stampede.
     @usableFromInline
     func waitDurable(_ lsn: LSN) throws {
         if durableMirror.load(ordering: .acquiring) >= lsn.rawValue { return }
         try ensureWritten(lsn)
+        enum Next { case done, lead, park(DispatchSemaphore) }
         while true {
-            let lead: Bool = try progress.wait { progress in
+            let next: Next = try progress.withLock { progress in
                 if let failure = progress.failure {
                     throw WALError(.poisoned, "the log is poisoned: \(failure)", operation: "sync", path: directory.root, lsn: lsn)
                 }
-                if progress.durableLSN >= lsn { return false }
-                if progress.syncInFlight { return nil }
+                if progress.durableLSN >= lsn { return .done }
+                if progress.syncInFlight {
+                    let semaphore = DispatchSemaphore(value: 0)
+                    progress.blocked.append(BlockedWaiter(lsn: lsn, semaphore: semaphore))
+                    return .park(semaphore)
+                }
                 progress.syncInFlight = true
-                return true
+                return .lead
             }
-            guard lead else { return }
-            try leadSync()
+            switch next {
+            case .done: return
+            case .lead: try leadSync()
+            case .park(let semaphore): semaphore.wait()
+            }
         }
     }
 
@@ -41,12 +51,13 @@ extension LogEngine {
                 metrics.fsyncDuration.recordNanoseconds(Int64(elapsed.components.seconds) * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
             }
             let commits = commitCount.load(ordering: .relaxed)
+            publishDurable(target)
             progress.withLock { progress in
                 progress.syncInFlight = false
                 metrics.commitsPerFsync.record(commits - progress.commitsAtLastSync)
                 progress.commitsAtLastSync = commits
+                progress.wakeBlocked(durable: progress.durableLSN, nextLeader: true)
             }
-            publishDurable(target)
             metrics.durableLag.record(Int64(nextLSN.rawValue - 1 - target.rawValue))
         } catch {
             poison(error)
@@ -78,7 +89,13 @@ extension LogEngine {
                     progress.waiters[id] = nil
                     return .failed(failure)
                 }
-                if (durable ? progress.durableLSN : progress.writtenLSN) >= lsn {
+                // Count first, then look: a publisher that stored its LSN
+                // before this load is seen here; one that stores after it
+                // sees the count and takes the lock.
+                self.asyncWaiterCount.add(1, ordering: .sequentiallyConsistent)
+                let written = LSN(self.writtenMirror.load(ordering: .sequentiallyConsistent))
+                if (durable ? progress.durableLSN : written) >= lsn {
+                    self.asyncWaiterCount.subtract(1, ordering: .sequentiallyConsistent)
                     progress.waiters[id] = nil
                     return .ready
                 }
@@ -106,6 +123,7 @@ extension LogEngine {
                 switch progress.waiters[id] {
                 case .registered(let waiter):
                     progress.waiters[id] = nil
+                    asyncWaiterCount.subtract(1, ordering: .sequentiallyConsistent)
                     return waiter
                 case .reserved:
                     progress.waiters[id] = .cancelled

@@ -117,13 +117,13 @@ extension LogEngine {
 
     /// Records that everything up to `lsn` is in the kernel and wakes whoever waited for it.
     func publishWritten(_ lsn: LSN) {
+        // Called under the write lock, so LSNs arrive in order.
+        writtenMirror.store(lsn.rawValue, ordering: .sequentiallyConsistent)
+        guard asyncWaiterCount.load(ordering: .sequentiallyConsistent) > 0 else { return }
         let ready: [AsyncWaiter] = progress.withLock { progress in
-            guard lsn > progress.writtenLSN else { return [] }
-            progress.writtenLSN = lsn
-            writtenMirror.store(lsn.rawValue, ordering: .releasing)
-            return progress.takeWaiters { !$0.durable && $0.lsn <= lsn }
+            progress.takeWaiters { !$0.durable && $0.lsn <= lsn }
         }
-        for waiter in ready { waiter.continuation.resume() }
+        resume(ready)
     }
 
     /// Records that an fsync covered everything up to `lsn`.
@@ -132,9 +132,18 @@ extension LogEngine {
             guard lsn > progress.durableLSN else { return [] }
             progress.durableLSN = lsn
             durableMirror.store(lsn.rawValue, ordering: .releasing)
+            progress.wakeBlocked(durable: lsn, nextLeader: false)
             return progress.takeWaiters { $0.lsn <= lsn }
         }
-        progress.broadcast()
-        for waiter in ready { waiter.continuation.resume() }
+        resume(ready)
+    }
+
+    /// Resumes waiters taken out of the progress state.
+    func resume(_ waiters: [AsyncWaiter], throwing error: (any Error)? = nil) {
+        guard !waiters.isEmpty else { return }
+        asyncWaiterCount.subtract(waiters.count, ordering: .sequentiallyConsistent)
+        for waiter in waiters {
+            if let error { waiter.continuation.resume(throwing: error) } else { waiter.continuation.resume() }
+        }
     }
 }

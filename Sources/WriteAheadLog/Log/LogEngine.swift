@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 
 /// A point in the append buffer where the next bytes belong to a new segment.
@@ -49,6 +50,13 @@ struct AsyncWaiter {
     var continuation: CheckedContinuation<Void, any Error>
 }
 
+/// A thread blocked until `lsn` is durable, parked on its own semaphore so
+/// that the end of an fsync wakes exactly the threads it concerns.
+struct BlockedWaiter {
+    var lsn: LSN
+    var semaphore: DispatchSemaphore
+}
+
 enum WaiterSlot {
     case reserved
     case registered(AsyncWaiter)
@@ -58,9 +66,9 @@ enum WaiterSlot {
 /// What the progress lock guards: how far writes and fsyncs got, the latched
 /// failure, waiters, and requests for the flusher thread.
 struct Progress {
-    var writtenLSN: LSN
     var durableLSN: LSN
     var syncInFlight = false
+    var blocked: [BlockedWaiter] = []
     var failure: String?
     var waiters: [UInt64: WaiterSlot] = [:]
     var nextWaiterID: UInt64 = 0
@@ -94,6 +102,10 @@ final class LogEngine: Sendable {
     let writtenMirror: Atomic<UInt64>
     let durableMirror: Atomic<UInt64>
     let poisoned = Atomic<Bool>(false)
+    /// Async waiters registered now; while 0, publishing the written LSN
+    /// needs no lock. Paired with `writtenMirror` (sequentially consistent
+    /// on both sides): a waiter either sees the new LSN or is seen.
+    let asyncWaiterCount = Atomic<Int>(0)
     let commitCount = Atomic<Int>(0)
     /// Bytes of records appended since open.
     let appendedBytes = Atomic<UInt64>(0)
@@ -108,7 +120,7 @@ final class LogEngine: Sendable {
         self.append = Mutex(append)
         let recovered = writer.writtenLSN
         self.writer = Mutex(writer)
-        self.progress = ConditionLock(Progress(writtenLSN: recovered, durableLSN: recovered))
+        self.progress = ConditionLock(Progress(durableLSN: recovered))
         self.writtenMirror = Atomic(recovered.rawValue)
         self.durableMirror = Atomic(recovered.rawValue)
         self.metrics = WALMetrics(directory: directory.root)
@@ -133,12 +145,12 @@ final class LogEngine: Sendable {
         let waiters: [AsyncWaiter] = progress.withLock { progress in
             if progress.failure == nil { progress.failure = reason }
             progress.syncInFlight = false
+            progress.wakeBlocked(durable: LSN(UInt64.max), nextLeader: false)
             return progress.takeWaiters { _ in true }
         }
         poisoned.store(true, ordering: .releasing)
         progress.broadcast()
-        let failure = WALError(.poisoned, "the log is poisoned: \(reason)", path: directory.root)
-        for waiter in waiters { waiter.continuation.resume(throwing: failure) }
+        resume(waiters, throwing: WALError(.poisoned, "the log is poisoned: \(reason)", path: directory.root))
     }
 
     var failure: String? { progress.withLock { $0.failure } }
@@ -213,7 +225,9 @@ final class LogEngine: Sendable {
     /// one is full and no primitive transaction is open. Only the decision
     /// is made here; the writer seals and creates the files.
     private func rotateIfDue(_ state: inout AppendState) throws {
-        guard state.segmentBytes >= options.segmentTargetBytes, state.openTransactions.isEmpty else { return }
+        guard state.segmentBytes >= options.segmentTargetBytes, state.segmentBytes > UInt64(SegmentHeader.size),
+            state.openTransactions.isEmpty
+        else { return }
         let newID = try state.segmentID.successor()
         state.breaks.append(
             SegmentBreak(
@@ -225,9 +239,25 @@ final class LogEngine: Sendable {
 }
 
 extension Progress {
+    /// Wakes the blocked threads an fsync up to `durable` covered and, with
+    /// `nextLeader`, the lowest one it did not, which runs the next fsync
+    /// for everyone still waiting.
+    mutating func wakeBlocked(durable: LSN, nextLeader: Bool) {
+        guard !blocked.isEmpty else { return }
+        var waiting: [BlockedWaiter] = []
+        for waiter in blocked {
+            if waiter.lsn <= durable { waiter.semaphore.signal() } else { waiting.append(waiter) }
+        }
+        if nextLeader, let lowest = waiting.indices.min(by: { waiting[$0].lsn < waiting[$1].lsn }) {
+            waiting.remove(at: lowest).semaphore.signal()
+        }
+        blocked = waiting
+    }
+
     /// Removes and returns the registered waiters `isSatisfied` accepts.
     mutating func takeWaiters(_ isSatisfied: (AsyncWaiter) -> Bool) -> [AsyncWaiter] {
         var ready: [AsyncWaiter] = []
+        if waiters.isEmpty { return ready }
         for (id, slot) in waiters {
             if case .registered(let waiter) = slot, isSatisfied(waiter) {
                 ready.append(waiter)

@@ -33,6 +33,7 @@ struct LogWalker {
         var lastLSN = LSN.none
         defer { report.maxLSN = lastLSN }
         var previousBase: LSN?
+        var previous: (id: SegmentID, hadRecords: Bool)?
         var files: [(SegmentEntry, any StorageFile, UInt64)] = []
         var totalBytes: UInt64 = 0
         for entry in entries {
@@ -67,6 +68,19 @@ struct LogWalker {
             summary.isSealed = header.isSealed
             if let previousBase, header.baseLSN <= previousBase {
                 try damage(12, "base LSN \(header.baseLSN) is not above the previous segment's base LSN \(previousBase)", code: .structural)
+                return
+            }
+            // Truncation removes segments only from the front, and rotation
+            // starts a segment right after the last record: a hole in the
+            // ids or the LSNs is a lost segment, not something to skip.
+            if let previous, entry.id.rawValue != previous.id.rawValue + 1 {
+                try damage(0, "segment \(previous.id.rawValue + 1) is missing: the log jumps from segment \(previous.id) to \(entry.id)", code: .structural)
+                return
+            }
+            if let previous, previous.hadRecords, header.baseLSN.rawValue != lastLSN.rawValue + 1 {
+                try damage(
+                    12, "LSNs \(lastLSN.rawValue + 1) to \(header.baseLSN.rawValue - 1) are missing between segment \(previous.id) and this one",
+                    code: .structural)
                 return
             }
             if header.baseLSN <= lastLSN {
@@ -130,6 +144,7 @@ struct LogWalker {
             }
             report.bytesScanned += fileSize
             report.segments.append(summary)
+            previous = (entry.id, summary.records > 0)
             progress?(report.bytesScanned, totalBytes)
         }
     }
