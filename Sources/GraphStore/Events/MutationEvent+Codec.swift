@@ -102,15 +102,34 @@ extension MutationEvent: WALEvent {
         }
     }
 
-    /// Reads one event, or throws `eventDecoding` naming the field and byte
-    /// that are wrong (truncation, unknown version or tag, invalid UTF-8,
-    /// a length larger than the bytes left, a repeated key or label, or
-    /// nesting beyond the limit).
+    /// Reads one event from all the bytes `reader` has left (the log hands
+    /// over exactly one event's bytes), or throws `eventDecoding` naming the
+    /// field and byte that are wrong: truncation, unknown version or tag,
+    /// invalid UTF-8, a length larger than the bytes left, a repeated key or
+    /// label, nesting beyond the limit, or bytes left over after the event.
     public init(from reader: inout ByteReader) throws(WALError) {
+        self = try reader.withRemainingBytes { bytes throws(WALError) in
+            var inner = BinaryReader(bytes)
+            return try MutationEvent.decodeWhole(&inner)
+        }
+    }
+
+    /// Decodes an event that must use every byte of `reader`.
+    static func decodeWhole(_ reader: inout BinaryReader) throws(WALError) -> MutationEvent {
+        let event = try MutationEvent(decoding: &reader)
+        guard reader.isAtEnd else {
+            throw WALError(
+                .eventDecoding,
+                "\(reader.remaining) bytes left over after a \(event.name) event of \(reader.position) bytes")
+        }
+        return event
+    }
+
+    private init(decoding reader: inout BinaryReader) throws(WALError) {
         guard !reader.isAtEnd else {
             throw WALError(.eventDecoding, "a MutationEvent needs at least 2 bytes, found none")
         }
-        let version = try reader.readByte()
+        let version = try reader.readByte("codec version")
         guard version == Self.codecVersion else {
             throw WALError(
                 .eventDecoding,
@@ -119,7 +138,7 @@ extension MutationEvent: WALEvent {
         guard !reader.isAtEnd else {
             throw WALError(.eventDecoding, "the MutationEvent ends after its version byte, before its tag")
         }
-        let rawTag = try reader.readByte()
+        let rawTag = try reader.readByte("tag")
         guard let tag = Tag(rawValue: rawTag) else {
             throw WALError(.eventDecoding, "unknown MutationEvent tag \(rawTag) at byte 1")
         }
@@ -184,15 +203,7 @@ extension MutationEvent: WALEvent {
     /// Decodes one event that must fill `bytes` exactly, as the log hands it
     /// over; bytes left over are an `eventDecoding` error.
     public static func decode(_ bytes: [UInt8]) throws(WALError) -> MutationEvent {
-        try withReader(over: bytes) { reader throws(WALError) in
-            let event = try MutationEvent(from: &reader)
-            guard reader.isAtEnd else {
-                throw WALError(
-                    .eventDecoding,
-                    "\(reader.remaining) bytes left over after a \(event.name) event of \(reader.position) bytes")
-            }
-            return event
-        }
+        try withReader(over: bytes) { reader throws(WALError) in try decodeWhole(&reader) }
     }
 
     /// The property values the event carries, with the keys they belong to.

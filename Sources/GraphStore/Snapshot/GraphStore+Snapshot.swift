@@ -91,7 +91,7 @@ extension GraphStore {
 
     /// Reads the next id from its gap, refusing a sum past the id space.
     private static func readID(
-        _ reader: inout ByteReader, after previous: UInt64?, _ what: @autoclosure () -> String
+        _ reader: inout BinaryReader, after previous: UInt64?, _ what: @autoclosure () -> String
     ) throws(WALError) -> UInt64 {
         let gap = try reader.readVarint(what())
         let base = previous.map { $0 &+ 1 } ?? 0
@@ -106,7 +106,7 @@ extension GraphStore {
     ///
     /// Errors are `WALError`s because the shared readers throw those; the
     /// caller turns them into one ``GraphStoreError``.
-    private static func decodeBody(_ reader: inout ByteReader, header: SnapshotHeader) throws(WALError) -> GraphStore {
+    private static func decodeBody(_ reader: inout BinaryReader, header: SnapshotHeader) throws(WALError) -> GraphStore {
         var store = GraphStore()
         // A node takes at least 3 bytes and a relationship 6, so counts above
         // these bounds are lies; checking them first keeps the loops honest.
