@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "WriteAheadLog", targets: ["WriteAheadLog"]),
+        .library(name: "GraphStore", targets: ["GraphStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
@@ -24,6 +25,11 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "GraphStore",
+            dependencies: ["WriteAheadLog"],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "wal-example",
             dependencies: ["WriteAheadLog"],
@@ -32,6 +38,11 @@ let package = Package(
         .testTarget(
             name: "WriteAheadLogTests",
             dependencies: ["WriteAheadLog"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "GraphStoreTests",
+            dependencies: ["GraphStore", "WriteAheadLog"],
             swiftSettings: strictSettings
         ),
     ]

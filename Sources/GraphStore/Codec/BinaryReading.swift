@@ -1,0 +1,208 @@
+import WriteAheadLog
+
+/// A bounds-checked cursor over the bytes of one event or snapshot body:
+/// the reading side of the encoding in `BinaryWriting.swift`.
+///
+/// Why not `WriteAheadLog.ByteReader` directly: its reads build their error
+/// text eagerly (a `String(describing:)` per integer), which made decoding
+/// about ten times slower than applying. Decoders take the bytes from a
+/// `ByteReader` once and read them here, where messages are built only when
+/// a read fails.
+///
+/// Every read names the field it was reading (built lazily, so the happy
+/// path pays nothing) and the byte where it started. Counts and lengths are
+/// checked against the bytes that remain before anything is allocated, so
+/// a corrupt length can neither crash the decoder nor make it reserve
+/// gigabytes; nesting is capped at ``PropertyValue/maximumNestingDepth`` so
+/// a hostile value cannot exhaust the stack.
+struct BinaryReader {
+    private let bytes: UnsafeRawBufferPointer
+    /// The offset of the next byte to read.
+    private(set) var position = 0
+
+    init(_ bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+    }
+
+    var remaining: Int { bytes.count - position }
+    var isAtEnd: Bool { position == bytes.count }
+
+    private func failure(_ message: String) -> WALError {
+        WALError(.eventDecoding, message)
+    }
+
+    /// Reads one byte; the caller has checked that one remains.
+    private mutating func nextByte() -> UInt8 {
+        defer { position += 1 }
+        return bytes[position]
+    }
+
+    mutating func readByte(_ what: @autoclosure () -> String) throws(WALError) -> UInt8 {
+        guard !isAtEnd else { throw failure("the \(what()) at byte \(position) is cut short") }
+        return nextByte()
+    }
+
+    mutating func readUInt64(_ what: @autoclosure () -> String) throws(WALError) -> UInt64 {
+        guard remaining >= 8 else { throw failure("the \(what()) at byte \(position) is cut short") }
+        defer { position += 8 }
+        return UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: position, as: UInt64.self))
+    }
+
+    /// Hands the next `count` bytes (already checked to remain) to `body`.
+    private mutating func take<Result>(_ count: Int, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        defer { position += count }
+        return body(UnsafeRawBufferPointer(rebasing: bytes[position..<(position + count)]))
+    }
+
+    mutating func readVarint(_ what: @autoclosure () -> String) throws(WALError) -> UInt64 {
+        let start = position
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            guard !isAtEnd else {
+                throw failure("the \(what()) at byte \(start) is cut short")
+            }
+            let byte = nextByte()
+            // The tenth byte may only carry the top bit of a UInt64.
+            if shift == 63, byte > 1 {
+                throw failure("the \(what()) at byte \(start) does not fit in 64 bits")
+            }
+            result |= UInt64(byte & 0x7F) << shift
+            if byte & 0x80 == 0 { return result }
+            shift += 7
+        }
+    }
+
+    mutating func readZigZag(_ what: @autoclosure () -> String) throws(WALError) -> Int64 {
+        let raw = try readVarint(what())
+        return Int64(bitPattern: raw >> 1) ^ -Int64(bitPattern: raw & 1)
+    }
+
+    /// Reads an element count and checks that the bytes left could hold that
+    /// many elements of at least `minimumElementSize` bytes each.
+    mutating func readCount(
+        _ what: @autoclosure () -> String, minimumElementSize: Int
+    ) throws(WALError) -> Int {
+        let start = position
+        let count = try readVarint(what())
+        guard count <= UInt64(remaining / minimumElementSize) else {
+            throw failure(
+                "the \(what()) at byte \(start) claims \(count) elements but only \(remaining) bytes remain")
+        }
+        return Int(count)
+    }
+
+    /// Reads a byte length and checks that that many bytes remain.
+    private mutating func readLength(_ what: @autoclosure () -> String) throws(WALError) -> Int {
+        let start = position
+        let length = try readVarint(what())
+        guard length <= UInt64(remaining) else {
+            throw failure("the \(what()) at byte \(start) claims \(length) bytes but only \(remaining) remain")
+        }
+        return Int(length)
+    }
+
+    mutating func readVarString(_ what: @autoclosure () -> String) throws(WALError) -> String {
+        let start = position
+        let length = try readLength(what())
+        let string = take(length) { String(validating: $0, as: UTF8.self) }
+        guard let string else {
+            throw failure("the \(what()) at byte \(start) is not valid UTF-8")
+        }
+        return string
+    }
+
+    mutating func readVarBytes(_ what: @autoclosure () -> String) throws(WALError) -> [UInt8] {
+        let length = try readLength(what())
+        return take(length) { Array($0) }
+    }
+
+    mutating func readLabels(_ what: @autoclosure () -> String) throws(WALError) -> Set<String> {
+        let start = position
+        let count = try readCount(what(), minimumElementSize: 1)
+        var labels = Set<String>(minimumCapacity: count)
+        for index in 0..<count {
+            let label = try readVarString("label \(index) of the \(what())")
+            guard labels.insert(label).inserted else {
+                throw failure("the \(what()) at byte \(start) repeats the label \(quoted(label))")
+            }
+        }
+        return labels
+    }
+
+    /// Reads a property map. `depth` is how many lists and maps enclose it.
+    mutating func readProperties(
+        _ what: @autoclosure () -> String, depth: Int = 0
+    ) throws(WALError) -> [String: PropertyValue] {
+        let start = position
+        // A key costs at least its length byte, a value at least its tag.
+        let count = try readCount(what(), minimumElementSize: 2)
+        var properties = [String: PropertyValue](minimumCapacity: count)
+        for index in 0..<count {
+            let key = try readVarString("key \(index) of the \(what())")
+            let value = try readValue("value of \(quoted(key)) in the \(what())", depth: depth)
+            guard properties.updateValue(value, forKey: key) == nil else {
+                throw failure("the \(what()) at byte \(start) repeats the key \(quoted(key))")
+            }
+        }
+        return properties
+    }
+
+    /// Reads a value. `depth` is how many lists and maps enclose it.
+    mutating func readValue(_ what: @autoclosure () -> String, depth: Int = 0) throws(WALError) -> PropertyValue {
+        let start = position
+        guard !isAtEnd else { throw failure("the \(what()) at byte \(start) is cut short") }
+        let rawTag = nextByte()
+        guard let tag = ValueTag(rawValue: rawTag) else {
+            throw failure("the \(what()) at byte \(start) has unknown value tag \(rawTag)")
+        }
+        switch tag {
+        case .null: return .null
+        case .false: return .bool(false)
+        case .true: return .bool(true)
+        case .int: return .int(try readZigZag(what()))
+        case .double:
+            return .double(Double(bitPattern: try readUInt64(what())))
+        case .string: return .string(try readVarString(what()))
+        case .bytes: return .bytes(try readVarBytes(what()))
+        case .list, .map:
+            guard depth < PropertyValue.maximumNestingDepth else {
+                throw failure(
+                    "the \(what()) at byte \(start) nests deeper than \(PropertyValue.maximumNestingDepth) levels")
+            }
+            if tag == .map { return .map(try readProperties(what(), depth: depth + 1)) }
+            let count = try readCount(what(), minimumElementSize: 1)
+            var items: [PropertyValue] = []
+            items.reserveCapacity(count)
+            for index in 0..<count {
+                items.append(try readValue("element \(index) of the \(what())", depth: depth + 1))
+            }
+            return .list(items)
+        }
+    }
+}
+
+/// A string in double quotes with escapes, for error messages.
+func quoted(_ string: String) -> String {
+    var text = ""
+    writeQuoted(string, to: &text)
+    return text
+}
+
+/// Runs `body` with a reader over `bytes[range]` (all of `bytes` by default).
+///
+/// `Array.withUnsafeBytes` does not pass typed errors through, so the
+/// result crosses it as a `Result`.
+func withReader<Result>(
+    over bytes: [UInt8], range: Range<Int>? = nil, _ body: (inout BinaryReader) throws(WALError) -> Result
+) throws(WALError) -> Result {
+    let outcome: Swift.Result<Result, WALError> = bytes.withUnsafeBytes { buffer in
+        var reader = BinaryReader(UnsafeRawBufferPointer(rebasing: buffer[range ?? 0..<buffer.count]))
+        do throws(WALError) {
+            return .success(try body(&reader))
+        } catch {
+            return .failure(error)
+        }
+    }
+    return try outcome.get()
+}

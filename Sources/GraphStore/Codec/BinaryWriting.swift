@@ -1,0 +1,107 @@
+import WriteAheadLog
+
+/// The primitives of the graph's binary encoding, shared by events and snapshots.
+///
+/// ```
+/// varint   unsigned LEB128: 7 bits per byte, low bits first, high bit set on
+///          every byte but the last; at most 10 bytes for a UInt64
+/// zigzag   an Int64 mapped to UInt64 (0, -1, 1, -2 → 0, 1, 2, 3), then varint
+/// string   varint byte count, then that many bytes of UTF-8
+/// bytes    varint byte count, then the bytes
+/// labels   varint count, then that many strings, sorted
+/// props    varint count, then (string key, value) pairs, keys sorted
+/// value    u8 tag, then:
+///            0 null      (nothing)
+///            1 false     (nothing)
+///            2 true      (nothing)
+///            3 int       zigzag
+///            4 double    u64 little-endian IEEE 754 bit pattern (NaN payloads kept)
+///            5 string    string
+///            6 bytes     bytes
+///            7 list      varint count, then that many values
+///            8 map       props
+/// ```
+///
+/// Varints rather than fixed widths because ids, counts and lengths are
+/// almost always small: a typical id or key length costs one byte, not
+/// eight or four. Sorting labels and keys makes the encoding a function of
+/// the value, so equal stores give byte-identical snapshots.
+enum ValueTag: UInt8 {
+    case null = 0
+    case `false` = 1
+    case `true` = 2
+    case int = 3
+    case double = 4
+    case string = 5
+    case bytes = 6
+    case list = 7
+    case map = 8
+}
+
+extension Array where Element == UInt8 {
+    mutating func appendVarint(_ value: UInt64) {
+        var rest = value
+        while rest >= 0x80 {
+            append(UInt8(truncatingIfNeeded: rest) | 0x80)
+            rest >>= 7
+        }
+        append(UInt8(rest))
+    }
+
+    mutating func appendZigZag(_ value: Int64) {
+        appendVarint(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
+    }
+
+    mutating func appendVarString(_ string: String) {
+        let utf8 = string.utf8
+        appendVarint(UInt64(utf8.count))
+        append(contentsOf: utf8)
+    }
+
+    mutating func appendVarBytes(_ bytes: [UInt8]) {
+        appendVarint(UInt64(bytes.count))
+        append(contentsOf: bytes)
+    }
+
+    mutating func appendLabels(_ labels: Set<String>) {
+        appendVarint(UInt64(labels.count))
+        for label in labels.sorted() { appendVarString(label) }
+    }
+
+    mutating func appendProperties(_ properties: [String: PropertyValue]) {
+        appendVarint(UInt64(properties.count))
+        // Sorted keys: iterating a Dictionary has no stable order.
+        for (key, value) in properties.sorted(by: { $0.key < $1.key }) {
+            appendVarString(key)
+            appendValue(value)
+        }
+    }
+
+    /// Appends a value. The caller makes sure it is within the nesting limit
+    /// (the store refuses deeper values), so a decoder will accept it.
+    mutating func appendValue(_ value: PropertyValue) {
+        switch value {
+        case .null: append(ValueTag.null.rawValue)
+        case .bool(let flag): append(flag ? ValueTag.true.rawValue : ValueTag.false.rawValue)
+        case .int(let number):
+            append(ValueTag.int.rawValue)
+            appendZigZag(number)
+        case .double(let number):
+            append(ValueTag.double.rawValue)
+            appendLittleEndian(number.bitPattern)
+        case .string(let text):
+            append(ValueTag.string.rawValue)
+            appendVarString(text)
+        case .bytes(let bytes):
+            append(ValueTag.bytes.rawValue)
+            appendVarBytes(bytes)
+        case .list(let items):
+            append(ValueTag.list.rawValue)
+            appendVarint(UInt64(items.count))
+            for item in items { appendValue(item) }
+        case .map(let entries):
+            append(ValueTag.map.rawValue)
+            appendProperties(entries)
+        }
+    }
+}

@@ -1,0 +1,53 @@
+/// An in-memory property graph: nodes with labels and properties, typed
+/// directed relationships between them, a label index and adjacency lists.
+///
+/// `GraphStore` is a value (copy-on-write), and that is what makes
+/// transactions cheap for the layer above: keep the old value, mutate, and
+/// on failure put the old value back. The storage is chunked by id so the
+/// first write after such a copy duplicates a few hundred entities and the
+/// outer chunk arrays, not the whole graph (see `IDMap`, `IDSet`).
+///
+/// Every mutation method appends the ``MutationEvent`` that describes its
+/// change to an `events` list the caller owns; ``apply(_:)`` performs one
+/// such event again, without emitting, during recovery. A mutation that
+/// throws has changed nothing and emitted nothing; one that would change
+/// nothing (setting a property to the value it has, adding a label the node
+/// already has) emits nothing.
+///
+/// Ids: nodes and relationships each have a counter starting at `0`; a
+/// creation takes the counter's value and moves it past. Ids are never
+/// reused, not even after ``clear(events:)``, so a stale id held by a client
+/// can only miss, never find a different entity. Replaying a creation event
+/// moves the counter past the event's id, so replay reproduces the ids.
+///
+/// Two stores are equal when they hold the same nodes, relationships and id
+/// counters (the indexes follow from those), which is how tests prove that
+/// recovery rebuilt the committed graph.
+///
+/// Not thread-safe by itself, like any value: share it through an actor or
+/// a mutex, or hand out copies (which is cheap) to readers.
+public struct GraphStore: Sendable, Equatable {
+    /// Nodes with their adjacency, by id.
+    var nodeRecords = IDMap<NodeRecord>()
+    /// Relationships by id.
+    var relationshipRecords = IDMap<Relationship>()
+    /// The ids of the nodes carrying each label; a label with no nodes has no entry.
+    var labelIndex: [String: IDSet] = [:]
+    /// How many relationships have each type; a type with none has no entry.
+    var relationshipTypeCounts: [String: Int] = [:]
+
+    /// The id the next created node gets.
+    public internal(set) var nextNodeID: NodeID = 0
+    /// The id the next created relationship gets.
+    public internal(set) var nextRelationshipID: RelationshipID = 0
+
+    /// An empty graph whose first node and first relationship get id `0`.
+    public init() {}
+
+    /// The number of nodes. O(1).
+    public var nodeCount: Int { nodeRecords.count }
+    /// The number of relationships. O(1).
+    public var relationshipCount: Int { relationshipRecords.count }
+    /// Whether the graph has no nodes (and so no relationships).
+    public var isEmpty: Bool { nodeRecords.isEmpty }
+}
