@@ -11,7 +11,8 @@ struct QueryTests {
             var labels: Set<String> = []
             if n.isMultiple(of: 2) { labels.insert("Even") }
             if n.isMultiple(of: 3) { labels.insert("Three") }
-            try store.createNode(labels: labels, properties: ["n": .int(Int64(n)), "mod": .int(Int64(n % 5))], events: &events)
+            try store.createNode(
+                labels: labels, properties: ["n": .int(Int64(n)), "mod": .int(Int64(n % 5))], events: &events)
         }
         return store
     }

@@ -1,5 +1,6 @@
-@testable import GraphStore
 import Testing
+
+@testable import GraphStore
 
 @Suite("Ordered id storage")
 struct StorageTests {
@@ -7,7 +8,8 @@ struct StorageTests {
     static func randomID(using rng: inout SeededGenerator) -> UInt64 {
         switch Int.random(in: 0..<4, using: &rng) {
         case 0: return UInt64.random(in: 0..<600, using: &rng)
-        case 1: return UInt64.random(in: 0..<8, using: &rng) * 64 + ([0, 63, 64, 255, 256].randomElement(using: &rng) ?? 0)
+        case 1:
+            return UInt64.random(in: 0..<8, using: &rng) * 64 + ([0, 63, 64, 255, 256].randomElement(using: &rng) ?? 0)
         case 2: return UInt64.max - UInt64.random(in: 0..<300, using: &rng)
         default: return rng.next()
         }
@@ -108,7 +110,8 @@ struct PropertyValueTests {
     @Test("literals build the expected cases")
     func literals() {
         let value: PropertyValue = ["a": [1, 2.5, "x", true, nil], "b": [:]]
-        #expect(value == .map(["a": .list([.int(1), .double(2.5), .string("x"), .bool(true), .null]), "b": .map([:])]))
+        #expect(
+            value == .map(["a": .list([.int(1), .double(2.5), .string("x"), .bool(true), .null]), "b": .map([:])]))
     }
 
     @Test("nesting is measured in levels of lists and maps", arguments: [0, 1, 2, 63, 64, 65, 200])

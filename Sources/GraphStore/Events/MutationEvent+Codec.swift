@@ -133,7 +133,8 @@ extension MutationEvent: WALEvent {
         guard version == Self.codecVersion else {
             throw WALError(
                 .eventDecoding,
-                "MutationEvent codec version \(version) is not supported (this build reads version \(Self.codecVersion))")
+                "MutationEvent codec version \(version) is not supported (this build reads version \(Self.codecVersion))"
+            )
         }
         guard !reader.isAtEnd else {
             throw WALError(.eventDecoding, "the MutationEvent ends after its version byte, before its tag")
@@ -222,7 +223,8 @@ extension MutationEvent: WALEvent {
         for (key, value) in values where !value.isWithinNestingLimit {
             throw WALError(
                 .eventEncoding,
-                "the value of property \(quoted(key)) in a \(name) event nests deeper than \(PropertyValue.maximumNestingDepth) levels")
+                "the value of property \(quoted(key)) in a \(name) event nests deeper than \(PropertyValue.maximumNestingDepth) levels"
+            )
         }
     }
 }

@@ -74,13 +74,27 @@ extension PropertyValue: Hashable {
     public func hash(into hasher: inout Hasher) {
         switch self {
         case .null: hasher.combine(0 as UInt8)
-        case .bool(let value): hasher.combine(1 as UInt8); hasher.combine(value)
-        case .int(let value): hasher.combine(2 as UInt8); hasher.combine(value)
-        case .double(let value): hasher.combine(3 as UInt8); hasher.combine(value.bitPattern)
-        case .string(let value): hasher.combine(4 as UInt8); hasher.combine(value)
-        case .bytes(let value): hasher.combine(5 as UInt8); hasher.combine(value)
-        case .list(let value): hasher.combine(6 as UInt8); hasher.combine(value)
-        case .map(let value): hasher.combine(7 as UInt8); hasher.combine(value)
+        case .bool(let value):
+            hasher.combine(1 as UInt8)
+            hasher.combine(value)
+        case .int(let value):
+            hasher.combine(2 as UInt8)
+            hasher.combine(value)
+        case .double(let value):
+            hasher.combine(3 as UInt8)
+            hasher.combine(value.bitPattern)
+        case .string(let value):
+            hasher.combine(4 as UInt8)
+            hasher.combine(value)
+        case .bytes(let value):
+            hasher.combine(5 as UInt8)
+            hasher.combine(value)
+        case .list(let value):
+            hasher.combine(6 as UInt8)
+            hasher.combine(value)
+        case .map(let value):
+            hasher.combine(7 as UInt8)
+            hasher.combine(value)
         }
     }
 }

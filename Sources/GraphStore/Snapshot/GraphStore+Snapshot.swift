@@ -79,7 +79,8 @@ extension GraphStore {
             return (store, header.walLSN)
         } catch {
             throw GraphStoreError(
-                .snapshotCorrupt, "the snapshot body (from offset \(SnapshotHeader.size)) is malformed: \(error.message)")
+                .snapshotCorrupt,
+                "the snapshot body (from offset \(SnapshotHeader.size)) is malformed: \(error.message)")
         }
     }
 
@@ -106,7 +107,8 @@ extension GraphStore {
     ///
     /// Errors are `WALError`s because the shared readers throw those; the
     /// caller turns them into one ``GraphStoreError``.
-    private static func decodeBody(_ reader: inout BinaryReader, header: SnapshotHeader) throws(WALError) -> GraphStore {
+    private static func decodeBody(_ reader: inout BinaryReader, header: SnapshotHeader) throws(WALError) -> GraphStore
+    {
         var store = GraphStore()
         // A node takes at least 3 bytes and a relationship 6, so counts above
         // these bounds are lies; checking them first keeps the loops honest.
@@ -115,7 +117,8 @@ extension GraphStore {
         else {
             throw WALError(
                 .eventDecoding,
-                "the header's counts (\(header.nodeCount) nodes, \(header.relationshipCount) relationships) cannot fit in a body of \(header.bodyLength) bytes")
+                "the header's counts (\(header.nodeCount) nodes, \(header.relationshipCount) relationships) cannot fit in a body of \(header.bodyLength) bytes"
+            )
         }
         var previous: UInt64? = nil
         for index in 0..<Int(header.nodeCount) {
@@ -138,7 +141,8 @@ extension GraphStore {
             let source = NodeID(try reader.readVarint("source of relationship \(id)"))
             let target = NodeID(try reader.readVarint("target of relationship \(id)"))
             let properties = try reader.readProperties("properties of relationship \(id)")
-            for (role, node) in [("source", source), ("target", target)] where !store.nodeRecords.contains(node.rawValue) {
+            for (role, node) in [("source", source), ("target", target)]
+            where !store.nodeRecords.contains(node.rawValue) {
                 throw WALError(.eventDecoding, "the \(role) node \(node) of relationship \(id) is not in the snapshot")
             }
             let relationshipID = RelationshipID(id)
@@ -158,7 +162,8 @@ extension GraphStore {
         guard reader.isAtEnd else {
             throw WALError(
                 .eventDecoding,
-                "\(reader.remaining) bytes are left over after the \(header.relationshipCount) relationships the header counts")
+                "\(reader.remaining) bytes are left over after the \(header.relationshipCount) relationships the header counts"
+            )
         }
         store.nextNodeID = header.nextNodeID
         store.nextRelationshipID = header.nextRelationshipID

@@ -133,7 +133,8 @@ public struct SnapshotHeader: Sendable, Equatable {
         }
         let bodyLength = load(52, as: UInt64.self)
         guard bodyLength <= UInt64(Int.max - Self.size - Self.trailerSize) else {
-            throw GraphStoreError(.snapshotCorrupt, "the header claims an impossible body length \(bodyLength)", offset: 52)
+            throw GraphStoreError(
+                .snapshotCorrupt, "the header claims an impossible body length \(bodyLength)", offset: 52)
         }
         self.version = version
         self.walLSN = LSN(load(12, as: UInt64.self))
