@@ -108,9 +108,17 @@ extension MutationEvent: WALEvent {
     /// invalid UTF-8, a length larger than the bytes left, a repeated key or
     /// label, nesting beyond the limit, or bytes left over after the event.
     public init(from reader: inout ByteReader) throws(WALError) {
-        self = try reader.withRemainingBytes { bytes throws(WALError) in
-            var inner = BinaryReader(bytes)
-            return try MutationEvent.decodeWhole(&inner)
+        // ByteReader's closures throw untyped errors on the WAL core this
+        // branch builds on; the only error the closure throws is a WALError.
+        do {
+            self = try reader.withRemainingBytes { bytes throws(WALError) in
+                var inner = BinaryReader(bytes)
+                return try MutationEvent.decodeWhole(&inner)
+            }
+        } catch let error as WALError {
+            throw error
+        } catch {
+            throw WALError(.eventDecoding, "\(error)")
         }
     }
 
