@@ -11,9 +11,11 @@ let package = Package(
     products: [
         .library(name: "WriteAheadLog", targets: ["WriteAheadLog"]),
         .library(name: "GraphStore", targets: ["GraphStore"]),
+        .executable(name: "walctl", targets: ["walctl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         .target(name: "CCRC32C"),
@@ -31,6 +33,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(
+            name: "walctl",
+            dependencies: [
+                "WriteAheadLog",
+                "GraphStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
             name: "wal-example",
             dependencies: ["WriteAheadLog"],
             swiftSettings: strictSettings
@@ -38,6 +49,11 @@ let package = Package(
         .testTarget(
             name: "WriteAheadLogTests",
             dependencies: ["WriteAheadLog"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "WalctlTests",
+            dependencies: ["walctl", "WriteAheadLog", "GraphStore"],
             swiftSettings: strictSettings
         ),
         .testTarget(

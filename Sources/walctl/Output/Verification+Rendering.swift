@@ -1,0 +1,29 @@
+import WriteAheadLog
+
+extension Verification {
+    /// The verdict, each finding on its own line, then what was checked.
+    var lines: [String] {
+        var lines = ["\(directory.path): \(verdict)"]
+        lines += findings.map { "  " + $0.line }
+        lines.append(
+            "checked \(report.segments.count) of \(directory.segments.count) segments, \(recordCount) records, \(ByteCount(report.bytesScanned)); highest valid LSN \(report.maxLSN.dash)"
+        )
+        return lines
+    }
+
+    var json: JSONValue {
+        .object([
+            ("directory", .string(directory.path)),
+            ("verdict", .string(verdict)),
+            ("exitCode", .int(Int64(status.rawValue))),
+            ("findings", .array(findings.map(\.json))),
+            ("segmentsChecked", .int(Int64(report.segments.count))),
+            ("segmentsOnDisk", .int(Int64(directory.segments.count))),
+            ("records", .int(Int64(recordCount))),
+            ("bytesScanned", .uint(report.bytesScanned)),
+            ("highestValidLSN", .lsn(report.maxLSN)),
+        ])
+    }
+
+    private var recordCount: Int { report.segments.reduce(0) { $0 + $1.records } }
+}
