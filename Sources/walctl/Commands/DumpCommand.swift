@@ -50,7 +50,10 @@ struct DumpCommand: ParsableCommand {
         let upper = to?.lsn
         let report: ReplayReport?
         do {
-            report = try LogScan(directory: log, label: "dumping").run(mode: .strict) { record in
+            // Records stream to stdout as they are read: a progress line
+            // only helps when they go to a file or a pipe.
+            let scan = LogScan(directory: log, label: "dumping", showsProgress: !Console.stdoutIsTerminal)
+            report = try scan.run(mode: .strict) { record in
                 if let upper, record.lsn > upper { throw PastRange() }
                 guard record.lsn >= lower else { return }
                 let line = RecordLine(record, decoders: decoders)

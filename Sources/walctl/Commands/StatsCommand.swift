@@ -28,7 +28,7 @@ struct StatsCommand: ParsableCommand {
         var statistics = LogStatistics(decoders: .known)
         let report = try LogScan(directory: log, label: "counting").run(mode: .salvage) { statistics.add($0) }
         if json {
-            Console.line(statistics.json.pretty)
+            Console.line(statistics.json(stoppedAt: report.damage).pretty)
         } else {
             statistics.lines.forEach { Console.line($0) }
         }

@@ -21,11 +21,14 @@ struct Finding {
     var message: String
 
     /// `error corruption: /log/0000000002.wal offset 1180 LSN 41: checksum mismatch ...`
+    /// (the severity is not repeated when the code says it: `torn-tail: ...`).
     var line: String {
-        var text = "\(severity.rawValue) \(code):"
-        if let path { text += " \(path)" }
-        if let offset { text += " offset \(offset)" }
-        if let lsn, !lsn.isNone { text += " LSN \(lsn)" }
+        var text = severity.rawValue == code ? code : "\(severity.rawValue) \(code)"
+        var location = ""
+        if let path { location += " \(path)" }
+        if let offset { location += " offset \(offset)" }
+        if let lsn, !lsn.isNone { location += " LSN \(lsn)" }
+        if !location.isEmpty { text += ":" + location }
         return text + ": " + message
     }
 

@@ -10,6 +10,9 @@ struct LogScan {
     let directory: LogDirectory
     /// What the progress line calls the work ("verifying").
     var label = "scanning"
+    /// Whether a progress line may be drawn (on a terminal stderr only);
+    /// off where results stream to the same terminal while the scan runs.
+    var showsProgress = true
 
     /// Walks every record in LSN order.
     ///
@@ -25,7 +28,7 @@ struct LogScan {
             bytesBefore[segment.id] = total
             total += segment.bytes
         }
-        var progress = ProgressLine(label: label, totalBytes: total)
+        var progress = ProgressLine(label: label, totalBytes: total, enabled: showsProgress && Console.stderrIsTerminal)
         defer { progress.finish() }
         return try WALInspector.scan(directory: directory.path, recoveryMode: mode) { record in
             progress.update(bytes: (bytesBefore[record.location.segment] ?? 0) + record.location.offset)

@@ -123,7 +123,9 @@ struct Verification {
                     severity: .note, code: "last-segment-sealed", path: last.path, offset: nil, lsn: last.lastLSN,
                     message: "the last segment is sealed (a crash between sealing it and creating the next); the next open starts a new segment"))
         }
-        if report.transactionsIncomplete > 0 {
+        // After damage, the transaction the walk stopped in is incomplete
+        // only because of where it stopped: not worth a note of its own.
+        if report.damage == nil, report.transactionsIncomplete > 0 {
             findings.append(
                 Finding(
                     severity: .note, code: "incomplete-transactions", path: nil, offset: nil, lsn: nil,

@@ -42,4 +42,7 @@ enum Console {
     /// Whether stderr is a terminal: progress lines are for people watching,
     /// never for a log file or a pipe.
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
+
+    /// Whether stdout is a terminal.
+    static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) != 0 }
 }

@@ -37,8 +37,18 @@ extension LogStatistics {
         return lines
     }
 
-    var json: JSONValue {
+    /// The statistics for programs; `damage` says where the count stopped, if it did.
+    func json(stoppedAt damage: DamageReport?) -> JSONValue {
         .object([
+            ("complete", .bool(damage == nil)),
+            ("stoppedAt", .optional(damage) { damage in
+                .object([
+                    ("path", .string(damage.path)),
+                    ("offset", .uint(damage.offset)),
+                    ("lastGoodLSN", .lsn(damage.lastGoodLSN)),
+                    ("reason", .string(damage.reason)),
+                ])
+            }),
             ("records", .object(RecordKind.allCases.map { kind in
                 let tally = recordsByKind[kind] ?? Tally()
                 return (kind.description, .object([("count", .int(Int64(tally.count))), ("bytes", .uint(tally.bytes))]))

@@ -6,7 +6,7 @@ extension Verification {
         var lines = ["\(directory.path): \(verdict)"]
         lines += findings.map { "  " + $0.line }
         lines.append(
-            "checked \(report.segments.count) of \(directory.segments.count) segments, \(recordCount) records, \(ByteCount(report.bytesScanned)); highest valid LSN \(report.maxLSN.dash)"
+            "checked \(report.segments.count) of \(directory.segments.count) segments, \(recordCount) records in \(ByteCount(validBytes)) of valid segment data; highest valid LSN \(report.maxLSN.dash)"
         )
         return lines
     }
@@ -20,10 +20,13 @@ extension Verification {
             ("segmentsChecked", .int(Int64(report.segments.count))),
             ("segmentsOnDisk", .int(Int64(directory.segments.count))),
             ("records", .int(Int64(recordCount))),
-            ("bytesScanned", .uint(report.bytesScanned)),
+            ("validBytes", .uint(validBytes)),
             ("highestValidLSN", .lsn(report.maxLSN)),
         ])
     }
 
     private var recordCount: Int { report.segments.reduce(0) { $0 + $1.records } }
+
+    /// Headers and valid records of the segments read, up to any damage.
+    private var validBytes: UInt64 { report.segments.reduce(0) { $0 + $1.validBytes } }
 }
