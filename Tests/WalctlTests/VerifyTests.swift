@@ -23,7 +23,7 @@ struct VerifyTests {
         try LogFixture.appendGarbage(toLastSegmentIn: directory.path)
         let result = try Walctl.run("verify", directory.path)
         #expect(result.status == 1)
-        #expect(result.stdout.contains("torn-tail torn-tail: \(segment) offset \(validEnd) LSN 12:"))
+        #expect(result.stdout.contains("  torn-tail: \(segment) offset \(validEnd) LSN 12: 37 bytes after the last valid record"))
     }
 
     @Test("exits 2 for a flipped byte mid-log, naming file, offset and LSN")
