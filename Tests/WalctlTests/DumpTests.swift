@@ -18,6 +18,19 @@ struct DumpTests {
         #expect(result.lines[2].hasPrefix("lsn=3 kind=txCommit tx=1"))
     }
 
+    @Test("shows every record kind: single mutations, aborts and checkpoints")
+    func everyKind() throws {
+        let directory = try TemporaryDirectory("dump-kinds")
+        try LogFixture.writeMixedLog(at: directory.path)
+        let result = try Walctl.run("dump", directory.path, "--from", "5")
+        #expect(result.status == 0)
+        #expect(result.lines.count == 6)
+        #expect(result.lines[0].hasPrefix("lsn=5 kind=mutation tx=4"))
+        #expect(result.lines[0].hasSuffix("events=1: removeNodeLabel(node: 0, label: \"B\")"))
+        #expect(result.lines[4].hasPrefix("lsn=9 kind=txAbort tx=7"))
+        #expect(result.lines[5].hasPrefix("lsn=10 kind=checkpoint snapshot=6"))
+    }
+
     @Test("--format jsonl gives one JSON object per line, only within --from and --to")
     func jsonlRange() throws {
         let directory = try TemporaryDirectory("dump-jsonl")

@@ -30,6 +30,24 @@ struct StatsTests {
         #expect(kinds["setNodeProperty"]?["count"] as? Int == 20)
     }
 
+    @Test("counts aborted transactions and every record kind")
+    func mixed() throws {
+        let directory = try TemporaryDirectory("stats-mixed")
+        try LogFixture.writeMixedLog(at: directory.path)
+        let json = try Walctl.run("stats", directory.path, "--json").json()
+        #expect(json["complete"] as? Bool == true)
+        let records = try #require(json["records"] as? [String: [String: Any]])
+        #expect(records["mutation"]?["count"] as? Int == 2)
+        #expect(records["txAbort"]?["count"] as? Int == 1)
+        #expect(records["checkpoint"]?["count"] as? Int == 1)
+        let transactions = try #require(json["transactions"] as? [String: Any])
+        #expect(transactions["committed"] as? Int == 2)
+        #expect(transactions["aborted"] as? Int == 1)
+        let perTransaction = try #require(json["eventsPerTransaction"] as? [String: Any])
+        #expect(perTransaction["min"] as? Int == 1)
+        #expect(perTransaction["max"] as? Int == 3)
+    }
+
     @Test("prints readable tables")
     func text() throws {
         let directory = try TemporaryDirectory("stats-text")

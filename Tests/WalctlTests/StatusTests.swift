@@ -42,6 +42,20 @@ struct StatusTests {
         #expect(json["tornTail"] is NSNull)
     }
 
+    @Test("shows the newest checkpoint marker and transactions by outcome")
+    func checkpoint() throws {
+        let directory = try TemporaryDirectory("status-checkpoint")
+        try LogFixture.writeMixedLog(at: directory.path)
+        let result = try Walctl.run("status", directory.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("newest checkpoint: marker LSN 10, snapshot LSN 6"))
+        #expect(result.stdout.contains("transactions: 2 committed, 1 aborted, 0 incomplete"))
+        let json = try Walctl.run("status", directory.path, "--json").json()
+        let marker = try #require(json["newestCheckpoint"] as? [String: Any])
+        #expect(marker["markerLSN"] as? Int == 10)
+        #expect(marker["snapshotLSN"] as? Int == 6)
+    }
+
     @Test("shows a torn tail with its offset and the bytes the next open cuts")
     func tornTail() throws {
         let directory = try TemporaryDirectory("status-torn")

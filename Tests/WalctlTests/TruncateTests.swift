@@ -24,6 +24,30 @@ struct TruncateTests {
         #expect(again.stdout.contains("nothing to delete"))
     }
 
+    @Test("warns when the fence is above the newest checkpoint's snapshot LSN")
+    func fenceAboveCheckpoint() throws {
+        let directory = try TemporaryDirectory("truncate-checkpoint")
+        try LogFixture.writeMixedLog(at: directory.path)
+        let below = try Walctl.run("truncate", directory.path, "--fence", "6")
+        #expect(below.status == 0)
+        #expect(below.stderr.isEmpty)
+        let above = try Walctl.run("truncate", directory.path, "--fence", "9")
+        #expect(above.status == 0)
+        #expect(above.stderr.contains("above the newest checkpoint's snapshot LSN 6"))
+    }
+
+    @Test("refuses a damaged log with exit 2 and changes nothing")
+    func damaged() throws {
+        let directory = try TemporaryDirectory("truncate-damaged")
+        try LogFixture.writeGraphLog(at: directory.path, transactions: 40, segmentTargetBytes: 1024)
+        let before = try directory.segmentNames()
+        try LogFixture.flipByte(in: directory.path("0000000002.wal"), at: 60)
+        let result = try Walctl.run("truncate", directory.path, "--fence", "100")
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("refusing to truncate a damaged log"))
+        #expect(try directory.segmentNames() == before)
+    }
+
     @Test("refuses while a live handle holds the lock")
     func locked() throws {
         let directory = try TemporaryDirectory("truncate-locked")

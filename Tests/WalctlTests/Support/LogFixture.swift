@@ -26,6 +26,32 @@ enum LogFixture {
         try wal.close()
     }
 
+    /// Writes every kind of record through the primitives:
+    ///
+    /// ```
+    /// 1 txBegin  2 mutationBatch (3 events)  3 txCommit
+    /// 4 txBegin  5 mutation                  6 txCommit
+    /// 7 txBegin  8 mutation                  9 txAbort
+    /// 10 checkpoint (snapshot LSN 6)
+    /// ```
+    static func writeMixedLog(at directory: String) throws {
+        let (wal, _, _) = try WAL<MutationEvent>.open(directory: directory, options: WALOptions(syncMode: .none))
+        var store = GraphStore()
+        var events: [MutationEvent] = []
+        let node = try store.createNode(labels: ["A"], events: &events)
+        try store.setNodeProperty(node, key: "x", value: 1, events: &events)
+        try store.addNodeLabel(node, label: "B", events: &events)
+        try wal.commit(events)
+        let committed = try wal.begin()
+        _ = try wal.append(.removeNodeLabel(node: node, label: "B"), to: committed)
+        _ = try wal.commitMarker(for: committed)
+        let aborted = try wal.begin()
+        _ = try wal.append(.deleteNode(node: node), to: aborted)
+        _ = try wal.abort(aborted)
+        _ = try wal.checkpointMarker(snapshotLSN: LSN(6))
+        try wal.close()
+    }
+
     /// Writes opaque byte events no known codec reads, to check the hex fallback.
     static func writeRawLog(at directory: String, events: [[UInt8]]) throws {
         let (wal, _, _) = try WAL<[UInt8]>.open(directory: directory, options: WALOptions(syncMode: .none))
