@@ -38,7 +38,7 @@ struct LogDirectory {
             if code == ENOENT {
                 throw WalctlFailure(.noInput, "\(path): no such directory")
             }
-            throw WalctlFailure(.noInput, "\(path): cannot read it: \(Self.describe(errno: code))")
+            throw WalctlFailure(.noInput, "\(path): cannot read it: \(errnoText(code))")
         }
         guard (info.st_mode & S_IFMT) == S_IFDIR else {
             throw WalctlFailure(.noInput, "\(path): not a directory (a log is a directory of NNNNNNNNNN.wal segment files)")
@@ -51,7 +51,7 @@ struct LogDirectory {
                 let file = joinPath(path, name)
                 var fileInfo = stat()
                 guard stat(file, &fileInfo) == 0 else {
-                    throw WalctlFailure(.noInput, "\(file): cannot read it: \(Self.describe(errno: errno))")
+                    throw WalctlFailure(.noInput, "\(file): cannot read it: \(errnoText(errno))")
                 }
                 segments.append(SegmentFile(id: id, path: file, bytes: UInt64(clamping: fileInfo.st_size)))
             } else if name.hasSuffix(".tmp"), SegmentID(fileName: String(name.dropLast(4))) != nil {
@@ -79,7 +79,7 @@ struct LogDirectory {
     /// The directory's entry names, without `.` and `..`.
     private static func list(_ path: String) throws(WalctlFailure) -> [String] {
         guard let stream = opendir(path) else {
-            throw WalctlFailure(.noInput, "\(path): cannot list it: \(describe(errno: errno))")
+            throw WalctlFailure(.noInput, "\(path): cannot list it: \(errnoText(errno))")
         }
         defer { closedir(stream) }
         var names: [String] = []
@@ -101,32 +101,6 @@ struct LogDirectory {
         let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         guard count > 0 else { return nil }
         let text = String(decoding: buffer[0..<count], as: UTF8.self)
-        return Int32(text.trimmingWhitespace())
-    }
-
-    static func describe(errno code: Int32) -> String {
-        guard let text = strerror(code) else { return "errno \(code)" }
-        return String(cString: text) + " (errno \(code))"
-    }
-}
-
-/// Who holds a log directory's lock.
-enum LockHolder: Equatable {
-    /// Nobody: no live handle has the log open.
-    case none
-    /// A live handle; `pid` is what it wrote into the lock file, if readable.
-    case held(pid: Int32?)
-
-    var isHeld: Bool { self != .none }
-}
-
-extension String {
-    /// The string without leading and trailing spaces and newlines.
-    func trimmingWhitespace() -> String {
-        let scalars = unicodeScalars
-        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
-        else { return "" }
-        return String(scalars[first...last])
+        return Int32(text.filter { !$0.isWhitespace })
     }
 }

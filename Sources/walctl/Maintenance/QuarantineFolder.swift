@@ -43,10 +43,10 @@ struct QuarantineFolder {
     mutating func move(_ source: String, named fileName: String) throws(WalctlFailure) -> String {
         let destination = reserveName(for: fileName)
         if mkdir(path, 0o755) != 0, errno != EEXIST {
-            throw WalctlFailure(.failed, "cannot create \(path): \(LogDirectory.describe(errno: errno))")
+            throw WalctlFailure(.failed, "cannot create \(path): \(errnoText(errno))")
         }
         guard rename(source, destination) == 0 else {
-            throw WalctlFailure(.failed, "cannot move \(source) to \(destination): \(LogDirectory.describe(errno: errno))")
+            throw WalctlFailure(.failed, "cannot move \(source) to \(destination): \(errnoText(errno))")
         }
         try Self.syncDirectory(path)
         try Self.syncDirectory(logDirectory)
@@ -66,11 +66,11 @@ struct QuarantineFolder {
     private static func syncDirectory(_ path: String) throws(WalctlFailure) {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else {
-            throw WalctlFailure(.failed, "cannot open \(path) to fsync it: \(LogDirectory.describe(errno: errno))")
+            throw WalctlFailure(.failed, "cannot open \(path) to fsync it: \(errnoText(errno))")
         }
         defer { close(fd) }
         guard fsync(fd) == 0 else {
-            throw WalctlFailure(.failed, "fsync of \(path) failed: \(LogDirectory.describe(errno: errno))")
+            throw WalctlFailure(.failed, "fsync of \(path) failed: \(errnoText(errno))")
         }
     }
 }

@@ -26,8 +26,8 @@ enum RepairStep: Equatable {
             return (done ? "cut" : "would cut")
                 + " the torn tail of \(path): \(fileBytes) -> \(offset) bytes, dropping \(fileBytes - offset) bytes after LSN \(lastLSN.dash) (\(reason))"
         case .keepValidPrefix(let path, let copy, let offset, let lastGoodLSN):
-            return (done ? "copied" : "would copy") + " \(path) to \(copy), then "
-                + (done ? "cut" : "cut") + " \(path) to its valid prefix of \(offset) bytes (records up to LSN \(lastGoodLSN.dash))"
+            return (done ? "copied" : "would copy")
+                + " \(path) to \(copy), then cut \(path) to its valid prefix of \(offset) bytes (records up to LSN \(lastGoodLSN.dash))"
         case .moveSegment(let path, let destination):
             return (done ? "moved" : "would move") + " \(path) to \(destination)"
         case .createSegment(let path, let baseLSN):

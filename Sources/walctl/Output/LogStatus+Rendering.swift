@@ -129,14 +129,4 @@ extension LockHolder {
         case .held(let pid): "held by a live process" + (pid.map { " (pid \($0))" } ?? "")
         }
     }
-
-    var pid: Int32? {
-        if case .held(let pid) = self { return pid }
-        return nil
-    }
-}
-
-extension LSN {
-    /// The number, or "-" for "no record".
-    var dash: String { isNone ? "-" : description }
 }

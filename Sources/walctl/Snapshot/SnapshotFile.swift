@@ -17,14 +17,14 @@ enum SnapshotFile {
         guard stat(path, &info) == 0 else {
             let code = errno
             if code == ENOENT { throw WalctlFailure(.noInput, "\(path): no such file") }
-            throw WalctlFailure(.noInput, "\(path): cannot read it: \(LogDirectory.describe(errno: code))")
+            throw WalctlFailure(.noInput, "\(path): cannot read it: \(errnoText(code))")
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
             throw WalctlFailure(.noInput, "\(path): not a regular file (a snapshot is one file)")
         }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            throw WalctlFailure(.noInput, "\(path): cannot open it: \(LogDirectory.describe(errno: errno))")
+            throw WalctlFailure(.noInput, "\(path): cannot open it: \(errnoText(errno))")
         }
         defer { close(fd) }
         var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
@@ -36,7 +36,7 @@ enum SnapshotFile {
             }
             if count < 0 {
                 if errno == EINTR { continue }
-                throw WalctlFailure(.failed, "\(path): read failed at offset \(done): \(LogDirectory.describe(errno: errno))")
+                throw WalctlFailure(.failed, "\(path): read failed at offset \(done): \(errnoText(errno))")
             }
             if count == 0 { break }
             done += count
