@@ -12,10 +12,14 @@ let package = Package(
         .library(name: "WriteAheadLog", targets: ["WriteAheadLog"]),
         .library(name: "GraphStore", targets: ["GraphStore"]),
         .library(name: "GraphDatabase", targets: ["GraphDatabase"]),
+        .executable(name: "walctl", targets: ["walctl"]),
     ],
     dependencies: [
+        // The core library depends on swift-metrics only.
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // Executables only.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         .target(name: "CCRC32C"),
@@ -42,6 +46,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(
+            name: "walctl",
+            dependencies: [
+                "WriteAheadLog",
+                "GraphStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
             name: "wal-example",
             dependencies: ["WriteAheadLog"],
             swiftSettings: strictSettings
@@ -59,6 +72,11 @@ let package = Package(
         .testTarget(
             name: "GraphDatabaseTests",
             dependencies: ["GraphDatabase", "GraphStore", "WriteAheadLog"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "WalctlTests",
+            dependencies: ["walctl", "WriteAheadLog", "GraphStore"],
             swiftSettings: strictSettings
         ),
     ]

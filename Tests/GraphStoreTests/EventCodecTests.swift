@@ -1,6 +1,7 @@
-@testable import GraphStore
 import Testing
 import WriteAheadLog
+
+@testable import GraphStore
 
 @Suite("MutationEvent codec")
 struct EventCodecTests {

@@ -16,7 +16,8 @@ struct SampleGraph {
         ada = try store.createNode(labels: ["Person"], properties: ["name": "Ada"], events: &events)
         bob = try store.createNode(labels: ["Person", "Admin"], properties: ["name": "Bob"], events: &events)
         carol = try store.createNode(events: &events)
-        knows = try store.createRelationship(type: "KNOWS", from: ada, to: bob, properties: ["since": 1843], events: &events)
+        knows = try store.createRelationship(
+            type: "KNOWS", from: ada, to: bob, properties: ["since": 1843], events: &events)
         knowsBack = try store.createRelationship(type: "KNOWS", from: bob, to: ada, events: &events)
         loop = try store.createRelationship(type: "LIKES", from: ada, to: ada, events: &events)
     }
@@ -79,7 +80,8 @@ struct MutationTests {
         #expect(try graph.store.removeNodeProperty(graph.ada, key: "missing", events: &events) == nil)
         #expect(try graph.store.addNodeLabel(graph.ada, label: "Person", events: &events) == false)
         #expect(try graph.store.removeNodeLabel(graph.ada, label: "Missing", events: &events) == false)
-        #expect(try graph.store.setRelationshipProperty(graph.knows, key: "since", value: 1843, events: &events) == 1843)
+        #expect(
+            try graph.store.setRelationshipProperty(graph.knows, key: "since", value: 1843, events: &events) == 1843)
         #expect(try graph.store.removeRelationshipProperty(graph.knows, key: "missing", events: &events) == nil)
         var empty = GraphStore()
         empty.clear(events: &events)
@@ -98,33 +100,52 @@ struct MutationTests {
     }
 
     /// Each mutation pointed at a missing entity, and the code it must throw.
-    static let missingTargets: [(String, GraphStoreError.Code, @Sendable (inout GraphStore, inout [MutationEvent]) throws -> Void)] = [
-        ("setNodeProperty", .nodeNotFound, { try $0.setNodeProperty(99, key: "k", value: 1, events: &$1) }),
-        ("removeNodeProperty", .nodeNotFound, { try $0.removeNodeProperty(99, key: "k", events: &$1) }),
-        ("addNodeLabel", .nodeNotFound, { try $0.addNodeLabel(99, label: "L", events: &$1) }),
-        ("removeNodeLabel", .nodeNotFound, { try $0.removeNodeLabel(99, label: "L", events: &$1) }),
-        ("deleteNode", .nodeNotFound, { try $0.deleteNode(99, events: &$1) }),
-        ("detachDeleteNode", .nodeNotFound, { try $0.detachDeleteNode(99, events: &$1) }),
-        ("createRelationship from a missing node", .nodeNotFound, {
-            try $0.createRelationship(type: "T", from: 99, to: 0, events: &$1)
-        }),
-        ("createRelationship to a missing node", .nodeNotFound, {
-            try $0.createRelationship(type: "T", from: 0, to: 99, events: &$1)
-        }),
-        ("setRelationshipProperty", .relationshipNotFound, {
-            try $0.setRelationshipProperty(99, key: "k", value: 1, events: &$1)
-        }),
-        ("removeRelationshipProperty", .relationshipNotFound, {
-            try $0.removeRelationshipProperty(99, key: "k", events: &$1)
-        }),
-        ("deleteRelationship", .relationshipNotFound, { try $0.deleteRelationship(99, events: &$1) }),
-        ("a value nested too deep", .invalidValue, {
-            try $0.setNodeProperty(0, key: "deep", value: SampleValues.nested(depth: 65), events: &$1)
-        }),
-        ("a too-deep value at creation", .invalidValue, {
-            try $0.createNode(properties: ["deep": SampleValues.nested(depth: 65)], events: &$1)
-        }),
-    ]
+    static let missingTargets:
+        [(String, GraphStoreError.Code, @Sendable (inout GraphStore, inout [MutationEvent]) throws -> Void)] = [
+            ("setNodeProperty", .nodeNotFound, { try $0.setNodeProperty(99, key: "k", value: 1, events: &$1) }),
+            ("removeNodeProperty", .nodeNotFound, { try $0.removeNodeProperty(99, key: "k", events: &$1) }),
+            ("addNodeLabel", .nodeNotFound, { try $0.addNodeLabel(99, label: "L", events: &$1) }),
+            ("removeNodeLabel", .nodeNotFound, { try $0.removeNodeLabel(99, label: "L", events: &$1) }),
+            ("deleteNode", .nodeNotFound, { try $0.deleteNode(99, events: &$1) }),
+            ("detachDeleteNode", .nodeNotFound, { try $0.detachDeleteNode(99, events: &$1) }),
+            (
+                "createRelationship from a missing node", .nodeNotFound,
+                {
+                    try $0.createRelationship(type: "T", from: 99, to: 0, events: &$1)
+                }
+            ),
+            (
+                "createRelationship to a missing node", .nodeNotFound,
+                {
+                    try $0.createRelationship(type: "T", from: 0, to: 99, events: &$1)
+                }
+            ),
+            (
+                "setRelationshipProperty", .relationshipNotFound,
+                {
+                    try $0.setRelationshipProperty(99, key: "k", value: 1, events: &$1)
+                }
+            ),
+            (
+                "removeRelationshipProperty", .relationshipNotFound,
+                {
+                    try $0.removeRelationshipProperty(99, key: "k", events: &$1)
+                }
+            ),
+            ("deleteRelationship", .relationshipNotFound, { try $0.deleteRelationship(99, events: &$1) }),
+            (
+                "a value nested too deep", .invalidValue,
+                {
+                    try $0.setNodeProperty(0, key: "deep", value: SampleValues.nested(depth: 65), events: &$1)
+                }
+            ),
+            (
+                "a too-deep value at creation", .invalidValue,
+                {
+                    try $0.createNode(properties: ["deep": SampleValues.nested(depth: 65)], events: &$1)
+                }
+            ),
+        ]
 
     @Test("a mutation on a missing entity throws a clear error and changes nothing", arguments: missingTargets.map(\.0))
     func missingEntity(name: String) throws {
@@ -210,8 +231,10 @@ struct MutationTests {
             (.createNode(id: 1, labels: [], properties: [:]), .idInUse),
             (.createRelationship(id: 1, type: "T", source: 1, target: 1, properties: [:]), .idInUse),
             (.createNode(id: NodeID(UInt64.max), labels: [], properties: [:]), .idSpaceExhausted),
-            (.createRelationship(id: RelationshipID(UInt64.max), type: "T", source: 1, target: 1, properties: [:]),
-             .idSpaceExhausted),
+            (
+                .createRelationship(id: RelationshipID(UInt64.max), type: "T", source: 1, target: 1, properties: [:]),
+                .idSpaceExhausted
+            ),
         ]
         for (event, code) in cases {
             let error = #expect(throws: GraphStoreError.self) { try store.apply(event) }

@@ -1,6 +1,7 @@
-@testable import GraphStore
 import Testing
 import WriteAheadLog
+
+@testable import GraphStore
 
 /// Drives a store with random mutations (some aimed at missing entities) and
 /// records what a database layer would: the emitted events.
@@ -90,7 +91,8 @@ struct RandomWorkload {
 
 @Suite("Replay")
 struct ReplayTests {
-    @Test("replaying the emitted events through the codec rebuilds an equal store", arguments: [1, 42, 2024] as [UInt64])
+    @Test(
+        "replaying the emitted events through the codec rebuilds an equal store", arguments: [1, 42, 2024] as [UInt64])
     func replayRebuildsTheStore(seed: UInt64) throws {
         var workload = RandomWorkload(seed: seed)
         try workload.run(steps: 4000)

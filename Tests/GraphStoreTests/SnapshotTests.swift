@@ -1,6 +1,7 @@
-@testable import GraphStore
 import Testing
 import WriteAheadLog
+
+@testable import GraphStore
 
 /// Assembles snapshot bytes around `body` with correct checksums, so tests
 /// can make snapshots that pass the checksums yet lie in their contents.
@@ -21,8 +22,10 @@ struct SnapshotTests {
     @Test("a snapshot round-trips the store, its counters and the WAL LSN")
     func roundTrip() throws {
         var graph = try SampleGraph()
-        try graph.store.setNodeProperty(graph.carol, key: "all", value: .list(Array(SampleValues.all.dropLast())), events: &graph.events)
-        try graph.store.setNodeProperty(graph.carol, key: "deepest", value: SampleValues.all.last ?? nil, events: &graph.events)
+        try graph.store.setNodeProperty(
+            graph.carol, key: "all", value: .list(Array(SampleValues.all.dropLast())), events: &graph.events)
+        try graph.store.setNodeProperty(
+            graph.carol, key: "deepest", value: SampleValues.all.last ?? nil, events: &graph.events)
         try graph.store.deleteRelationship(graph.knowsBack, events: &graph.events)
         let bytes = graph.store.snapshotBytes(walLSN: 12345)
         let (store, walLSN) = try GraphStore.decodeSnapshot(bytes)
@@ -58,7 +61,9 @@ struct SnapshotTests {
         #expect(header.version == SnapshotHeader.currentVersion)
         #expect(header.snapshotSize == UInt64(bytes.count))
         #expect(header.checkBody(of: bytes) == .intact)
-        #expect(header.checkBody(of: bytes.dropLast()) == .wrongSize(expected: UInt64(bytes.count), actual: UInt64(bytes.count - 1)))
+        #expect(
+            header.checkBody(of: bytes.dropLast())
+                == .wrongSize(expected: UInt64(bytes.count), actual: UInt64(bytes.count - 1)))
         var damaged = bytes
         damaged[SnapshotHeader.size] ^= 0x40
         guard case .checksumMismatch = header.checkBody(of: damaged) else {
@@ -90,7 +95,9 @@ struct SnapshotTests {
     func everyTruncationIsRefused() throws {
         let bytes = try SampleGraph().store.snapshotBytes(walLSN: 5)
         for length in 0..<bytes.count {
-            let error = #expect(throws: GraphStoreError.self) { try GraphStore.decodeSnapshot(Array(bytes[0..<length])) }
+            let error = #expect(throws: GraphStoreError.self) {
+                try GraphStore.decodeSnapshot(Array(bytes[0..<length]))
+            }
             #expect(error?.code == .snapshotCorrupt)
             if length >= SnapshotHeader.size { #expect(error?.message.contains("truncated") == true) }
         }
@@ -100,7 +107,8 @@ struct SnapshotTests {
 
     @Test("a snapshot from a newer format version is refused as such")
     func newerVersion() {
-        let bytes = craftSnapshot(body: [], nodeCount: 0, relationshipCount: 0, nextNodeID: 0, nextRelationshipID: 0, version: 2)
+        let bytes = craftSnapshot(
+            body: [], nodeCount: 0, relationshipCount: 0, nextNodeID: 0, nextRelationshipID: 0, version: 2)
         let error = #expect(throws: GraphStoreError.self) { try GraphStore.decodeSnapshot(bytes) }
         #expect(error?.code == .unsupportedSnapshotVersion)
         #expect(error?.offset == 8)
@@ -113,15 +121,22 @@ struct SnapshotTests {
         ("more nodes than counted", [0, 0, 0, 0, 0, 0], 1, 0, 5, 0, "left over"),
         ("a node at the next node id", [3, 0, 0], 1, 0, 3, 0, "next node id"),
         ("a relationship to a missing node", [0, 0, 0, 0, 1, 84, 0, 7, 0], 1, 1, 1, 1, "node 7"),
-        ("a relationship at the next relationship id", [0, 0, 0, 4, 1, 84, 0, 0, 0], 1, 1, 1, 4, "next relationship id"),
+        (
+            "a relationship at the next relationship id", [0, 0, 0, 4, 1, 84, 0, 0, 0], 1, 1, 1, 4,
+            "next relationship id"
+        ),
         ("a repeated label", [0, 2, 1, 65, 1, 65, 0], 1, 0, 1, 0, "repeats the label"),
-        ("an id gap past the id space", [0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01, 0, 0], 2, 0, 5, 0, "id space"),
+        (
+            "an id gap past the id space", [0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01, 0, 0],
+            2, 0, 5, 0, "id space"
+        ),
         ("invalid UTF-8 in a type", [0, 0, 0, 0, 1, 0xFF, 0, 0, 0], 1, 1, 1, 1, "UTF-8"),
     ]
 
     @Test("a body that contradicts its header or the graph's rules is refused", arguments: lies.map(\.0))
     func lyingBody(name: String) throws {
-        let (_, body, nodes, relationships, nextNode, nextRelationship, word) = try #require(Self.lies.first { $0.0 == name })
+        let (_, body, nodes, relationships, nextNode, nextRelationship, word) = try #require(
+            Self.lies.first { $0.0 == name })
         let bytes = craftSnapshot(
             body: body, nodeCount: nodes, relationshipCount: relationships, nextNodeID: nextNode,
             nextRelationshipID: nextRelationship)

@@ -1,5 +1,6 @@
-@testable import GraphStore
 import WriteAheadLog
+
+@testable import GraphStore
 
 /// A small, fast, seedable generator (SplitMix64) so randomized tests are
 /// reproducible: the same seed gives the same workload on every platform.
@@ -28,7 +29,9 @@ extension GraphStore {
         var incoming: [UInt64: [RelationshipID]] = [:]
         var types: [String: Int] = [:]
         for entry in nodeRecords {
-            if entry.id != entry.value.node.id.rawValue { problems.append("node \(entry.id) is stored under another id") }
+            if entry.id != entry.value.node.id.rawValue {
+                problems.append("node \(entry.id) is stored under another id")
+            }
             if entry.id >= nextNodeID.rawValue { problems.append("node \(entry.id) is not below the counter") }
             for label in entry.value.node.labels { labels[label, default: []].insert(entry.id) }
         }
@@ -37,7 +40,9 @@ extension GraphStore {
             if entry.id >= nextRelationshipID.rawValue {
                 problems.append("relationship \(entry.id) is not below the counter")
             }
-            if !nodeRecords.contains(relationship.source.rawValue) || !nodeRecords.contains(relationship.target.rawValue) {
+            if !nodeRecords.contains(relationship.source.rawValue)
+                || !nodeRecords.contains(relationship.target.rawValue)
+            {
                 problems.append("relationship \(entry.id) dangles")
             }
             outgoing[relationship.source.rawValue, default: []].append(relationship.id)
@@ -50,7 +55,9 @@ extension GraphStore {
         for set in labelIndex.values where set.count != Array(set).count {
             problems.append("an IDSet count disagrees with its contents")
         }
-        if types != relationshipTypeCounts { problems.append("type counts \(relationshipTypeCounts) should be \(types)") }
+        if types != relationshipTypeCounts {
+            problems.append("type counts \(relationshipTypeCounts) should be \(types)")
+        }
         for entry in nodeRecords {
             if entry.value.outgoing != outgoing[entry.id, default: []] {
                 problems.append("node \(entry.id) outgoing \(entry.value.outgoing)")
@@ -99,7 +106,8 @@ enum SampleValues {
         case 2: return .int(Int64.random(in: Int64.min...Int64.max, using: &rng))
         case 3: return .double(Double(bitPattern: rng.next()))
         case 4: return .string(randomString(using: &rng))
-        case 5: return .bytes((0..<Int.random(in: 0..<6, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) })
+        case 5:
+            return .bytes((0..<Int.random(in: 0..<6, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) })
         case 6: return .int(Int64.random(in: -3...3, using: &rng))
         case 7, 8:
             return .list((0..<Int.random(in: 0..<3, using: &rng)).map { _ in random(using: &rng, depth: depth - 1) })
@@ -124,7 +132,8 @@ enum SampleEvents {
         .createNode(id: 0, labels: [], properties: [:]),
         .createNode(id: 7, labels: ["Person", "Émigré", ""], properties: ["name": "Ada", "age": 36, "pi": 3.14]),
         // Every sample value but the last, which is already at the nesting limit.
-        .createNode(id: NodeID(UInt64.max - 1), labels: ["🧑‍🚀"], properties: ["all": .list(Array(SampleValues.all.dropLast()))]),
+        .createNode(
+            id: NodeID(UInt64.max - 1), labels: ["🧑‍🚀"], properties: ["all": .list(Array(SampleValues.all.dropLast()))]),
         .createRelationship(id: 0, type: "KNOWS", source: 0, target: 7, properties: [:]),
         .createRelationship(
             id: RelationshipID(1 << 40), type: "", source: 3, target: 3, properties: ["since": 1843, "w": nil]),

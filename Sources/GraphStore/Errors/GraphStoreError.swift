@@ -29,18 +29,21 @@ public struct GraphStoreError: Error, Sendable, Equatable, CustomStringConvertib
         case unsupportedSnapshotVersion
     }
 
+    /// What kind of failure this is, for programs to match on.
     public var code: Code
     /// What went wrong, naming the id, key or field involved.
     public var message: String
     /// For snapshot errors, the byte offset in the snapshot where the problem was found.
     public var offset: Int?
 
+    /// An error of kind `code`; `message` names the entity, key or field involved.
     public init(_ code: Code, _ message: String, offset: Int? = nil) {
         self.code = code
         self.message = message
         self.offset = offset
     }
 
+    /// `GraphStore <code>[ at snapshot offset N]: <message>`.
     public var description: String {
         var text = "GraphStore \(code.rawValue)"
         if let offset { text += " at snapshot offset \(offset)" }

@@ -46,7 +46,7 @@ extension MutationEvent: WALEvent {
     /// Throws `eventEncoding` (and leaves `buffer` as it was) when a property
     /// value nests deeper than ``PropertyValue/maximumNestingDepth``, which
     /// only an event built by hand can do: the store refuses such values.
-    public func encode(into buffer: inout [UInt8]) throws {
+    public func encode(into buffer: inout [UInt8]) throws(WALError) {
         try checkNestingLimit()
         buffer.append(Self.codecVersion)
         switch self {
@@ -102,24 +102,52 @@ extension MutationEvent: WALEvent {
         }
     }
 
-    /// Reads one event, or throws `eventDecoding` naming the field and byte
-    /// that are wrong (truncation, unknown version or tag, invalid UTF-8,
-    /// a length larger than the bytes left, a repeated key or label, or
-    /// nesting beyond the limit).
-    public init(from reader: inout ByteReader) throws {
+    /// Reads one event from all the bytes `reader` has left (the log hands
+    /// over exactly one event's bytes), or throws `eventDecoding` naming the
+    /// field and byte that are wrong: truncation, unknown version or tag,
+    /// invalid UTF-8, a length larger than the bytes left, a repeated key or
+    /// label, nesting beyond the limit, or bytes left over after the event.
+    public init(from reader: inout ByteReader) throws(WALError) {
+        // ByteReader's closures throw untyped errors on the WAL core this
+        // branch builds on; the only error the closure throws is a WALError.
+        do {
+            self = try reader.withRemainingBytes { bytes throws(WALError) in
+                var inner = BinaryReader(bytes)
+                return try MutationEvent.decodeWhole(&inner)
+            }
+        } catch let error as WALError {
+            throw error
+        } catch {
+            throw WALError(.eventDecoding, "\(error)")
+        }
+    }
+
+    /// Decodes an event that must use every byte of `reader`.
+    static func decodeWhole(_ reader: inout BinaryReader) throws(WALError) -> MutationEvent {
+        let event = try MutationEvent(decoding: &reader)
+        guard reader.isAtEnd else {
+            throw WALError(
+                .eventDecoding,
+                "\(reader.remaining) bytes left over after a \(event.name) event of \(reader.position) bytes")
+        }
+        return event
+    }
+
+    private init(decoding reader: inout BinaryReader) throws(WALError) {
         guard !reader.isAtEnd else {
             throw WALError(.eventDecoding, "a MutationEvent needs at least 2 bytes, found none")
         }
-        let version = try reader.readByte()
+        let version = try reader.readByte("codec version")
         guard version == Self.codecVersion else {
             throw WALError(
                 .eventDecoding,
-                "MutationEvent codec version \(version) is not supported (this build reads version \(Self.codecVersion))")
+                "MutationEvent codec version \(version) is not supported (this build reads version \(Self.codecVersion))"
+            )
         }
         guard !reader.isAtEnd else {
             throw WALError(.eventDecoding, "the MutationEvent ends after its version byte, before its tag")
         }
-        let rawTag = try reader.readByte()
+        let rawTag = try reader.readByte("tag")
         guard let tag = Tag(rawValue: rawTag) else {
             throw WALError(.eventDecoding, "unknown MutationEvent tag \(rawTag) at byte 1")
         }
@@ -175,7 +203,7 @@ extension MutationEvent: WALEvent {
     }
 
     /// The event's bytes, as ``encode(into:)`` writes them.
-    public func encoded() throws -> [UInt8] {
+    public func encoded() throws(WALError) -> [UInt8] {
         var buffer: [UInt8] = []
         try encode(into: &buffer)
         return buffer
@@ -183,16 +211,8 @@ extension MutationEvent: WALEvent {
 
     /// Decodes one event that must fill `bytes` exactly, as the log hands it
     /// over; bytes left over are an `eventDecoding` error.
-    public static func decode(_ bytes: [UInt8]) throws -> MutationEvent {
-        try withReader(over: bytes) { reader in
-            let event = try MutationEvent(from: &reader)
-            guard reader.isAtEnd else {
-                throw WALError(
-                    .eventDecoding,
-                    "\(reader.remaining) bytes left over after a \(event.name) event of \(reader.position) bytes")
-            }
-            return event
-        }
+    public static func decode(_ bytes: [UInt8]) throws(WALError) -> MutationEvent {
+        try withReader(over: bytes) { reader throws(WALError) in try decodeWhole(&reader) }
     }
 
     /// The property values the event carries, with the keys they belong to.
@@ -207,11 +227,12 @@ extension MutationEvent: WALEvent {
         }
     }
 
-    private func checkNestingLimit() throws {
+    private func checkNestingLimit() throws(WALError) {
         for (key, value) in values where !value.isWithinNestingLimit {
             throw WALError(
                 .eventEncoding,
-                "the value of property \(quoted(key)) in a \(name) event nests deeper than \(PropertyValue.maximumNestingDepth) levels")
+                "the value of property \(quoted(key)) in a \(name) event nests deeper than \(PropertyValue.maximumNestingDepth) levels"
+            )
         }
     }
 }

@@ -9,13 +9,21 @@
 /// payload) and `-0.0` differs from `0.0`. A query language that wants IEEE
 /// or Cypher comparison semantics implements them on top.
 public enum PropertyValue: Sendable {
+    /// No value (Cypher's `null`); stored like any other value.
     case null
+    /// A boolean.
     case bool(Bool)
+    /// A 64-bit signed integer.
     case int(Int64)
+    /// A 64-bit IEEE 754 float, kept bit for bit (NaN payloads and `-0.0` included).
     case double(Double)
+    /// A Unicode string, stored as UTF-8.
     case string(String)
+    /// Raw bytes.
     case bytes([UInt8])
+    /// An ordered list of values, of any mix of kinds.
     case list([PropertyValue])
+    /// Values by string key.
     case map([String: PropertyValue])
 
     /// The most levels of lists and maps a value may have: `[[1]]` has two.
@@ -47,6 +55,7 @@ public enum PropertyValue: Sendable {
 }
 
 extension PropertyValue: Hashable {
+    /// Structural equality; doubles compare by bit pattern.
     public static func == (lhs: PropertyValue, rhs: PropertyValue) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): true
@@ -61,16 +70,31 @@ extension PropertyValue: Hashable {
         }
     }
 
+    /// Hashes consistently with `==` (doubles by bit pattern).
     public func hash(into hasher: inout Hasher) {
         switch self {
         case .null: hasher.combine(0 as UInt8)
-        case .bool(let value): hasher.combine(1 as UInt8); hasher.combine(value)
-        case .int(let value): hasher.combine(2 as UInt8); hasher.combine(value)
-        case .double(let value): hasher.combine(3 as UInt8); hasher.combine(value.bitPattern)
-        case .string(let value): hasher.combine(4 as UInt8); hasher.combine(value)
-        case .bytes(let value): hasher.combine(5 as UInt8); hasher.combine(value)
-        case .list(let value): hasher.combine(6 as UInt8); hasher.combine(value)
-        case .map(let value): hasher.combine(7 as UInt8); hasher.combine(value)
+        case .bool(let value):
+            hasher.combine(1 as UInt8)
+            hasher.combine(value)
+        case .int(let value):
+            hasher.combine(2 as UInt8)
+            hasher.combine(value)
+        case .double(let value):
+            hasher.combine(3 as UInt8)
+            hasher.combine(value.bitPattern)
+        case .string(let value):
+            hasher.combine(4 as UInt8)
+            hasher.combine(value)
+        case .bytes(let value):
+            hasher.combine(5 as UInt8)
+            hasher.combine(value)
+        case .list(let value):
+            hasher.combine(6 as UInt8)
+            hasher.combine(value)
+        case .map(let value):
+            hasher.combine(7 as UInt8)
+            hasher.combine(value)
         }
     }
 }
@@ -79,11 +103,17 @@ extension PropertyValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, E
     ExpressibleByFloatLiteral, ExpressibleByStringLiteral, ExpressibleByArrayLiteral,
     ExpressibleByDictionaryLiteral
 {
+    /// `nil` is `.null`.
     public init(nilLiteral: ()) { self = .null }
+    /// `true`, `false` are `.bool`.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// An integer literal is `.int`.
     public init(integerLiteral value: Int64) { self = .int(value) }
+    /// A float literal is `.double`.
     public init(floatLiteral value: Double) { self = .double(value) }
+    /// A string literal is `.string`.
     public init(stringLiteral value: String) { self = .string(value) }
+    /// An array literal is `.list`.
     public init(arrayLiteral elements: PropertyValue...) { self = .list(elements) }
 
     /// A map from a literal; a repeated key keeps its last value.

@@ -2,6 +2,7 @@
 ///
 /// Like ``Node``, a value: the copy a read returns does not change the store.
 public struct Relationship: Identifiable, Hashable, Sendable {
+    /// The relationship's id, unique for the life of the store.
     public let id: RelationshipID
     /// The relationship type, such as `KNOWS`.
     public let type: String
@@ -12,6 +13,7 @@ public struct Relationship: Identifiable, Hashable, Sendable {
     /// The properties by key.
     public internal(set) var properties: [String: PropertyValue]
 
+    /// A relationship value; only the store's mutations put relationships into a store.
     public init(
         id: RelationshipID, type: String, source: NodeID, target: NodeID,
         properties: [String: PropertyValue] = [:]

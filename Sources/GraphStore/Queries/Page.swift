@@ -10,6 +10,7 @@ public struct Page<Item: Identifiable & Sendable>: Sendable where Item.ID: Senda
     /// The id of the last item when more results follow; nil on the last page.
     public var nextCursor: Item.ID?
 
+    /// A page of `items`, followed by more when `nextCursor` is not nil.
     public init(items: [Item], nextCursor: Item.ID?) {
         self.items = items
         self.nextCursor = nextCursor

@@ -72,14 +72,15 @@ extension GraphStore {
                 offset: SnapshotHeader.size + Int(header.bodyLength))
         }
         let body = SnapshotHeader.size..<(SnapshotHeader.size + Int(header.bodyLength))
-        do {
-            let store = try withReader(over: bytes, range: body) { reader in
+        do throws(WALError) {
+            let store = try withReader(over: bytes, range: body) { reader throws(WALError) in
                 try decodeBody(&reader, header: header)
             }
             return (store, header.walLSN)
         } catch {
             throw GraphStoreError(
-                .snapshotCorrupt, "the snapshot body (from offset \(SnapshotHeader.size)) is malformed: \((error as? WALError)?.message ?? "\(error)")")
+                .snapshotCorrupt,
+                "the snapshot body (from offset \(SnapshotHeader.size)) is malformed: \(error.message)")
         }
     }
 
@@ -91,8 +92,8 @@ extension GraphStore {
 
     /// Reads the next id from its gap, refusing a sum past the id space.
     private static func readID(
-        _ reader: inout ByteReader, after previous: UInt64?, _ what: @autoclosure () -> String
-    ) throws -> UInt64 {
+        _ reader: inout BinaryReader, after previous: UInt64?, _ what: @autoclosure () -> String
+    ) throws(WALError) -> UInt64 {
         let gap = try reader.readVarint(what())
         let base = previous.map { $0 &+ 1 } ?? 0
         let (id, overflow) = base.addingReportingOverflow(gap)
@@ -106,7 +107,8 @@ extension GraphStore {
     ///
     /// Errors are `WALError`s because the shared readers throw those; the
     /// caller turns them into one ``GraphStoreError``.
-    private static func decodeBody(_ reader: inout ByteReader, header: SnapshotHeader) throws -> GraphStore {
+    private static func decodeBody(_ reader: inout BinaryReader, header: SnapshotHeader) throws(WALError) -> GraphStore
+    {
         var store = GraphStore()
         // A node takes at least 3 bytes and a relationship 6, so counts above
         // these bounds are lies; checking them first keeps the loops honest.
@@ -115,7 +117,8 @@ extension GraphStore {
         else {
             throw WALError(
                 .eventDecoding,
-                "the header's counts (\(header.nodeCount) nodes, \(header.relationshipCount) relationships) cannot fit in a body of \(header.bodyLength) bytes")
+                "the header's counts (\(header.nodeCount) nodes, \(header.relationshipCount) relationships) cannot fit in a body of \(header.bodyLength) bytes"
+            )
         }
         var previous: UInt64? = nil
         for index in 0..<Int(header.nodeCount) {
@@ -138,7 +141,8 @@ extension GraphStore {
             let source = NodeID(try reader.readVarint("source of relationship \(id)"))
             let target = NodeID(try reader.readVarint("target of relationship \(id)"))
             let properties = try reader.readProperties("properties of relationship \(id)")
-            for (role, node) in [("source", source), ("target", target)] where !store.nodeRecords.contains(node.rawValue) {
+            for (role, node) in [("source", source), ("target", target)]
+            where !store.nodeRecords.contains(node.rawValue) {
                 throw WALError(.eventDecoding, "the \(role) node \(node) of relationship \(id) is not in the snapshot")
             }
             let relationshipID = RelationshipID(id)
@@ -158,7 +162,8 @@ extension GraphStore {
         guard reader.isAtEnd else {
             throw WALError(
                 .eventDecoding,
-                "\(reader.remaining) bytes are left over after the \(header.relationshipCount) relationships the header counts")
+                "\(reader.remaining) bytes are left over after the \(header.relationshipCount) relationships the header counts"
+            )
         }
         store.nextNodeID = header.nextNodeID
         store.nextRelationshipID = header.nextRelationshipID

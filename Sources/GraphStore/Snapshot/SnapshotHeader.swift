@@ -35,22 +35,31 @@ import WriteAheadLog
 /// fixed-size so an operator tool can read it from the first 64 bytes of a
 /// file of any size.
 public struct SnapshotHeader: Sendable, Equatable {
+    /// The header's size in bytes.
     public static let size = 64
     /// The body checksum after the body.
     public static let trailerSize = 4
+    /// The first eight bytes of every snapshot.
     public static let magic: [UInt8] = Array("GRAPHSNP".utf8)
     /// Bumped on any change to the header or body format.
     public static let currentVersion: UInt16 = 1
 
+    /// The format version the snapshot was written in.
     public var version: UInt16
     /// The WAL LSN the snapshot is consistent with: recovery replays records above it. `LSN.none` if none.
     public var walLSN: LSN
+    /// How many nodes the body holds.
     public var nodeCount: UInt64
+    /// How many relationships the body holds.
     public var relationshipCount: UInt64
+    /// The store's node id counter.
     public var nextNodeID: NodeID
+    /// The store's relationship id counter.
     public var nextRelationshipID: RelationshipID
+    /// The body's size in bytes, between the header and the body checksum.
     public var bodyLength: UInt64
 
+    /// A header with these fields; ``GraphStore/snapshotBytes(walLSN:)`` writes it.
     public init(
         walLSN: LSN, nodeCount: UInt64, relationshipCount: UInt64, nextNodeID: NodeID,
         nextRelationshipID: RelationshipID, bodyLength: UInt64, version: UInt16 = SnapshotHeader.currentVersion
@@ -124,7 +133,8 @@ public struct SnapshotHeader: Sendable, Equatable {
         }
         let bodyLength = load(52, as: UInt64.self)
         guard bodyLength <= UInt64(Int.max - Self.size - Self.trailerSize) else {
-            throw GraphStoreError(.snapshotCorrupt, "the header claims an impossible body length \(bodyLength)", offset: 52)
+            throw GraphStoreError(
+                .snapshotCorrupt, "the header claims an impossible body length \(bodyLength)", offset: 52)
         }
         self.version = version
         self.walLSN = LSN(load(12, as: UInt64.self))

@@ -22,10 +22,10 @@ extension GraphStore {
             guard id.rawValue < UInt64.max else {
                 throw GraphStoreError(.idSpaceExhausted, "cannot create node \(id): the node id space is exhausted")
             }
-            guard nodeRecords.insert(NodeRecord(node: Node(id: id, labels: labels, properties: properties)), for: id.rawValue)
-            else {
+            guard !nodeRecords.contains(id.rawValue) else {
                 throw GraphStoreError(.idInUse, "cannot create node \(id): a node with that id already exists")
             }
+            nodeRecords.insert(NodeRecord(node: Node(id: id, labels: labels, properties: properties)), for: id.rawValue)
             for label in labels { labelIndex[label, default: IDSet()].insert(id.rawValue) }
             if id >= nextNodeID { nextNodeID = NodeID(id.rawValue + 1) }
 
@@ -35,15 +35,18 @@ extension GraphStore {
                     .idSpaceExhausted, "cannot create relationship \(id): the relationship id space is exhausted")
             }
             guard !relationshipRecords.contains(id.rawValue) else {
-                throw GraphStoreError(.idInUse, "cannot create relationship \(id): a relationship with that id already exists")
+                throw GraphStoreError(
+                    .idInUse, "cannot create relationship \(id): a relationship with that id already exists")
             }
             for (role, node) in [("source", source), ("target", target)] where !nodeRecords.contains(node.rawValue) {
                 throw GraphStoreError(
                     .nodeNotFound,
-                    "cannot create relationship \(id) of type \(quoted(type)) from node \(source) to node \(target): its \(role) node \(node) does not exist")
+                    "cannot create relationship \(id) of type \(quoted(type)) from node \(source) to node \(target): its \(role) node \(node) does not exist"
+                )
             }
             relationshipRecords.insert(
-                Relationship(id: id, type: type, source: source, target: target, properties: properties), for: id.rawValue)
+                Relationship(id: id, type: type, source: source, target: target, properties: properties),
+                for: id.rawValue)
             nodeRecords.update(source.rawValue) { $0.outgoing.insertSorted(id) }
             nodeRecords.update(target.rawValue) { $0.incoming.insertSorted(id) }
             relationshipTypeCounts[type, default: 0] += 1
@@ -60,7 +63,9 @@ extension GraphStore {
             if added { labelIndex[label, default: IDSet()].insert(node.rawValue) }
 
         case .removeNodeLabel(let node, let label):
-            let removed = try updateNode(node, "remove label \(quoted(label)) from") { $0.node.labels.remove(label) != nil }
+            let removed = try updateNode(node, "remove label \(quoted(label)) from") {
+                $0.node.labels.remove(label) != nil
+            }
             if removed { unindex(node, label: label) }
 
         case .setRelationshipProperty(let relationship, let key, let value):
@@ -85,7 +90,8 @@ extension GraphStore {
             guard !record.hasRelationships else {
                 throw GraphStoreError(
                     .nodeHasRelationships,
-                    "cannot delete node \(node): it still has \(record.outgoing.count) outgoing and \(record.incoming.count) incoming relationships; detach-delete it or delete them first")
+                    "cannot delete node \(node): it still has \(record.outgoing.count) outgoing and \(record.incoming.count) incoming relationships; detach-delete it or delete them first"
+                )
             }
             removeNode(record)
 
@@ -123,7 +129,8 @@ extension GraphStore {
         for (key, value) in event.values where !value.isWithinNestingLimit {
             throw GraphStoreError(
                 .invalidValue,
-                "the value of property \(quoted(key)) in \(event.name) nests deeper than \(PropertyValue.maximumNestingDepth) levels of lists and maps")
+                "the value of property \(quoted(key)) in \(event.name) nests deeper than \(PropertyValue.maximumNestingDepth) levels of lists and maps"
+            )
         }
     }
 

@@ -77,8 +77,8 @@ public enum WALInspector {
     /// `open` would, under the directory lock, then closes. Returns what
     /// replay found and what was done.
     public static func repair(directory: String, recoveryMode: RecoveryMode) throws -> ReplayReport {
-        var options = WALOptions(syncMode: .none, recoveryMode: recoveryMode)
-        options.replayProgress = nil
+        // Write calls: an offline repair cuts files and must not grow them again.
+        let options = WALOptions(syncMode: .none, recoveryMode: recoveryMode, writeMode: .writeCalls)
         let (engine, report) = try LogEngine.open(at: directory, options: options, fence: .none, as: [UInt8].self) { _ in }
         try engine.close()
         return report
@@ -88,7 +88,8 @@ public enum WALInspector {
     /// `WAL.truncate(upTo:)` does, then closes.
     public static func truncate(directory: String, upTo fence: LSN) throws -> [SegmentID] {
         let (engine, _) = try LogEngine.open(
-            at: directory, options: WALOptions(syncMode: .none), fence: .none, as: [UInt8].self) { _ in }
+            at: directory, options: WALOptions(syncMode: .none, writeMode: .writeCalls), fence: .none, as: [UInt8].self
+        ) { _ in }
         defer { try? engine.close() }
         return try engine.truncate(upTo: fence)
     }

@@ -1,0 +1,135 @@
+import Testing
+
+@testable import GraphStore
+
+@Suite("Ordered id storage")
+struct StorageTests {
+    /// Ids that stress chunk boundaries: dense runs, chunk edges, and the ends of the id space.
+    static func randomID(using rng: inout SeededGenerator) -> UInt64 {
+        switch Int.random(in: 0..<4, using: &rng) {
+        case 0: return UInt64.random(in: 0..<600, using: &rng)
+        case 1:
+            return UInt64.random(in: 0..<8, using: &rng) * 64 + ([0, 63, 64, 255, 256].randomElement(using: &rng) ?? 0)
+        case 2: return UInt64.max - UInt64.random(in: 0..<300, using: &rng)
+        default: return rng.next()
+        }
+    }
+
+    @Test("IDSet behaves like a sorted Set", arguments: [3, 4] as [UInt64])
+    func idSetMatchesModel(seed: UInt64) {
+        var rng = SeededGenerator(seed: seed)
+        var set = IDSet()
+        var model = Set<UInt64>()
+        for _ in 0..<5000 {
+            let id = Self.randomID(using: &rng)
+            if Bool.random(using: &rng) {
+                #expect(set.insert(id) == model.insert(id).inserted)
+            } else {
+                #expect(set.remove(id) == (model.remove(id) != nil))
+            }
+            #expect(set.contains(id) == model.contains(id))
+        }
+        let sorted = model.sorted()
+        #expect(Array(set) == sorted)
+        #expect(set.count == model.count)
+        for _ in 0..<200 {
+            let after = Self.randomID(using: &rng)
+            #expect(Array(set.ids(after: after)) == sorted.filter { $0 > after })
+        }
+        #expect(Array(set.ids(after: UInt64.max)).isEmpty)
+        #expect(set.chunks.allSatisfy { $0.bits != 0 }, "no empty chunks are kept")
+    }
+
+    @Test("IDMap behaves like a sorted Dictionary", arguments: [5, 6] as [UInt64])
+    func idMapMatchesModel(seed: UInt64) {
+        var rng = SeededGenerator(seed: seed)
+        var map = IDMap<Int>()
+        var model: [UInt64: Int] = [:]
+        for step in 0..<5000 {
+            let id = Self.randomID(using: &rng)
+            switch Int.random(in: 0..<3, using: &rng) {
+            case 0:
+                let inserted = map.insert(step, for: id)
+                #expect(inserted == (model[id] == nil))
+                if inserted { model[id] = step }
+            case 1:
+                let updated = map.update(id) { value -> Int in
+                    value += 1
+                    return value
+                }
+                if let old = model[id] { model[id] = old + 1 }
+                #expect(updated == model[id])
+            default:
+                #expect(map.remove(id) == model.removeValue(forKey: id))
+            }
+            #expect(map[id] == model[id])
+        }
+        let sorted = model.keys.sorted()
+        #expect(map.map(\.id) == sorted)
+        #expect(map.map(\.value) == sorted.map { model[$0] ?? -1 })
+        #expect(map.count == model.count)
+        #expect(map.lastID == sorted.last)
+        for _ in 0..<200 {
+            let after = Self.randomID(using: &rng)
+            #expect(map.entries(after: after).map(\.id) == sorted.filter { $0 > after })
+        }
+        #expect(map.chunks.allSatisfy { !$0.entries.isEmpty }, "no empty chunks are kept")
+    }
+
+    @Test("maps built in different orders are equal")
+    func canonicalEquality() {
+        var forward = IDMap<Int>()
+        var backward = IDMap<Int>()
+        var set = IDSet()
+        var other = IDSet()
+        for id in 0..<1000 as Range<UInt64> {
+            forward.insert(Int(id), for: id * 7)
+            backward.insert(Int(999 - id), for: (999 - id) * 7)
+            set.insert(id * 3)
+            other.insert((999 - id) * 3)
+        }
+        #expect(forward == backward)
+        #expect(set == other)
+        forward.remove(14)
+        #expect(forward != backward)
+    }
+}
+
+@Suite("PropertyValue")
+struct PropertyValueTests {
+    @Test("equality is exact: bit patterns for doubles, no int/double mixing")
+    func exactEquality() {
+        #expect(PropertyValue.double(.nan) == .double(.nan))
+        #expect(PropertyValue.double(SampleValues.nanWithPayload) != .double(.nan))
+        #expect(PropertyValue.double(0.0) != .double(-0.0))
+        #expect(PropertyValue.int(1) != .double(1))
+        #expect(PropertyValue.list([]) != .map([:]))
+        #expect(Set<PropertyValue>([.double(.nan), .double(.nan), .int(1)]).count == 2)
+    }
+
+    @Test("literals build the expected cases")
+    func literals() {
+        let value: PropertyValue = ["a": [1, 2.5, "x", true, nil], "b": [:]]
+        #expect(
+            value == .map(["a": .list([.int(1), .double(2.5), .string("x"), .bool(true), .null]), "b": .map([:])]))
+    }
+
+    @Test("nesting is measured in levels of lists and maps", arguments: [0, 1, 2, 63, 64, 65, 200])
+    func nestingDepth(depth: Int) {
+        #expect(SampleValues.nested(depth: depth).isWithinNestingLimit == (depth <= PropertyValue.maximumNestingDepth))
+    }
+
+    @Test("an empty container counts as one level")
+    func emptyContainers() {
+        var value: PropertyValue = .list([])
+        for _ in 1..<PropertyValue.maximumNestingDepth { value = .list([value]) }
+        #expect(value.isWithinNestingLimit)
+        #expect(!PropertyValue.map(["k": value]).isWithinNestingLimit)
+    }
+
+    @Test("descriptions are deterministic and unambiguous")
+    func descriptions() {
+        let value: PropertyValue = ["z": .bytes([0, 15, 255]), "a": "tab\there \"q\" \u{1}", "m": -0.0]
+        #expect(value.description == #"{"a": "tab\there \"q\" \u{1}", "m": -0.0, "z": 0x000fff}"#)
+    }
+}

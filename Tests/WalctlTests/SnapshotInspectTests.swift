@@ -1,0 +1,77 @@
+import Foundation
+import GraphStore
+import Testing
+import WriteAheadLog
+
+@Suite("walctl snapshot inspect")
+struct SnapshotInspectTests {
+    /// A snapshot of a small graph, stamped with WAL LSN 42.
+    private func writeSnapshot(in directory: TemporaryDirectory) throws -> String {
+        var store = GraphStore()
+        var events: [MutationEvent] = []
+        let a = try store.createNode(labels: ["Person"], properties: ["name": "a"], events: &events)
+        let b = try store.createNode(labels: ["Person"], properties: ["name": "b"], events: &events)
+        try store.createRelationship(type: "KNOWS", from: a, to: b, events: &events)
+        let path = directory.path("graph.snapshot")
+        try Data(store.snapshotBytes(walLSN: LSN(42))).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test("shows the header, walLSN and counts, with the checksums intact")
+    func intact() throws {
+        let directory = try TemporaryDirectory("snapshot")
+        let path = try writeSnapshot(in: directory)
+        let result = try Walctl.run("snapshot", "inspect", path, "--deep")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("walLSN: 42"))
+        #expect(result.stdout.contains("nodes: 2"))
+        #expect(result.stdout.contains("relationships: 1"))
+        #expect(result.stdout.contains("body checksum: ok"))
+        #expect(result.stdout.contains("body decode: ok"))
+
+        let json = try Walctl.run("snapshot", "inspect", path, "--json").json()
+        let header = try #require(json["header"] as? [String: Any])
+        #expect(header["walLSN"] as? Int == 42)
+        #expect(json["bodyChecksum"] as? String == "ok")
+    }
+
+    @Test("reports a flipped body byte as a checksum mismatch, exit 2")
+    func damagedBody() throws {
+        let directory = try TemporaryDirectory("snapshot-body")
+        let path = try writeSnapshot(in: directory)
+        try LogFixture.flipByte(in: path, at: UInt64(SnapshotHeader.size + 2))
+        let result = try Walctl.run("snapshot", "inspect", path)
+        #expect(result.status == 2)
+        #expect(result.stdout.contains("walLSN: 42"))
+        #expect(result.stdout.contains("body checksum: mismatch"))
+    }
+
+    @Test("reports a damaged header, exit 2")
+    func damagedHeader() throws {
+        let directory = try TemporaryDirectory("snapshot-header")
+        let path = try writeSnapshot(in: directory)
+        try LogFixture.flipByte(in: path, at: 13)
+        let result = try Walctl.run("snapshot", "inspect", path)
+        #expect(result.status == 2)
+        #expect(result.stdout.contains("header: damaged"))
+    }
+
+    @Test("reports a truncated snapshot, exit 2")
+    func truncated() throws {
+        let directory = try TemporaryDirectory("snapshot-short")
+        let path = try writeSnapshot(in: directory)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        try bytes.prefix(bytes.count - 3).write(to: URL(fileURLWithPath: path))
+        let result = try Walctl.run("snapshot", "inspect", path)
+        #expect(result.status == 2)
+        #expect(result.stdout.contains("truncated"))
+    }
+
+    @Test("a missing file is one line and exit 66")
+    func missing() throws {
+        let directory = try TemporaryDirectory("snapshot-missing")
+        let result = try Walctl.run("snapshot", "inspect", directory.path("nope"))
+        #expect(result.status == 66)
+        #expect(result.stderr == "walctl: \(directory.path("nope")): no such file\n")
+    }
+}
