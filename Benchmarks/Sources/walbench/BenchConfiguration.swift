@@ -1,0 +1,89 @@
+/// What a `walbench` invocation asked for.
+struct BenchConfiguration {
+    enum Mode {
+        /// The workloads, as a table or JSON.
+        case compare
+        /// `--recovery-child DIR`: the recovery measurement's child process.
+        case recoveryChild(String)
+        case help
+    }
+
+    var mode = Mode.compare
+    var json = false
+    var scale = Scale.full
+    var workloads = WorkloadName.allCases
+    var systems = SystemName.allCases
+    var dataParent = "/tmp"
+
+    static let usage = """
+        usage: walbench [--quick] [--json] [--workload NAME,...] [--system NAME,...]
+                        [--data-dir DIR] [--duration SECONDS] [--count N]
+               walbench --recovery-child DIR   (used by walbench itself)
+
+          --quick          scaled-down run (under a minute)
+          --json           print the rows as a JSON array instead of the table
+          --workload       run only these: \(WorkloadName.allCases.map(\.rawValue).joined(separator: ", "))
+          --system         run only these: \(SystemName.allCases.map(\.rawValue).joined(separator: ", "))
+          --data-dir       parent of the temporary data directory (default /tmp)
+          --duration       seconds per system in each durable workload
+          --count          commits of groupsync-single and transactions of recovery
+                           (batch-100 runs count/100 batches)
+        """
+
+    init(arguments: [String]) throws {
+        var quick = false
+        var duration: Double?
+        var count: Int?
+        var remaining = arguments[...]
+        func value(_ flag: String) throws -> String {
+            guard let next = remaining.popFirst() else { throw BenchError("\(flag) needs a value\n\n\(Self.usage)") }
+            return next
+        }
+        while let argument = remaining.popFirst() {
+            switch argument {
+            case "--quick": quick = true
+            case "--json": json = true
+            case "--help", "-h": mode = .help
+            case "--recovery-child": mode = .recoveryChild(try value(argument))
+            case "--data-dir": dataParent = try value(argument)
+            case "--workload":
+                workloads = try Self.names(try value(argument), as: WorkloadName.self)
+            case "--system":
+                systems = try Self.names(try value(argument), as: SystemName.self)
+            case "--duration":
+                guard let seconds = Double(try value(argument)), seconds > 0 else {
+                    throw BenchError("--duration needs a positive number of seconds")
+                }
+                duration = seconds
+            case "--count":
+                guard let number = Int(try value(argument)), number >= 100 else {
+                    throw BenchError("--count needs a whole number of at least 100")
+                }
+                count = number
+            default:
+                throw BenchError("unknown argument \(argument)\n\n\(Self.usage)")
+            }
+        }
+        scale = quick ? .quick : .full
+        if let duration { scale.durableNanos = UInt64(duration * 1e9) }
+        if let count {
+            scale.singleCommits = count
+            scale.batchCommits = max(count / 100, 1)
+            scale.recoveryTransactions = count
+        }
+    }
+
+    private static func names<Name: RawRepresentable & CaseIterable>(_ list: String, as: Name.Type) throws -> [Name]
+    where Name.RawValue == String {
+        var chosen: [Name] = []
+        for part in list.split(separator: ",") {
+            guard let name = Name(rawValue: String(part)) else {
+                let known = Name.allCases.map(\.rawValue).joined(separator: ", ")
+                throw BenchError("unknown name \(part); known: \(known)")
+            }
+            chosen.append(name)
+        }
+        // Keep the canonical order, whatever order they were given in.
+        return Name.allCases.filter { name in chosen.contains { $0.rawValue == name.rawValue } }
+    }
+}
