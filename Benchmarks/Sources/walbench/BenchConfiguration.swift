@@ -5,6 +5,8 @@ struct BenchConfiguration {
         case compare
         /// `--recovery-child DIR`: the recovery measurement's child process.
         case recoveryChild(String)
+        /// `--micro`: record encode/decode and CRC-32C microbenchmarks.
+        case micro
         case help
     }
 
@@ -18,6 +20,7 @@ struct BenchConfiguration {
     static let usage = """
         usage: walbench [--quick] [--json] [--workload NAME,...] [--system NAME,...]
                         [--data-dir DIR] [--duration SECONDS] [--count N]
+               walbench --micro
                walbench --recovery-child DIR   (used by walbench itself)
 
           --quick          scaled-down run (under a minute)
@@ -43,6 +46,7 @@ struct BenchConfiguration {
             switch argument {
             case "--quick": quick = true
             case "--json": json = true
+            case "--micro": mode = .micro
             case "--help", "-h": mode = .help
             case "--recovery-child": mode = .recoveryChild(try value(argument))
             case "--data-dir": dataParent = try value(argument)

@@ -13,6 +13,8 @@ enum WalBench {
                 print(BenchConfiguration.usage)
             case .recoveryChild(let directory):
                 try RecoveryWorkload.runChild(directory: directory)
+            case .micro:
+                print(MicroBenchmarks.run())
             case .compare:
                 let (rows, failures) = try await compare(configuration)
                 if configuration.json {
