@@ -16,10 +16,11 @@ struct BenchConfiguration {
     var workloads = WorkloadName.allCases
     var systems = SystemName.allCases
     var dataParent = "/tmp"
+    var keepData = false
 
     static let usage = """
         usage: walbench [--quick] [--json] [--workload NAME,...] [--system NAME,...]
-                        [--data-dir DIR] [--duration SECONDS] [--count N]
+                        [--data-dir DIR] [--keep-data] [--duration SECONDS] [--count N]
                walbench --micro
                walbench --recovery-child DIR   (used by walbench itself)
 
@@ -28,6 +29,7 @@ struct BenchConfiguration {
           --workload       run only these: \(WorkloadName.allCases.map(\.rawValue).joined(separator: ", "))
           --system         run only these: \(SystemName.allCases.map(\.rawValue).joined(separator: ", "))
           --data-dir       parent of the temporary data directory (default /tmp)
+          --keep-data      leave the data directory in place (to inspect or profile it)
           --duration       seconds per system in each durable workload
           --count          commits of groupsync-single and transactions of recovery
                            (batch-100 runs count/100 batches)
@@ -50,6 +52,7 @@ struct BenchConfiguration {
             case "--help", "-h": mode = .help
             case "--recovery-child": mode = .recoveryChild(try value(argument))
             case "--data-dir": dataParent = try value(argument)
+            case "--keep-data": keepData = true
             case "--workload":
                 workloads = try Self.names(try value(argument), as: WorkloadName.self)
             case "--system":

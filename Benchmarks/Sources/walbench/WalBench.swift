@@ -5,7 +5,7 @@ import WriteAheadLog
 /// device, in one process and one run, printed as one table (or `--json`).
 @main
 enum WalBench {
-    static func main() async {
+    static func main() {
         do {
             let configuration = try BenchConfiguration(arguments: Array(CommandLine.arguments.dropFirst()))
             switch configuration.mode {
@@ -16,7 +16,7 @@ enum WalBench {
             case .micro:
                 print(MicroBenchmarks.run())
             case .compare:
-                let (rows, failures) = try await compare(configuration)
+                let (rows, failures) = try compare(configuration)
                 if configuration.json {
                     print(ResultJSON(rows: rows).render(), terminator: "")
                 } else {
@@ -32,9 +32,9 @@ enum WalBench {
 
     /// Runs the chosen workloads system by system; a system that fails is
     /// reported on stderr and left out of the table, and the run goes on.
-    static func compare(_ configuration: BenchConfiguration) async throws -> (rows: [ResultRow], failures: Int) {
+    static func compare(_ configuration: BenchConfiguration) throws -> (rows: [ResultRow], failures: Int) {
         let progress: (String) -> Void = { line in FileHandle.standardError.write(Data("\(line)\n".utf8)) }
-        let scratch = try ScratchDirectory(parent: configuration.dataParent)
+        let scratch = try ScratchDirectory(parent: configuration.dataParent, keep: configuration.keepData)
         defer { scratch.remove() }
         progress("walbench: data in \(scratch.path)")
         var rows: [ResultRow] = []
@@ -44,7 +44,7 @@ enum WalBench {
             for system in spec.systems where configuration.systems.contains(system) {
                 progress("\(spec.name.rawValue): \(system.rawValue)")
                 do {
-                    rows.append(try await runner.run(spec, system: system))
+                    rows.append(try runner.run(spec, system: system))
                 } catch {
                     failures += 1
                     progress("\(spec.name.rawValue): \(system.rawValue) failed: \(error)")

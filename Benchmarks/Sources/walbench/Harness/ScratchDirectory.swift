@@ -6,10 +6,13 @@ import Glibc
 /// subdirectory per system and workload.
 final class ScratchDirectory {
     let path: String
+    /// Leave the data for inspection (`--keep-data`) instead of removing it.
+    let keep: Bool
     private var counter = 0
 
     /// Creates `<parent>/walbench-XXXXXX`.
-    init(parent: String) throws {
+    init(parent: String, keep: Bool = false) throws {
+        self.keep = keep
         var template = Array("\(parent)/walbench-XXXXXX".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { buffer -> Bool in
             guard let base = buffer.baseAddress else { return false }
@@ -27,12 +30,17 @@ final class ScratchDirectory {
         return "\(path)/\(counter)-\(name)"
     }
 
-    /// Removes the directory and everything in it.
+    /// Removes the directory and everything in it, unless asked to keep it.
     func remove() {
-        Self.removeTree(path)
+        if !keep { Self.removeTree(path) }
     }
 
-    /// Removes one run's directory as soon as the run is over, to keep disk use low.
+    /// Removes one run's directory once the run is over, to keep disk use low.
+    func discard(_ runDirectory: String) {
+        if !keep { Self.removeTree(runDirectory) }
+    }
+
+    /// Removes `path` and everything under it.
     static func removeTree(_ path: String) {
         guard let stream = opendir(path) else {
             unlink(path)

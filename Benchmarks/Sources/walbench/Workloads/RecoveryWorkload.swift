@@ -22,7 +22,7 @@ struct RecoveryWorkload {
 
     func run(transactions: Int) throws -> ResultRow {
         let directory = scratch.freshPath("recovery-wal")
-        defer { ScratchDirectory.removeTree(directory) }
+        defer { scratch.discard(directory) }
         try buildLog(at: directory, transactions: transactions)
         let measurement = try measureInChild(directory: directory)
         guard measurement.transactions == transactions else {

@@ -6,9 +6,9 @@ struct WorkloadRunner {
     let scratch: ScratchDirectory
     let progress: (String) -> Void
 
-    func run(_ spec: WorkloadSpec, system: SystemName) async throws -> ResultRow {
+    func run(_ spec: WorkloadSpec, system: SystemName) throws -> ResultRow {
         let directory = scratch.freshPath("\(spec.name.rawValue)-\(system.rawValue)")
-        defer { ScratchDirectory.removeTree(directory) }
+        defer { scratch.discard(directory) }
         let payload = TransactionPayload(eventsPerCommit: spec.eventsPerCommit, eventBytes: spec.eventBytes)
 
         // The device stands for N writers with one thread whose every write
@@ -34,8 +34,11 @@ struct WorkloadRunner {
         let elapsed: UInt64
         do {
             if system == .walAsync, let wal = committer as? WALCommitter {
-                elapsed = try await WriterTasks.run(writers: threads, limits: spec.limits, latencies: latencies) { _ in
-                    try await wal.commitAsync()
+                let limits = spec.limits
+                elapsed = try blockingWait {
+                    try await WriterTasks.run(writers: threads, limits: limits, latencies: latencies) { _ in
+                        try await wal.commitAsync()
+                    }
                 }
             } else {
                 elapsed = try WriterThreads.run(writers: threads, limits: spec.limits, latencies: latencies) { writer in
