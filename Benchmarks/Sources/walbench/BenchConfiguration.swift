@@ -17,10 +17,13 @@ struct BenchConfiguration {
     var systems = SystemName.allCases
     var dataParent = "/tmp"
     var keepData = false
+    /// Turns the systems of a workload take (see WorkloadRunner).
+    var rounds = 8
 
     static let usage = """
         usage: walbench [--quick] [--json] [--workload NAME,...] [--system NAME,...]
                         [--data-dir DIR] [--keep-data] [--duration SECONDS] [--count N]
+                        [--rounds N]
                walbench --micro
                walbench --recovery-child DIR   (used by walbench itself)
 
@@ -33,12 +36,14 @@ struct BenchConfiguration {
           --duration       seconds per system in each durable workload
           --count          commits of groupsync-single and transactions of recovery
                            (batch-100 runs count/100 batches)
+          --rounds         turns the systems take in each workload (default 8, quick 2)
         """
 
     init(arguments: [String]) throws {
         var quick = false
         var duration: Double?
         var count: Int?
+        var roundsGiven: Int?
         var remaining = arguments[...]
         func value(_ flag: String) throws -> String {
             guard let next = remaining.popFirst() else { throw BenchError("\(flag) needs a value\n\n\(Self.usage)") }
@@ -62,6 +67,11 @@ struct BenchConfiguration {
                     throw BenchError("--duration needs a positive number of seconds")
                 }
                 duration = seconds
+            case "--rounds":
+                guard let number = Int(try value(argument)), (1...100).contains(number) else {
+                    throw BenchError("--rounds needs a whole number from 1 to 100")
+                }
+                roundsGiven = number
             case "--count":
                 guard let number = Int(try value(argument)), number >= 100 else {
                     throw BenchError("--count needs a whole number of at least 100")
@@ -72,6 +82,7 @@ struct BenchConfiguration {
             }
         }
         scale = quick ? .quick : .full
+        rounds = roundsGiven ?? (quick ? 2 : 8)
         if let duration { scale.durableNanos = UInt64(duration * 1e9) }
         if let count {
             scale.singleCommits = count

@@ -39,16 +39,15 @@ enum WalBench {
         progress("walbench: data in \(scratch.path)")
         var rows: [ResultRow] = []
         var failures = 0
-        let runner = WorkloadRunner(scratch: scratch, progress: progress)
+        let runner = WorkloadRunner(scratch: scratch, rounds: configuration.rounds, progress: progress)
         for spec in WorkloadSpec.writeWorkloads(configuration.scale) where configuration.workloads.contains(spec.name) {
-            for system in spec.systems where configuration.systems.contains(system) {
-                progress("\(spec.name.rawValue): \(system.rawValue)")
-                do {
-                    rows.append(try runner.run(spec, system: system))
-                } catch {
-                    failures += 1
-                    progress("\(spec.name.rawValue): \(system.rawValue) failed: \(error)")
-                }
+            let systems = spec.systems.filter { configuration.systems.contains($0) }
+            guard !systems.isEmpty else { continue }
+            let outcome = runner.run(spec, systems: systems)
+            rows.append(contentsOf: outcome.rows)
+            for (system, error) in outcome.failures {
+                failures += 1
+                progress("\(spec.name.rawValue): \(system.rawValue) failed: \(error)")
             }
         }
         if configuration.workloads.contains(.recovery), configuration.systems.contains(.wal) {
