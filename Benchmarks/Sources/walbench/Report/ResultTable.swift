@@ -28,7 +28,7 @@ struct ResultTable {
             line.enumerated().map { column, cell in
                 let padding = String(repeating: " ", count: widths[column] - cell.count)
                 return column < 2 ? cell + padding : padding + cell
-            }.joined(separator: "  ")
+            }.joined(separator: "  ").trimmingTrailingSpaces()
         }
         var text = format(headers) + "\n"
         text += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
@@ -71,5 +71,14 @@ struct ResultTable {
         let fraction = String(scaled % Int(scale))
         guard places > 0 else { return String(whole) }
         return "\(whole)." + String(repeating: "0", count: places - fraction.count) + fraction
+    }
+}
+
+private extension String {
+    /// Empty trailing columns (the device rows' ratios) leave no padding behind.
+    func trimmingTrailingSpaces() -> String {
+        var result = Substring(self)
+        while result.last == " " { result = result.dropLast() }
+        return String(result)
     }
 }
