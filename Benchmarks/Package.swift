@@ -1,0 +1,35 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Side-by-side benchmarks of the WriteAheadLog library against SQLite,
+// RocksDB and the raw device. A package of its own so that the peers'
+// system libraries never become a requirement of the library or of CI.
+let package = Package(
+    name: "WriteAheadLogBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "swift-graph-wal", path: ".."),
+    ],
+    targets: [
+        // The peers come from the system (Debian: libsqlite3-dev, librocksdb-dev).
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]
+        ),
+        .systemLibrary(
+            name: "CRocksDB",
+            pkgConfig: "rocksdb",
+            providers: [.apt(["librocksdb-dev"]), .brew(["rocksdb"])]
+        ),
+        .executableTarget(
+            name: "walbench",
+            dependencies: [
+                "CSQLite",
+                "CRocksDB",
+                .product(name: "WriteAheadLog", package: "swift-graph-wal"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+    ]
+)

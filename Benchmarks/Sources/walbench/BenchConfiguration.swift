@@ -1,0 +1,107 @@
+/// What a `walbench` invocation asked for.
+struct BenchConfiguration {
+    enum Mode {
+        /// The workloads, as a table or JSON.
+        case compare
+        /// `--recovery-child DIR`: the recovery measurement's child process.
+        case recoveryChild(String)
+        /// `--micro`: record encode/decode and CRC-32C microbenchmarks.
+        case micro
+        case help
+    }
+
+    var mode = Mode.compare
+    var json = false
+    var scale = Scale.full
+    var workloads = WorkloadName.allCases
+    var systems = SystemName.allCases
+    var dataParent = "/tmp"
+    var keepData = false
+    /// Turns the systems of a workload take (see WorkloadRunner).
+    var rounds = 8
+
+    static let usage = """
+        usage: walbench [--quick] [--json] [--workload NAME,...] [--system NAME,...]
+                        [--data-dir DIR] [--keep-data] [--duration SECONDS] [--count N]
+                        [--rounds N]
+               walbench --micro
+               walbench --recovery-child DIR   (used by walbench itself)
+
+          --quick          scaled-down run (under a minute)
+          --json           print the rows as a JSON array instead of the table
+          --workload       run only these: \(WorkloadName.allCases.map(\.rawValue).joined(separator: ", "))
+          --system         run only these: \(SystemName.allCases.map(\.rawValue).joined(separator: ", "))
+          --data-dir       parent of the temporary data directory (default /tmp)
+          --keep-data      leave the data directory in place (to inspect or profile it)
+          --duration       seconds per system in each durable workload
+          --count          commits of groupsync-single and transactions of recovery
+                           (batch-100 runs count/100 batches)
+          --rounds         turns the systems take in each workload (default 8, quick 2)
+        """
+
+    init(arguments: [String]) throws {
+        var quick = false
+        var duration: Double?
+        var count: Int?
+        var roundsGiven: Int?
+        var remaining = arguments[...]
+        func value(_ flag: String) throws -> String {
+            guard let next = remaining.popFirst() else { throw BenchError("\(flag) needs a value\n\n\(Self.usage)") }
+            return next
+        }
+        while let argument = remaining.popFirst() {
+            switch argument {
+            case "--quick": quick = true
+            case "--json": json = true
+            case "--micro": mode = .micro
+            case "--help", "-h": mode = .help
+            case "--recovery-child": mode = .recoveryChild(try value(argument))
+            case "--data-dir": dataParent = try value(argument)
+            case "--keep-data": keepData = true
+            case "--workload":
+                workloads = try Self.names(try value(argument), as: WorkloadName.self)
+            case "--system":
+                systems = try Self.names(try value(argument), as: SystemName.self)
+            case "--duration":
+                guard let seconds = Double(try value(argument)), seconds > 0 else {
+                    throw BenchError("--duration needs a positive number of seconds")
+                }
+                duration = seconds
+            case "--rounds":
+                guard let number = Int(try value(argument)), (1...100).contains(number) else {
+                    throw BenchError("--rounds needs a whole number from 1 to 100")
+                }
+                roundsGiven = number
+            case "--count":
+                guard let number = Int(try value(argument)), number >= 100 else {
+                    throw BenchError("--count needs a whole number of at least 100")
+                }
+                count = number
+            default:
+                throw BenchError("unknown argument \(argument)\n\n\(Self.usage)")
+            }
+        }
+        scale = quick ? .quick : .full
+        rounds = roundsGiven ?? (quick ? 2 : 8)
+        if let duration { scale.durableNanos = UInt64(duration * 1e9) }
+        if let count {
+            scale.singleCommits = count
+            scale.batchCommits = max(count / 100, 1)
+            scale.recoveryTransactions = count
+        }
+    }
+
+    private static func names<Name: RawRepresentable & CaseIterable>(_ list: String, as: Name.Type) throws -> [Name]
+    where Name.RawValue == String {
+        var chosen: [Name] = []
+        for part in list.split(separator: ",") {
+            guard let name = Name(rawValue: String(part)) else {
+                let known = Name.allCases.map(\.rawValue).joined(separator: ", ")
+                throw BenchError("unknown name \(part); known: \(known)")
+            }
+            chosen.append(name)
+        }
+        // Keep the canonical order, whatever order they were given in.
+        return Name.allCases.filter { name in chosen.contains { $0.rawValue == name.rawValue } }
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import WriteAheadLog
+
+/// `walbench`: every workload against this WAL, SQLite, RocksDB and the
+/// device, in one process and one run, printed as one table (or `--json`).
+@main
+enum WalBench {
+    static func main() {
+        do {
+            let configuration = try BenchConfiguration(arguments: Array(CommandLine.arguments.dropFirst()))
+            switch configuration.mode {
+            case .help:
+                print(BenchConfiguration.usage)
+            case .recoveryChild(let directory):
+                try RecoveryWorkload.runChild(directory: directory)
+            case .micro:
+                print(MicroBenchmarks.run())
+            case .compare:
+                let (rows, failures) = try compare(configuration)
+                if configuration.json {
+                    print(ResultJSON(rows: rows).render(), terminator: "")
+                } else {
+                    print(ResultTable(rows: rows).render(), terminator: "")
+                }
+                if failures > 0 { exit(1) }
+            }
+        } catch {
+            FileHandle.standardError.write(Data("walbench: \(error)\n".utf8))
+            exit(1)
+        }
+    }
+
+    /// Runs the chosen workloads system by system; a system that fails is
+    /// reported on stderr and left out of the table, and the run goes on.
+    static func compare(_ configuration: BenchConfiguration) throws -> (rows: [ResultRow], failures: Int) {
+        let progress: (String) -> Void = { line in FileHandle.standardError.write(Data("\(line)\n".utf8)) }
+        let scratch = try ScratchDirectory(parent: configuration.dataParent, keep: configuration.keepData)
+        defer { scratch.remove() }
+        progress("walbench: data in \(scratch.path)")
+        var rows: [ResultRow] = []
+        var failures = 0
+        let runner = WorkloadRunner(scratch: scratch, rounds: configuration.rounds, progress: progress)
+        for spec in WorkloadSpec.writeWorkloads(configuration.scale) where configuration.workloads.contains(spec.name) {
+            let systems = spec.systems.filter { configuration.systems.contains($0) }
+            guard !systems.isEmpty else { continue }
+            let outcome = runner.run(spec, systems: systems)
+            rows.append(contentsOf: outcome.rows)
+            for (system, error) in outcome.failures {
+                failures += 1
+                progress("\(spec.name.rawValue): \(system.rawValue) failed: \(error)")
+            }
+        }
+        if configuration.workloads.contains(.recovery), configuration.systems.contains(.wal) {
+            do {
+                let recovery = RecoveryWorkload(scratch: scratch, progress: progress)
+                rows.append(try recovery.run(transactions: configuration.scale.recoveryTransactions))
+            } catch {
+                failures += 1
+                progress("recovery: wal failed: \(error)")
+            }
+        }
+        return (rows, failures)
+    }
+}
