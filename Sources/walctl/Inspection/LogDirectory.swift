@@ -76,20 +76,13 @@ struct LogDirectory {
         return .held(pid: Self.readPID(joinPath(path, lockFileName)))
     }
 
-    /// The directory's entry names, without `.` and `..`.
+    /// The directory's entry names, without `.` and `..`, through the library's file-system seam.
     private static func list(_ path: String) throws(WalctlFailure) -> [String] {
-        guard let stream = opendir(path) else {
-            throw WalctlFailure(.noInput, "\(path): cannot list it: \(errnoText(errno))")
+        do {
+            return try PosixFileSystem().listDirectory(path)
+        } catch {
+            throw WalctlFailure(.noInput, "\(path): cannot list it: \((error as? WALError)?.errnoText ?? "\(error)")")
         }
-        defer { closedir(stream) }
-        var names: [String] = []
-        while let entry = readdir(stream) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
     }
 
     /// The pid the lock holder wrote, if the file holds one.
