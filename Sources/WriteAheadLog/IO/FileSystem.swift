@@ -76,5 +76,16 @@ package func joinPath(_ directory: String, _ name: String) -> String {
     directory.hasSuffix("/") ? directory + name : directory + "/" + name
 }
 
+/// The directory holding `path`, or nil for the root. A relative name
+/// without a slash lives in `"."`.
+package func parentPath(_ path: String) -> String? {
+    var trimmed = Substring(path)
+    while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+    guard trimmed != "/", !trimmed.isEmpty else { return nil }
+    guard let slash = trimmed.lastIndex(of: "/") else { return "." }
+    if slash == trimmed.startIndex { return "/" }
+    return String(trimmed[..<slash])
+}
+
 /// The name of the lock file inside a log directory.
 package let lockFileName = ".wal.lock"

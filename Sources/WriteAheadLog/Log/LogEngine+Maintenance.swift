@@ -5,6 +5,10 @@ extension LogEngine {
     /// always starts with a self-describing segment even right after a
     /// checkpoint. Idempotent. Runs under the write lock, so it never races
     /// a rotation; appenders are not held up.
+    ///
+    /// Segments go oldest first, each removal made durable (directory fsync)
+    /// before the next: a crash part-way leaves a log that starts later but
+    /// has no hole, so replay can keep refusing a missing middle segment.
     func truncate(upTo fence: LSN) throws -> [SegmentID] {
         try writer.withLock { writer in
             guard !append.withLock({ $0.closed }) else {
@@ -18,11 +22,9 @@ extension LogEngine {
                 let nextBase = try directory.baseLSN(of: entries[index + 1].id)
                 guard nextBase.rawValue - 1 <= fence.rawValue else { break }
                 try directory.fileSystem.removeFile(entry.path)
-                removed.append(entry.id)
-            }
-            if !removed.isEmpty {
                 try directory.fileSystem.syncDirectory(directory.root)
-                writer.oldestSegmentID = entries[removed.count].id
+                removed.append(entry.id)
+                writer.oldestSegmentID = entries[index + 1].id
             }
             return removed
         }

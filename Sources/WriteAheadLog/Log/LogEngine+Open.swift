@@ -7,7 +7,7 @@ extension LogEngine {
     ) throws -> (LogEngine, ReplayReport) {
         let fileSystem = options.fileSystem
         let directory = SegmentDirectory(root: path, fileSystem: fileSystem)
-        try fileSystem.createDirectory(path)
+        try createDurably(path, fileSystem)
         let lock = try fileSystem.lockDirectory(path)
         do {
             try removeStaleTemporaryFiles(in: directory)
@@ -39,10 +39,18 @@ extension LogEngine {
             else {
                 // The last segment is sealed (a crash between sealing and
                 // creating its successor) or gone: start a fresh one.
+                // Its base LSN must also rise above the sealed segment's,
+                // which can lie above the last record when that segment is
+                // empty; otherwise the next open refuses the log.
                 let id = try entries.last.map { try $0.id.successor() } ?? .first
-                let file = try directory.create(id, baseLSN: nextLSN)
+                var base = nextLSN
+                if let last = entries.last {
+                    let previousBase = try report.segments.last(where: { $0.id == last.id })?.baseLSN ?? directory.baseLSN(of: last.id)
+                    base = max(base, try previousBase.successor())
+                }
+                let file = try directory.create(id, baseLSN: base)
                 try fileSystem.syncDirectory(path)
-                let engine = try start(directory, options, lock, file: file, id: id, base: nextLSN, offset: UInt64(SegmentHeader.size), report: report, oldest: entries.first?.id)
+                let engine = try start(directory, options, lock, file: file, id: id, base: base, offset: UInt64(SegmentHeader.size), report: report, oldest: entries.first?.id)
                 return (engine, report)
             }
             let file = try fileSystem.openFile(last.path, mode: .readWrite)
@@ -64,15 +72,37 @@ extension LogEngine {
             nextLSN: nextLSN, segmentID: id, segmentBytes: offset,
             newestSnapshotLSN: report.newestCheckpoint?.snapshotLSN ?? .none)
         // Everything readable at open is the recovered durability fence: it
-        // survived to this open, and new records go after it.
-        var writer = WriterState(
-            file: file, segmentID: id, baseLSN: base, fileOffset: offset, writtenLSN: report.maxLSN,
+        // survived to this open, and new records go after it. When the
+        // active segment starts above the last record (an empty segment
+        // with a higher base), the LSNs in between hold nothing and count
+        // as durable too: no write could ever cover them, and sync and
+        // close would wait for them forever.
+        let writer = WriterState(
+            file: file, segmentID: id, baseLSN: base, fileOffset: offset, writtenLSN: LSN(nextLSN.rawValue - 1),
             oldestSegmentID: oldest ?? id)
         let engine = LogEngine(directory: directory, options: options, lock: lock, append: append, writer: writer)
-        writer.mapping = try engine.mapForAppending(file, from: offset)
-        engine.writer.withLock { $0.mapping = writer.mapping }
+        let mapping = try engine.mapForAppending(file, from: offset)
+        engine.writer.withLock { $0.mapping = mapping }
         try engine.startFlusher()
         return engine
+    }
+
+    /// Creates the log directory and any missing parents, and fsyncs the
+    /// parent of each one it created: a new directory is only an entry in
+    /// its parent, and without that fsync a power loss can take the whole
+    /// log, with commits already acknowledged as durable, with it.
+    private static func createDurably(_ path: String, _ fileSystem: any FileSystem) throws {
+        var missing: [String] = []
+        var current: String? = path
+        while let directory = current, !fileSystem.isDirectory(directory) {
+            missing.append(directory)
+            // "." is its own parent; stop there rather than loop.
+            current = parentPath(directory).flatMap { $0 == directory ? nil : $0 }
+        }
+        try fileSystem.createDirectory(path)
+        for directory in missing.reversed() {
+            if let parent = parentPath(directory) { try fileSystem.syncDirectory(parent) }
+        }
     }
 
     /// A segment is created under a temp name and renamed into place; a
@@ -85,8 +115,9 @@ extension LogEngine {
     }
 
     /// Salvage: copies the damaged segment into `quarantine/` and cuts the
-    /// original to its valid prefix, then moves every later segment there
-    /// whole. Nothing is deleted.
+    /// original to its valid prefix (or moves it whole when no valid record
+    /// precedes the damage), then moves every later segment there whole.
+    /// Nothing is deleted.
     private static func quarantine(after report: ReplayReport, in directory: SegmentDirectory) throws -> [QuarantinedFile] {
         guard let damage = report.damage else { return [] }
         let fileSystem = directory.fileSystem
@@ -103,7 +134,11 @@ extension LogEngine {
             }
             existing.insert(name)
             let destination = joinPath(folder, name)
-            if entry.id == damage.segment && damage.offset >= UInt64(SegmentHeader.size) {
+            // Cut in place only when a valid record precedes the damage. A
+            // segment cut to its bare header would stay behind sealed and
+            // empty, and its successor would get the same base LSN, which
+            // the next open refuses; with nothing to keep it moves whole.
+            if entry.id == damage.segment && damage.offset > UInt64(SegmentHeader.size) {
                 try copyFile(entry.path, to: destination, fileSystem: fileSystem)
                 let file = try fileSystem.openFile(entry.path, mode: .readWrite)
                 try file.truncate(to: damage.offset)

@@ -45,7 +45,7 @@ extension LogEngine {
             let (file, target) = writer.withLock { ($0.file, $0.writtenLSN) }
             if target > durableLSN {
                 let started = ContinuousClock.now
-                try file.sync()
+                try fsyncing("fsync") { try file.sync() }
                 let elapsed = ContinuousClock.now - started
                 metrics.fsyncs.increment()
                 metrics.fsyncDuration.recordNanoseconds(Int64(elapsed.components.seconds) * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)

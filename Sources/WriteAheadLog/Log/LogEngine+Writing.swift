@@ -69,14 +69,17 @@ extension LogEngine {
     /// complete sealed one (the next open starts a new segment after it).
     private func rotate(_ writer: inout WriterState, at segmentBreak: SegmentBreak) throws {
         // A sealed segment ends exactly at its last record: drop the mapping
-        // (touching it past a truncation would fault) and cut the
-        // preallocated tail before the data is synced and the flag written.
-        if writer.mapping != nil {
-            writer.mapping = nil
-            try writer.file.truncate(to: writer.fileOffset)
+        // (touching it past a truncation would fault) and cut whatever lies
+        // past the written end (preallocated space, or zeros a crash left
+        // that appending resumed before) before the data is synced and the
+        // flag written.
+        writer.mapping = nil
+        try writer.file.truncate(to: writer.fileOffset)
+        let (sealing, base) = (writer.file, writer.baseLSN)
+        try fsyncing("rotate") {
+            try sealing.sync()
+            try directory.seal(sealing, baseLSN: base)
         }
-        try writer.file.sync()
-        try directory.seal(writer.file, baseLSN: writer.baseLSN)
         publishDurable(segmentBreak.lastLSNBefore)
         let file = try directory.create(segmentBreak.newID, baseLSN: segmentBreak.newBaseLSN)
         try directory.fileSystem.syncDirectory(directory.root)

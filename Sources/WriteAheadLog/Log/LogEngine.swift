@@ -112,6 +112,8 @@ final class LogEngine: Sendable {
     let metrics: WALMetrics
     let lock: any DirectoryLock
     let flusher: Mutex<DedicatedThread?> = Mutex(nil)
+    /// Held across every fsync of a segment file; see `fsyncing`.
+    let fsyncGate = Mutex(())
 
     init(directory: SegmentDirectory, options: WALOptions, lock: any DirectoryLock, append: AppendState, writer: WriterState) {
         self.directory = directory
@@ -151,6 +153,28 @@ final class LogEngine: Sendable {
         poisoned.store(true, ordering: .releasing)
         progress.broadcast()
         resume(waiters, throwing: WALError(.poisoned, "the log is poisoned: \(reason)", path: directory.root))
+    }
+
+    /// Runs `body`, which fsyncs segment files, under the fsync gate: one
+    /// such fsync at a time, none after one failed.
+    ///
+    /// After a failed fsync the kernel may have dropped the dirty pages, and
+    /// a later fsync of the same file (Linux reports a writeback error once
+    /// per open file) can succeed without them. The group-sync leader and a
+    /// rotation fsync the active segment from different threads, so without
+    /// the gate one's success could be published after the other's failure.
+    /// Under it, a failure poisons the log before the gate opens again, and
+    /// every fsync first checks the latch.
+    func fsyncing(_ operation: String, _ body: () throws -> Void) throws {
+        try fsyncGate.withLock { _ in
+            try checkHealthy(operation)
+            do {
+                try body()
+            } catch {
+                poison(error)
+                throw error
+            }
+        }
     }
 
     var failure: String? { progress.withLock { $0.failure } }
@@ -225,6 +249,9 @@ final class LogEngine: Sendable {
     /// one is full and no primitive transaction is open. Only the decision
     /// is made here; the writer seals and creates the files.
     private func rotateIfDue(_ state: inout AppendState) throws {
+        // A segment holding no record is never sealed: its successor would
+        // get the same base LSN, which replay rightly refuses. That happens
+        // when the target is no larger than a header.
         guard state.segmentBytes >= options.segmentTargetBytes, state.segmentBytes > UInt64(SegmentHeader.size),
             state.openTransactions.isEmpty
         else { return }

@@ -33,7 +33,8 @@ struct LogWalker {
         var lastLSN = LSN.none
         defer { report.maxLSN = lastLSN }
         var previousBase: LSN?
-        var previous: (id: SegmentID, hadRecords: Bool)?
+        /// The segment read just before: its id, base LSN and last LSN (none if empty).
+        var previous: (id: SegmentID, base: LSN, lastLSN: LSN)?
         var files: [(SegmentEntry, any StorageFile, UInt64)] = []
         var totalBytes: UInt64 = 0
         for entry in entries {
@@ -77,15 +78,26 @@ struct LogWalker {
                 try damage(0, "segment \(previous.id.rawValue + 1) is missing: the log jumps from segment \(previous.id) to \(entry.id)", code: .structural)
                 return
             }
-            if let previous, previous.hadRecords, header.baseLSN.rawValue != lastLSN.rawValue + 1 {
-                try damage(
-                    12, "LSNs \(lastLSN.rawValue + 1) to \(header.baseLSN.rawValue - 1) are missing between segment \(previous.id) and this one",
-                    code: .structural)
-                return
-            }
             if header.baseLSN <= lastLSN {
                 try damage(12, "base LSN \(header.baseLSN) is not above the previous record's LSN \(lastLSN)", code: .structural)
                 return
+            }
+            // Rotation gives the next segment the base LSN right after the
+            // last record of the sealed one (a segment is never sealed
+            // empty; after an empty sealed segment open starts the next at
+            // its base + 1). So between adjacent segment ids any other base
+            // means the earlier segment lost records at its end, cut at a
+            // record boundary, which no record check can see. Truncation
+            // leaves no gap between adjacent ids.
+            if let previous, previous.id.rawValue + 1 == entry.id.rawValue {
+                let expected = previous.lastLSN == .none ? previous.base : previous.lastLSN
+                if header.baseLSN.rawValue != expected.rawValue + 1 {
+                    let held = previous.lastLSN == .none ? "holds no record" : "ends at LSN \(previous.lastLSN)"
+                    try damage(
+                        12,
+                        "base LSN \(header.baseLSN) does not follow segment \(previous.id), which \(held): LSNs \(expected.rawValue + 1)...\(header.baseLSN.rawValue - 1) are missing, the earlier segment was cut short")
+                    return
+                }
             }
             previousBase = header.baseLSN
 
@@ -144,7 +156,7 @@ struct LogWalker {
             }
             report.bytesScanned += fileSize
             report.segments.append(summary)
-            previous = (entry.id, summary.records > 0)
+            previous = (entry.id, header.baseLSN, summary.lastLSN)
             progress?(report.bytesScanned, totalBytes)
         }
     }
