@@ -59,6 +59,25 @@ let package = Package(
             dependencies: ["WriteAheadLog"],
             swiftSettings: strictSettings
         ),
+        // A simulated file system with crashes and fault injection, for the
+        // crash tests and the fuzzer; not a product.
+        .target(
+            name: "WALTestSupport",
+            dependencies: ["WriteAheadLog"],
+            swiftSettings: strictSettings
+        ),
+        // Commits in `always` mode and prints each acknowledged LSN; the
+        // crash tests kill it with SIGKILL.
+        .executableTarget(
+            name: "wal-crash-child",
+            dependencies: ["WriteAheadLog", "WALTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "WALCrashTests",
+            dependencies: ["WriteAheadLog", "WALTestSupport", "wal-crash-child"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "WriteAheadLogTests",
             dependencies: ["WriteAheadLog"],

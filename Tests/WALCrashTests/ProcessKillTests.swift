@@ -1,0 +1,146 @@
+import Foundation
+import Testing
+import WALTestSupport
+import WriteAheadLog
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The real thing: a child process commits in `always` mode on the real
+/// file system and prints every acknowledged commit; it is killed with
+/// SIGKILL at random moments, again and again on the same directory. A
+/// killed process loses nothing the kernel has, so every acknowledged
+/// commit must be there, with its LSN, and strict recovery must open the
+/// log (a torn tail is cut; nothing torn is returned).
+@Suite("Killing a real writer process")
+struct ProcessKillTests {
+    /// `wal-crash-child`, built next to the test bundle.
+    static func childExecutable() throws -> URL {
+        let candidates = [
+            URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent(),
+            Bundle.main.bundleURL.deletingLastPathComponent(),
+            Bundle.main.bundleURL,
+        ]
+        for directory in candidates {
+            let url = directory.appendingPathComponent("wal-crash-child")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        throw WALError(.invalidArgument, "wal-crash-child is not built next to the tests (looked in \(candidates.map(\.path)))")
+    }
+
+    struct Acknowledged: Hashable {
+        var key: CrashEvent.Key
+        var commitLSN: LSN
+    }
+
+    /// Runs the child until `killAfter` past its "ready" line, kills it,
+    /// and returns every commit it acknowledged.
+    ///
+    /// Spawned with `posix_spawn` and reaped with our own `waitpid`, so the
+    /// pid we kill cannot have been reaped and reused in between.
+    static func runAndKill(_ executable: URL, directory: String, killAfter: Duration) throws -> [Acknowledged] {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw WALError(.io, "pipe failed", errno: errno) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
+        posix_spawn_file_actions_addclose(&actions, fds[0])
+        posix_spawn_file_actions_addclose(&actions, fds[1])
+        let arguments = [executable.path, directory, "2"]
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable.path, &actions, nil, &argv, environ)
+        close(fds[1])
+        guard spawned == 0, pid > 0 else {
+            close(fds[0])
+            throw WALError(.io, "cannot start \(executable.path)", errno: spawned)
+        }
+
+        let output = LockedBox<[UInt8]>([])
+        let ready = Gate()
+        let reading = Gate()
+        let readFD = fds[0]
+        let reader = Thread {
+            var chunk = [UInt8](repeating: 0, count: 1 << 16)
+            while true {
+                let count = chunk.withUnsafeMutableBytes { read(readFD, $0.baseAddress, $0.count) }
+                if count < 0 && errno == EINTR { continue }
+                if count <= 0 { break }
+                output.update { $0 += chunk[0..<count] }
+                if output.get().contains(UInt8(ascii: "\n")) { ready.open() }
+            }
+            ready.open()
+            reading.open()
+        }
+        reader.start()
+        #expect(ready.wait(timeout: .seconds(30)), "the child never said it was ready")
+        let (seconds, attoseconds) = killAfter.components
+        Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        #expect(reading.wait(timeout: .seconds(30)), "the pipe never closed")
+        close(readFD)
+        let text = String(decoding: output.get(), as: UTF8.self)
+
+        var acknowledged: [Acknowledged] = []
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("ready") { continue }
+            let fields = line.split(separator: " ")
+            guard fields.count == 3, let writer = UInt16(fields[0]), let sequence = UInt32(fields[1]), let lsn = UInt64(fields[2]) else {
+                Issue.record("the child said: \(line)")
+                continue
+            }
+            acknowledged.append(Acknowledged(key: CrashEvent.Key(writer: writer, sequence: sequence), commitLSN: LSN(lsn)))
+        }
+        return acknowledged
+    }
+
+    @Test("SIGKILL at random moments loses no acknowledged commit and returns nothing torn")
+    func killRepeatedly() throws {
+        let executable = try Self.childExecutable()
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("wal-kill-\(UInt64.random(in: 0..<UInt64.max))").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let seed = ProcessInfo.processInfo.environment["WAL_CRASH_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 0..<(1 << 40))
+        var random = SeededGenerator(seed: seed)
+        let rounds = 24 * CrashTestPlan.soak
+
+        var acknowledged: [CrashEvent.Key: LSN] = [:]
+        var killsMidCommit = 0
+        for round in 0..<rounds {
+            let delay = Duration.milliseconds(Int(random.next() % 120))
+            let acks = try onThread { try Self.runAndKill(executable, directory: directory, killAfter: delay) }
+            if !acks.isEmpty { killsMidCommit += 1 }
+            for ack in acks { acknowledged[ack.key] = ack.commitLSN }
+
+            // Recover as the next process would, and check.
+            var recovered: [CrashEvent.Key: (LSN, [CrashEvent])] = [:]
+            var order: [LSN] = []
+            let report = try WAL<CrashEvent>.replay(directory: directory) { transaction in
+                guard let key = transaction.events.first?.key else { return }
+                recovered[key] = (transaction.commitLSN, transaction.events)
+                order.append(transaction.commitLSN)
+            }
+            #expect(report.damage == nil)
+            #expect(order == order.sorted(), "seed \(seed) round \(round): recovery is out of commit order")
+            for (key, lsn) in acknowledged {
+                guard let (recoveredLSN, _) = recovered[key] else {
+                    Issue.record("seed \(seed) round \(round): acknowledged commit \(key) at \(lsn) is lost")
+                    continue
+                }
+                #expect(recoveredLSN == lsn, "seed \(seed) round \(round): \(key) committed at \(lsn), recovered at \(recoveredLSN)")
+            }
+            // Every transaction that came back, acknowledged or written just
+            // before the kill, is exactly what the child committed.
+            for (key, (_, events)) in recovered {
+                #expect(events == CrashEvent.transaction(writer: key.writer, sequence: key.sequence, count: 1 + Int(key.sequence % 3)))
+            }
+        }
+        print("kill -9 test: seed \(seed), \(rounds) kills (\(killsMidCommit) while committing), \(acknowledged.count) acknowledged commits checked")
+    }
+}
