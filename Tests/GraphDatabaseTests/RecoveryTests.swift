@@ -128,6 +128,29 @@ struct RecoveryTests {
         try database.close()
     }
 
+    @Test("a log truncated past every snapshot left is refused, naming the missing LSNs, not replayed with a gap")
+    func logTruncatedPastSnapshot() throws {
+        let directory = TemporaryDirectory()
+        let root = directory.child("data")
+        var configuration = GraphDatabaseConfiguration.dataDirectory(root)
+        configuration.keepSnapshots = 1
+        configuration.wal.segmentTargetBytes = 4096
+        do {
+            let (database, _) = try GraphDatabase.open(configuration)
+            try runWorkload(database, rounds: 60, seed: 1)
+            let checkpoint = try database.checkpoint()
+            #expect(!checkpoint.truncatedSegments.isEmpty)
+            try runWorkload(database, rounds: 5, seed: 2)
+            try database.close()
+        }
+        // The snapshot the log was truncated for goes missing.
+        try FileManager.default.removeItem(atPath: root + "/snapshots")
+        let error = #expect(throws: GraphDatabaseError.self) { try GraphDatabase.open(configuration) }
+        #expect(error?.code == .recovery)
+        #expect(error?.description.contains("no snapshot was found") == true)
+        #expect(error?.description.contains("transactions at LSNs 1...") == true, "\(String(describing: error))")
+    }
+
     @Test("managed checkpoints run by themselves after N commits")
     func managedCheckpoints() throws {
         let directory = TemporaryDirectory()

@@ -1,4 +1,5 @@
 import Foundation
+import GraphDatabase
 import Testing
 import WALTestSupport
 import WriteAheadLog
@@ -29,6 +30,37 @@ struct RegressionTests {
             defer { try? wal.close() }
             #expect(events == CrashEvent.transaction(writer: 0, sequence: 0, count: 1), "seed \(seed)")
             #expect(wal.durableLSN >= expected.commitLSN, "seed \(seed)")
+        }
+    }
+
+    /// `GraphDatabase.open` created its data directory, and a checkpoint its
+    /// `snapshots/` folder, without fsyncing their parents: a power loss
+    /// could lose the whole database, or the snapshot the log had just been
+    /// truncated for (the graph crash tests found both).
+    @Test("a new data directory and its snapshot folder survive a power loss after a checkpoint")
+    func newDatabaseDirectoriesAreDurable() throws {
+        for seed in UInt64(0)..<20 {
+            let disk = SimulatedDisk(seed: seed)
+            let configuration = { @Sendable in
+                var wal = WALOptions(syncMode: .always, segmentTargetBytes: 1024)
+                wal.fileSystem = disk.fileSystem()
+                return GraphDatabaseConfiguration(storage: .dataDirectory("/srv/graph"), wal: wal, checkpointEveryBytes: nil)
+            }
+            let committed: String = try onThread {
+                let (database, _) = try GraphDatabase.open(configuration())
+                for round in 0..<20 {
+                    try database.write { _ = try $0.createNode(labels: ["N"], properties: ["round": .int(Int64(round))]) }
+                }
+                try database.checkpoint()
+                let dump = database.snapshot.dump()
+                disk.crash()
+                try? database.close()
+                return dump
+            }
+            let (database, report) = try GraphDatabase.open(configuration())
+            defer { try? database.close() }
+            #expect(database.snapshot.dump() == committed, "seed \(seed)")
+            #expect(report.snapshotPath != nil, "seed \(seed)")
         }
     }
 

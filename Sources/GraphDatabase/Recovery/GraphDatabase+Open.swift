@@ -18,7 +18,7 @@ extension GraphDatabase {
         let logger = configuration.logger
         try validate(configuration)
         if case .dataDirectory(let root) = configuration.storage {
-            do { try configuration.wal.fileSystem.createDirectory(root) } catch {
+            do { try configuration.wal.fileSystem.createDirectoryDurably(root) } catch {
                 throw GraphDatabaseError(.invalidConfiguration, "cannot create the data directory: \(error)", path: root)
             }
         }
@@ -49,6 +49,7 @@ extension GraphDatabase {
 
         var wal: WAL<MutationEvent>?
         if let directory = configuration.walDirectory {
+            try requireLogReachesSnapshot(directory, configuration.wal.fileSystem, report)
             let progress = ReplayProgress(logger: logger)
             var options = configuration.wal
             options.replayProgress = { scanned, total in progress.scanned(scanned, of: total) }
@@ -96,6 +97,28 @@ extension GraphDatabase {
                 "duration": "\(report.duration)",
             ])
         return (GraphDatabase(configuration: configuration, wal: wal, snapshots: snapshots, store: store), report)
+    }
+
+    /// Refuses a log whose oldest segment starts above the snapshot's LSN + 1.
+    ///
+    /// Checkpoints truncate the log only up to a snapshot they keep, so such
+    /// a gap means the snapshot the log was truncated for is gone (or an
+    /// operator truncated by hand). Replaying anyway would rebuild a graph
+    /// without the transactions in the gap, silently; instead recovery stops
+    /// and says which LSNs are missing. A log that cannot be read here is
+    /// left to the log's own recovery, which names the damage.
+    private static func requireLogReachesSnapshot(_ directory: String, _ fileSystem: any FileSystem, _ report: RecoveryReport) throws {
+        let segments = SegmentDirectory(root: directory, fileSystem: fileSystem)
+        guard fileSystem.isDirectory(directory), let oldest = try? segments.list().first,
+            let base = try? segments.baseLSN(of: oldest.id), base.rawValue > report.snapshotLSN.rawValue + 1
+        else { return }
+        let snapshot =
+            report.snapshotPath.map { "the newest usable snapshot (\($0)) is stamped LSN \(report.snapshotLSN)" }
+            ?? "no snapshot was found"
+        throw GraphDatabaseError(
+            .recovery,
+            "the log starts at LSN \(base), older segments having been removed after a checkpoint, but \(snapshot): transactions at LSNs \(report.snapshotLSN.rawValue + 1)...\(base.rawValue - 1) are in neither. Restore the snapshot the log was truncated for and open again",
+            path: directory)
     }
 
     private static func validate(_ configuration: GraphDatabaseConfiguration) throws {

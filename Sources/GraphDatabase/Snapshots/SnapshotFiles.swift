@@ -11,9 +11,9 @@ struct SnapshotFiles: Sendable {
     let fileSystem: any FileSystem
 
     func write(_ bytes: [UInt8], to path: String) throws {
-        let directory = parentDirectory(of: path)
+        let directory = parentPath(path) ?? "/"
         do {
-            try fileSystem.createDirectory(directory)
+            try fileSystem.createDirectoryDurably(directory)
             let temporary = path + ".tmp"
             if fileSystem.fileExists(temporary) { try fileSystem.removeFile(temporary) }
             let file = try fileSystem.openFile(temporary, mode: .createNew)
@@ -57,9 +57,4 @@ struct SnapshotFiles: Sendable {
             throw GraphDatabaseError(.snapshot, "the snapshot is not usable: \(error)", path: path, graphError: error)
         }
     }
-}
-
-func parentDirectory(of path: String) -> String {
-    guard let slash = path.lastIndex(of: "/") else { return "." }
-    return slash == path.startIndex ? "/" : String(path[..<slash])
 }

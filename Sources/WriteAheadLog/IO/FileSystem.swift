@@ -71,6 +71,29 @@ package protocol FileSystem: Sendable {
     func isDirectoryLocked(_ path: String) -> Bool
 }
 
+extension FileSystem {
+    /// Creates `path` and any missing parents, and fsyncs the parent of each
+    /// one it created.
+    ///
+    /// A new directory is only an entry in its parent: without that fsync a
+    /// power loss can take the directory, and every file in it that was
+    /// fsynced since (a log with acknowledged commits, a snapshot the log
+    /// was already truncated for), with it.
+    package func createDirectoryDurably(_ path: String) throws {
+        var missing: [String] = []
+        var current: String? = path
+        while let directory = current, !isDirectory(directory) {
+            missing.append(directory)
+            // "." is its own parent; stop there rather than loop.
+            current = parentPath(directory).flatMap { $0 == directory ? nil : $0 }
+        }
+        try createDirectory(path)
+        for directory in missing.reversed() {
+            if let parent = parentPath(directory) { try syncDirectory(parent) }
+        }
+    }
+}
+
 /// Joins a directory and a name.
 package func joinPath(_ directory: String, _ name: String) -> String {
     directory.hasSuffix("/") ? directory + name : directory + "/" + name

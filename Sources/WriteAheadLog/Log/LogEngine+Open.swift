@@ -7,7 +7,7 @@ extension LogEngine {
     ) throws -> (LogEngine, ReplayReport) {
         let fileSystem = options.fileSystem
         let directory = SegmentDirectory(root: path, fileSystem: fileSystem)
-        try createDurably(path, fileSystem)
+        try fileSystem.createDirectoryDurably(path)
         let lock = try fileSystem.lockDirectory(path)
         do {
             try removeStaleTemporaryFiles(in: directory)
@@ -85,24 +85,6 @@ extension LogEngine {
         engine.writer.withLock { $0.mapping = mapping }
         try engine.startFlusher()
         return engine
-    }
-
-    /// Creates the log directory and any missing parents, and fsyncs the
-    /// parent of each one it created: a new directory is only an entry in
-    /// its parent, and without that fsync a power loss can take the whole
-    /// log, with commits already acknowledged as durable, with it.
-    private static func createDurably(_ path: String, _ fileSystem: any FileSystem) throws {
-        var missing: [String] = []
-        var current: String? = path
-        while let directory = current, !fileSystem.isDirectory(directory) {
-            missing.append(directory)
-            // "." is its own parent; stop there rather than loop.
-            current = parentPath(directory).flatMap { $0 == directory ? nil : $0 }
-        }
-        try fileSystem.createDirectory(path)
-        for directory in missing.reversed() {
-            if let parent = parentPath(directory) { try fileSystem.syncDirectory(parent) }
-        }
     }
 
     /// A segment is created under a temp name and renamed into place; a
