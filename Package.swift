@@ -75,7 +75,10 @@ let package = Package(
         ),
         .testTarget(
             name: "WALCrashTests",
-            dependencies: ["WriteAheadLog", "WALTestSupport", "wal-crash-child"],
+            dependencies: [
+                "WriteAheadLog", "WALTestSupport", "wal-crash-child", "GraphDatabase", "GraphStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
