@@ -9,9 +9,13 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch {
             let failure = GraphServerError.from(error)
-            if failure.code == .internal || failure.code == .poisoned {
-                context.logger.error(
-                    "request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            switch failure.code {
+            case .internal:
+                context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            case .poisoned:
+                context.logger.warning("request refused", metadata: ["path": "\(request.uri.path)", "error": "\(failure.message)"])
+            default:
+                break
             }
             return .error(failure)
         }

@@ -34,8 +34,16 @@ struct GraphRoutes: Sendable {
             return .json(TransactionOutcome(lsn: 0, durable: hasLog, created: [:]).json)
         }
         let operations = parsed.operations
-        let result = try await database.write(durable: durable) { tx in
-            try TransactionRunner.apply(operations, to: &tx)
+        let result: WriteResult<[String: UInt64]>
+        do {
+            result = try await database.write(durable: durable) { tx in
+                try TransactionRunner.apply(operations, to: &tx)
+            }
+        } catch let error as GraphDatabaseError where error.code == .log && database.failure != nil {
+            // The commit reached the log but its fsync failed, which poisons the log.
+            throw GraphServerError(
+                .poisoned,
+                "the transaction was written but its fsync failed, so it may not survive a crash; writes are refused until a restart: \(error.message)")
         }
         // A transaction that changed nothing logged nothing: it is as durable as the log.
         let isDurable = result.lsn.isNone ? hasLog : result.isDurable
