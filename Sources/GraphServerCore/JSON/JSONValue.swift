@@ -65,6 +65,9 @@ public struct JSONObject: Sendable, Equatable {
 
     /// The members in order.
     public var members: [(key: String, value: JSONValue)] { keys.map { ($0, values[$0] ?? .null) } }
+
+    /// Objects are equal when their members are, in whatever order, as JSON means it.
+    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool { lhs.values == rhs.values }
 }
 
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
