@@ -9,18 +9,26 @@ import WriteAheadLog
 /// ``resolve(_:environment:)``, whose errors name the flag (or variable)
 /// and the value that is wrong, in one line.
 public struct ServerConfiguration: Sendable {
+    /// The address to listen on (`--host`).
     public var host = "127.0.0.1"
+    /// The TCP port (`--port`); 0 picks a free one.
     public var port = 4747
+    /// Where the graph lives: a data directory, the explicit layout, or memory.
     public var storage: StorageLayout = .dataDirectory("./data")
+    /// Sync mode, segment size and recovery mode of the log.
     public var wal = WALOptions()
+    /// Managed checkpoint after this many commits (nil: never by count).
     public var checkpointEveryCommits: Int?
+    /// Managed checkpoint once the log grew this much (nil: never by size).
     public var checkpointEveryBytes: UInt64? = 256 << 20
     /// Required as a bearer token on `/admin/*` when set.
     public var adminToken: String?
     /// Lets the server bind beyond loopback with no admin token.
     public var allowOpenAdmin = false
+    /// Per-request limits.
     public var limits = ServerLimits()
 
+    /// The defaults: what `graph-server` with no flags runs with.
     public init() {}
 
     /// The database configuration these settings describe.

@@ -7,6 +7,7 @@ public struct ServerLimits: Sendable, Equatable {
     /// The largest `limit` a page query may ask for.
     public var maxPageSize: Int
 
+    /// Limits with these values; the defaults are the server's.
     public init(maxBodyBytes: Int = 16 << 20, defaultPageSize: Int = 100, maxPageSize: Int = 10_000) {
         self.maxBodyBytes = maxBodyBytes
         self.defaultPageSize = defaultPageSize

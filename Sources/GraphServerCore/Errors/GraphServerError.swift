@@ -44,9 +44,12 @@ public struct GraphServerError: Error, Sendable, Equatable, CustomStringConverti
         case invalidConfiguration = "invalid_configuration"
     }
 
+    /// What kind of failure this is.
     public var code: Code
+    /// What was wrong and where, in one line.
     public var message: String
 
+    /// An error of kind `code`; `message` names the field, op, flag or path.
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
@@ -65,6 +68,7 @@ public struct GraphServerError: Error, Sendable, Equatable, CustomStringConverti
         }
     }
 
+    /// `code: message`.
     public var description: String { "\(code.rawValue): \(message)" }
 
     /// The JSON body of an error response.

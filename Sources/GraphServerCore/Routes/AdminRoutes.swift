@@ -21,8 +21,10 @@ struct AdminRoutes: Sendable {
         group.post("sync") { request, _ in try await sync(request) }
     }
 
-    private func requireLog() throws(GraphServerError) -> WALStatus {
-        guard let status = database.walStatus else {
+    /// The log's status, read off the cooperative pool: it sizes every segment file.
+    private func requireLog() async throws -> WALStatus {
+        let database = database
+        guard let status = try await Blocking.run({ database.walStatus }) else {
             throw GraphServerError(
                 .unavailable, "this server runs without a write-ahead log (--in-memory or no --wal-dir); there is no log to administer")
         }
@@ -31,7 +33,7 @@ struct AdminRoutes: Sendable {
 
     func status(_ request: Request) async throws -> Response {
         _ = try await request.optionalJSONObject(limit: limits.maxBodyBytes, allowed: [])
-        let status = try requireLog()
+        let status = try await requireLog()
         var object = JSONObject([
             ("directory", .string(status.directory)),
             ("syncMode", .string(SyncModeName.name(of: status.syncMode))),
@@ -53,7 +55,7 @@ struct AdminRoutes: Sendable {
 
     func truncate(_ request: Request) async throws -> Response {
         let body = try await request.optionalJSONObject(limit: limits.maxBodyBytes, allowed: ["fenceLsn"])
-        let status = try requireLog()
+        let status = try await requireLog()
         let fence = try body.optionalUnsigned("fenceLsn").map { LSN($0) } ?? status.durableLSN
         let database = database
         let deleted = try await Blocking.run { try database.truncateLog(upTo: fence) }
@@ -108,7 +110,7 @@ struct AdminRoutes: Sendable {
 
     func sync(_ request: Request) async throws -> Response {
         _ = try await request.optionalJSONObject(limit: limits.maxBodyBytes, allowed: [])
-        _ = try requireLog()
+        _ = try await requireLog()
         let database = database
         let durable = try await Blocking.run { try database.sync() }
         return .json(["durableLsn": .integer(Int64(clamping: durable.rawValue))])

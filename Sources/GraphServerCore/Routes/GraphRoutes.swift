@@ -24,7 +24,7 @@ struct GraphRoutes: Sendable {
         if let failure = database.failure {
             throw GraphServerError(.poisoned, "writes are refused until a restart because the write-ahead log failed: \(failure)")
         }
-        let hasLog = database.walStatus != nil
+        let hasLog = database.hasLog
         if durable && !hasLog {
             throw GraphServerError(
                 .unavailable, "durable=true needs a write-ahead log; this server keeps the graph in memory only (--in-memory)")
@@ -141,5 +141,17 @@ struct GraphRoutes: Sendable {
             throw GraphServerError(.badRequest, "\(kind) id must be a non-negative integer, not \"\(text)\"")
         }
         return id
+    }
+}
+
+extension GraphDatabase {
+    /// Whether the storage layout has a write-ahead log, read from the
+    /// configuration: cheaper than `walStatus`, which sizes every segment file.
+    var hasLog: Bool {
+        switch configuration.storage {
+        case .inMemory: false
+        case .dataDirectory: true
+        case .explicit(let walDirectory, _, _): walDirectory != nil
+        }
     }
 }

@@ -8,7 +8,7 @@ struct HealthRoutes: Sendable {
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("health") { _, _ in health() }
-        router.get("metrics") { _, _ in try exposition() }
+        router.get("metrics") { _, _ in try await exposition() }
     }
 
     func health() -> Response {
@@ -19,11 +19,13 @@ struct HealthRoutes: Sendable {
         return .json(["status": "ok"])
     }
 
-    func exposition() throws -> Response {
+    func exposition() async throws -> Response {
         guard let metrics else {
             throw GraphServerError(.unavailable, "metrics are not enabled in this server")
         }
-        metrics.observe(database)
+        // Sampling the log's status sizes its segment files: off the cooperative pool.
+        let database = database
+        try await Blocking.run { metrics.observe(database) }
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.render())))

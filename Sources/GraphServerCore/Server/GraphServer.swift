@@ -9,10 +9,14 @@ import UnixSignals
 /// lifecycle. The executable parses flags and calls ``run(logger:onListening:)``;
 /// tests build ``application(logger:)`` and drive it in-process.
 public struct GraphServer: Sendable {
+    /// The database the routes read and write; the server closes it on shutdown.
     public let database: GraphDatabase
+    /// Host, port, limits and the admin token.
     public let configuration: ServerConfiguration
+    /// What `GET /metrics` renders; nil answers it with 400 `unavailable`.
     public let metrics: ServerMetrics?
 
+    /// A server over an open database.
     public init(database: GraphDatabase, configuration: ServerConfiguration, metrics: ServerMetrics? = nil) {
         self.database = database
         self.configuration = configuration

@@ -1,7 +1,7 @@
 import GraphStore
 
 /// One op of a `POST /tx` body, checked and typed.
-public enum Operation: Sendable, Equatable {
+enum Operation: Sendable, Equatable {
     case createNode(ref: String?, labels: [String], properties: [String: PropertyValue])
     case createRelationship(
         ref: String?, type: String, from: EntityReference, to: EntityReference, properties: [String: PropertyValue])
@@ -17,7 +17,7 @@ public enum Operation: Sendable, Equatable {
     case clear
 
     /// The op's name as the JSON spells it.
-    public var name: String {
+    var name: String {
         switch self {
         case .createNode: "createNode"
         case .createRelationship: "createRelationship"

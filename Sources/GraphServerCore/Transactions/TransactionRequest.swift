@@ -4,13 +4,13 @@ import GraphStore
 /// well-formed, and every `"$ref"` names something an earlier op of the
 /// same transaction creates, of the right kind. What only the graph can
 /// decide (does node 7 exist?) is left to the transaction.
-public struct TransactionRequest: Sendable, Equatable {
-    public var operations: [Operation]
+struct TransactionRequest: Sendable, Equatable {
+    var operations: [Operation]
 
-    public init(operations: [Operation]) { self.operations = operations }
+    init(operations: [Operation]) { self.operations = operations }
 
     /// The ops an HTTP client writes, as JSON.
-    public init(json: JSONValue) throws(GraphServerError) {
+    init(json: JSONValue) throws(GraphServerError) {
         guard case .object(let body) = json else {
             throw GraphServerError(.badRequest, "the body must be an object {\"ops\": [...]}, not \(json.kind)")
         }
