@@ -37,6 +37,14 @@ struct JSONMappingTests {
         #expect(throws: GraphServerError.self) { try JSONParser.parse(text) }
     }
 
+    @Test("an error names the byte offset, and shows a byte that is not printable in hex")
+    func errorMessages() {
+        let binary = #expect(throws: GraphServerError.self) { try JSONParser.parse([0x8F, 0x00]) }
+        #expect(binary?.message == "invalid JSON at byte 0: unexpected byte 0x8F")
+        let text = #expect(throws: GraphServerError.self) { try JSONParser.parse("[1, x]") }
+        #expect(text?.message == "invalid JSON at byte 4: unexpected character 'x'")
+    }
+
     @Test("strings decode escapes and surrogate pairs")
     func strings() throws {
         #expect(try JSONParser.parse(#""a\u00e9\ud83d\ude00\/\t""#) == .string("aé😀/\t"))

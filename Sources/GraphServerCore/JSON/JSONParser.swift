@@ -50,7 +50,7 @@ public struct JSONParser {
         case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
         case UInt8(ascii: "n"): try expectLiteral("null"); return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
-        default: throw failure("unexpected character '\(Character(Unicode.Scalar(bytes[index])))'")
+        default: throw failure("unexpected \(Self.describe(bytes[index]))")
         }
     }
 
@@ -178,7 +178,7 @@ public struct JSONParser {
                     scalars.append(scalar)
                 }
             default:
-                throw failure("invalid escape '\\\(Character(Unicode.Scalar(escape)))'")
+                throw failure("invalid escape: backslash followed by \(Self.describe(escape))")
             }
             runStart = index
         }
@@ -239,6 +239,11 @@ public struct JSONParser {
             throw failure("the number \(text) is out of range for a double")
         }
         return .double(value)
+    }
+
+    /// A byte as an error message shows it: printable ASCII quoted, anything else in hex.
+    static func describe(_ byte: UInt8) -> String {
+        (0x21...0x7E).contains(byte) ? "character '\(Character(Unicode.Scalar(byte)))'" : "byte 0x" + String(byte, radix: 16, uppercase: true)
     }
 
     private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
