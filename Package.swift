@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "GraphStore", targets: ["GraphStore"]),
         .library(name: "GraphDatabase", targets: ["GraphDatabase"]),
         .executable(name: "walctl", targets: ["walctl"]),
+        .executable(name: "graph-server", targets: ["graph-server"]),
     ],
     dependencies: [
         // The core library depends on swift-metrics only.
@@ -20,6 +21,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // Executables only.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // The server only: HTTP, Prometheus exposition, graceful shutdown.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .target(name: "CCRC32C"),
@@ -51,6 +57,36 @@ let package = Package(
                 "WriteAheadLog",
                 "GraphStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The server's application (routes, JSON, configuration) as a library,
+        // so tests build it in-process; the executable only parses flags,
+        // bootstraps metrics and runs it.
+        .target(
+            name: "GraphServerCore",
+            dependencies: [
+                "GraphDatabase",
+                "GraphStore",
+                "WriteAheadLog",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "graph-server",
+            dependencies: [
+                "GraphServerCore",
+                "GraphDatabase",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
@@ -94,6 +130,19 @@ let package = Package(
         .testTarget(
             name: "GraphDatabaseTests",
             dependencies: ["GraphDatabase", "GraphStore", "WriteAheadLog"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "GraphServerTests",
+            dependencies: [
+                "graph-server",
+                "GraphServerCore",
+                "GraphDatabase",
+                "GraphStore",
+                "WriteAheadLog",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

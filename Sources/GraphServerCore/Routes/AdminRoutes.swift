@@ -1,0 +1,118 @@
+import Foundation
+import GraphDatabase
+import Hummingbird
+import WriteAheadLog
+
+/// The operator routes under `/admin`, as lora-server has them (all POST).
+///
+/// Each may touch the disk (fsync, snapshot files), so each runs on the
+/// blocking thread pool. They can read and write files anywhere the
+/// process may, which is why a server bound beyond loopback needs a token.
+struct AdminRoutes: Sendable {
+    let database: GraphDatabase
+    let limits: ServerLimits
+
+    func register(on group: RouterGroup<BasicRequestContext>) {
+        group.post("wal/status") { request, _ in try await status(request) }
+        group.post("wal/truncate") { request, _ in try await truncate(request) }
+        group.post("checkpoint") { request, _ in try await checkpoint(request, save: false) }
+        group.post("snapshot/save") { request, _ in try await checkpoint(request, save: true) }
+        group.post("snapshot/load") { request, _ in try await load(request) }
+        group.post("sync") { request, _ in try await sync(request) }
+    }
+
+    /// The log's status, read off the cooperative pool: it sizes every segment file.
+    private func requireLog() async throws -> WALStatus {
+        let database = database
+        guard let status = try await Blocking.run({ database.walStatus }) else {
+            throw GraphServerError(
+                .unavailable, "this server runs without a write-ahead log (--in-memory or no --wal-dir); there is no log to administer")
+        }
+        return status
+    }
+
+    func status(_ request: Request) async throws -> Response {
+        _ = try await request.optionalJSONObject(limit: limits.maxBodyBytes, allowed: [])
+        let status = try await requireLog()
+        var object = JSONObject([
+            ("directory", .string(status.directory)),
+            ("syncMode", .string(SyncModeName.name(of: status.syncMode))),
+        ])
+        if case .groupSync(let interval) = status.syncMode {
+            object["groupSyncIntervalMs"] = .integer(Int64(interval.components.seconds * 1000 + interval.components.attoseconds / 1_000_000_000_000_000))
+        }
+        object["durableLsn"] = .integer(Int64(clamping: status.durableLSN.rawValue))
+        object["writtenLsn"] = .integer(Int64(clamping: status.writtenLSN.rawValue))
+        object["nextLsn"] = .integer(Int64(clamping: status.nextLSN.rawValue))
+        object["activeSegment"] = .integer(Int64(clamping: status.activeSegment.rawValue))
+        object["oldestSegment"] = .integer(Int64(clamping: status.oldestSegment.rawValue))
+        object["segmentCount"] = .integer(Int64(status.segmentCount))
+        object["totalBytes"] = .integer(Int64(clamping: status.totalBytes))
+        object["poisoned"] = .bool(status.failure != nil)
+        object["failure"] = status.failure.map { .string($0) } ?? .null
+        return .json(.object(object))
+    }
+
+    func truncate(_ request: Request) async throws -> Response {
+        let body = try await request.optionalJSONObject(limit: limits.maxBodyBytes, allowed: ["fenceLsn"])
+        let status = try await requireLog()
+        let fence = try body.optionalUnsigned("fenceLsn").map { LSN($0) } ?? status.durableLSN
+        let database = database
+        let deleted = try await Blocking.run { try database.truncateLog(upTo: fence) }
+        return .json([
+            "fenceLsn": .integer(Int64(clamping: fence.rawValue)),
+            "deletedSegments": .array(deleted.map { .integer(Int64(clamping: $0.rawValue)) }),
+        ])
+    }
+
+    func checkpoint(_ request: Request, save: Bool) async throws -> Response {
+        let body = try await request.optionalJSONObject(limit: limits.maxBodyBytes, allowed: ["path"])
+        let path = try body.optionalString("path")
+        let database = database
+        let result: CheckpointResult
+        do {
+            result = try await Blocking.run { save ? try database.saveSnapshot(to: path) : try database.checkpoint(to: path) }
+        } catch let error as GraphDatabaseError where error.code == .unavailable {
+            throw GraphServerError(
+                .unavailable,
+                "no snapshot location: pass {\"path\": \"/some/file.snap\"}, or start the server with --data-dir or --snapshot-path")
+        }
+        return .json([
+            "path": .string(result.path),
+            "walLsn": .integer(Int64(clamping: result.walLSN.rawValue)),
+            "nodes": .integer(Int64(result.nodeCount)),
+            "relationships": .integer(Int64(result.relationshipCount)),
+            "truncatedSegments": .array(result.truncatedSegments.map { .integer(Int64(clamping: $0.rawValue)) }),
+        ])
+    }
+
+    func load(_ request: Request) async throws -> Response {
+        let body = try await request.optionalJSONObject(limit: limits.maxBodyBytes, allowed: ["path"])
+        let path = try body.optionalString("path")
+        if let path, !FileManager.default.fileExists(atPath: path) {
+            throw GraphServerError(.notFound, "no snapshot file at \(path)")
+        }
+        let database = database
+        let counts: (nodeCount: Int, relationshipCount: Int)
+        do {
+            counts = try await Blocking.run { try database.loadSnapshot(from: path) }
+        } catch let error as GraphDatabaseError where error.code == .snapshot && error.graphError != nil {
+            throw GraphServerError(.badSnapshot, "the snapshot cannot be loaded: \(error.graphError?.description ?? error.message)")
+        } catch let error as GraphDatabaseError where error.code == .unavailable {
+            throw GraphServerError(.unavailable, error.message)
+        }
+        var object = JSONObject()
+        if let path { object["path"] = .string(path) }
+        object["nodes"] = .integer(Int64(counts.nodeCount))
+        object["relationships"] = .integer(Int64(counts.relationshipCount))
+        return .json(.object(object))
+    }
+
+    func sync(_ request: Request) async throws -> Response {
+        _ = try await request.optionalJSONObject(limit: limits.maxBodyBytes, allowed: [])
+        _ = try await requireLog()
+        let database = database
+        let durable = try await Blocking.run { try database.sync() }
+        return .json(["durableLsn": .integer(Int64(clamping: durable.rawValue))])
+    }
+}

@@ -1,0 +1,157 @@
+import GraphDatabase
+import GraphStore
+import Hummingbird
+
+/// The graph API: `POST /tx` and the read routes.
+struct GraphRoutes: Sendable {
+    let database: GraphDatabase
+    let limits: ServerLimits
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("tx") { request, _ in try await transaction(request) }
+        router.get("nodes") { request, _ in try nodes(request) }
+        router.get("nodes/:id") { request, context in try node(request, context) }
+        router.get("nodes/:id/relationships") { request, context in try relationshipsOfNode(request, context) }
+        router.get("relationships/:id") { request, context in try relationship(request, context) }
+        router.get("stats") { request, _ in try stats(request) }
+    }
+
+    func transaction(_ request: Request) async throws -> Response {
+        let query = try QueryReader(request, allowed: ["durable"])
+        let durable = try query.flag("durable")
+        let body = try await request.bodyBytes(limit: limits.maxBodyBytes)
+        let parsed = try TransactionRequest(json: try JSONParser.parse(body))
+        if let failure = database.failure {
+            throw GraphServerError(.poisoned, "writes are refused until a restart because the write-ahead log failed: \(failure)")
+        }
+        let hasLog = database.hasLog
+        if durable && !hasLog {
+            throw GraphServerError(
+                .unavailable, "durable=true needs a write-ahead log; this server keeps the graph in memory only (--in-memory)")
+        }
+        guard !parsed.operations.isEmpty else {
+            // Nothing to write, so nothing to lose: durable as soon as there is a log at all.
+            return .json(TransactionOutcome(lsn: 0, durable: hasLog, created: [:]).json)
+        }
+        let operations = parsed.operations
+        let result: WriteResult<[String: UInt64]>
+        do {
+            result = try await database.write(durable: durable) { tx in
+                try TransactionRunner.apply(operations, to: &tx)
+            }
+        } catch let error as GraphDatabaseError where error.code == .log && database.failure != nil {
+            // The commit reached the log but its fsync failed, which poisons the log.
+            throw GraphServerError(
+                .poisoned,
+                "the transaction was written but its fsync failed, so it may not survive a crash; writes are refused until a restart: \(error.message)")
+        }
+        // A transaction that changed nothing logged nothing: it is as durable as the log.
+        let isDurable = result.lsn.isNone ? hasLog : result.isDurable
+        return .json(TransactionOutcome(lsn: result.lsn.rawValue, durable: isDurable, created: result.value).json)
+    }
+
+    func nodes(_ request: Request) throws -> Response {
+        let query = try QueryReader(request, allowed: ["label", "key", "value", "limit", "after"])
+        let label = try query.string("label")
+        let key = try query.string("key")
+        let limit = try query.integer("limit", in: 1...limits.maxPageSize) ?? limits.defaultPageSize
+        let after = try query.id("after").map { NodeID($0) }
+        var value: PropertyValue?
+        if let text = query.raw("value") {
+            guard key != nil else {
+                throw GraphServerError(.badRequest, "query parameter \"value\" needs \"key\" (GET /nodes?key=name&value=Ada)")
+            }
+            value = try Self.queryValue(text)
+        }
+        let page = database.read { store in
+            if let key {
+                return store.nodes(label: label, propertyKey: key, value: value, limit: limit, after: after)
+            }
+            return store.nodes(label: label, limit: limit, after: after)
+        }
+        return .json(["nodes": .array(page.items.map { $0.json }), "next": page.nextCursor.cursorJSON])
+    }
+
+    /// A `value=` query parameter: JSON when it parses as JSON (`42`,
+    /// `true`, `"42"`), otherwise the text itself as a string (`Ada`).
+    static func queryValue(_ text: String) throws(GraphServerError) -> PropertyValue {
+        guard let json = try? JSONParser.parse(text) else { return .string(text) }
+        return try PropertyValue(json: json, at: "value")
+    }
+
+    func node(_ request: Request, _ context: BasicRequestContext) throws -> Response {
+        _ = try QueryReader(request, allowed: [])
+        let id = try Self.pathID(context, kind: "node")
+        guard let node = database.read({ $0.node(NodeID(id)) }) else {
+            throw GraphServerError(.notFound, "node \(id) does not exist")
+        }
+        return .json(node.json)
+    }
+
+    func relationship(_ request: Request, _ context: BasicRequestContext) throws -> Response {
+        _ = try QueryReader(request, allowed: [])
+        let id = try Self.pathID(context, kind: "relationship")
+        guard let relationship = database.read({ $0.relationship(RelationshipID(id)) }) else {
+            throw GraphServerError(.notFound, "relationship \(id) does not exist")
+        }
+        return .json(relationship.json)
+    }
+
+    func relationshipsOfNode(_ request: Request, _ context: BasicRequestContext) throws -> Response {
+        let query = try QueryReader(request, allowed: ["direction", "type", "limit", "after"])
+        let id = try Self.pathID(context, kind: "node")
+        let direction: Direction
+        switch query.raw("direction") {
+        case nil, "both": direction = .both
+        case "out", "outgoing": direction = .outgoing
+        case "in", "incoming": direction = .incoming
+        case let other?:
+            throw GraphServerError(.badRequest, "query parameter \"direction\" must be out, in or both, not \"\(other)\"")
+        }
+        let type = try query.string("type")
+        let limit = try query.integer("limit", in: 1...limits.maxPageSize) ?? limits.defaultPageSize
+        let after = try query.id("after").map { RelationshipID($0) }
+        let store = database.snapshot
+        let page: Page<Relationship>
+        do {
+            page = try store.relationships(of: NodeID(id), direction: direction, type: type, limit: limit, after: after)
+        } catch {
+            throw GraphServerError(.notFound, "node \(id) does not exist")
+        }
+        return .json(["relationships": .array(page.items.map(\.json)), "next": page.nextCursor.cursorJSON])
+    }
+
+    func stats(_ request: Request) throws -> Response {
+        _ = try QueryReader(request, allowed: [])
+        let stats = database.read { $0.stats }
+        let labels = JSONObject(stats.nodesPerLabel.keys.sorted().map { ($0, .integer(Int64(stats.nodesPerLabel[$0] ?? 0))) })
+        let types = JSONObject(
+            stats.relationshipsPerType.keys.sorted().map { ($0, .integer(Int64(stats.relationshipsPerType[$0] ?? 0))) })
+        return .json([
+            "nodes": .integer(Int64(stats.nodeCount)),
+            "relationships": .integer(Int64(stats.relationshipCount)),
+            "labels": .object(labels),
+            "types": .object(types),
+        ])
+    }
+
+    static func pathID(_ context: BasicRequestContext, kind: String) throws(GraphServerError) -> UInt64 {
+        let text = context.parameters.get("id") ?? ""
+        guard let id = UInt64(text) else {
+            throw GraphServerError(.badRequest, "\(kind) id must be a non-negative integer, not \"\(text)\"")
+        }
+        return id
+    }
+}
+
+extension GraphDatabase {
+    /// Whether the storage layout has a write-ahead log, read from the
+    /// configuration: cheaper than `walStatus`, which sizes every segment file.
+    var hasLog: Bool {
+        switch configuration.storage {
+        case .inMemory: false
+        case .dataDirectory: true
+        case .explicit(let walDirectory, _, _): walDirectory != nil
+        }
+    }
+}

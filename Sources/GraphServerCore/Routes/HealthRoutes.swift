@@ -1,0 +1,41 @@
+import GraphDatabase
+import Hummingbird
+
+/// `GET /health` for load balancers and `GET /metrics` for Prometheus.
+struct HealthRoutes: Sendable {
+    let database: GraphDatabase
+    let metrics: ServerMetrics?
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("health") { _, _ in health() }
+        router.get("metrics") { _, _ in try await exposition() }
+    }
+
+    func health() -> Response {
+        if let failure = database.failure {
+            let error = GraphServerError(.poisoned, "the write-ahead log failed; writes are refused until a restart: \(failure)")
+            return .json(["status": "poisoned", "error": error.json["error"] ?? .null], status: .serviceUnavailable)
+        }
+        return .json(["status": "ok"])
+    }
+
+    func exposition() async throws -> Response {
+        guard let metrics else {
+            throw GraphServerError(.unavailable, "metrics are not enabled in this server")
+        }
+        // Sampling the log's status sizes its segment files: off the cooperative pool.
+        let database = database
+        try await Blocking.run { metrics.observe(database) }
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.render())))
+    }
+}
+
+extension JSONValue {
+    /// The member `key` of an object; nil for anything else.
+    subscript(key: String) -> JSONValue? {
+        guard case .object(let object) = self else { return nil }
+        return object[key]
+    }
+}

@@ -1,0 +1,66 @@
+import CoreMetrics
+import GraphDatabase
+import Metrics
+import Prometheus
+
+/// The server's Prometheus registry and the figures it adds to what the
+/// libraries emit through swift-metrics.
+///
+/// The write-ahead log records its commits, bytes, fsyncs and their
+/// latency, group sizes and durable lag through swift-metrics; bootstrapping
+/// a Prometheus factory routes those here. The server adds HTTP requests by
+/// route and status, what recovery did, and the graph's size and health,
+/// sampled at each scrape.
+public final class ServerMetrics: Sendable {
+    /// Where every metric of the process lands.
+    public let registry: PrometheusCollectorRegistry
+
+    /// Wraps a registry that swift-metrics is already bootstrapped with.
+    public init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+    }
+
+    /// Creates a registry and makes it the process's swift-metrics backend.
+    ///
+    /// Call once per process, before the database opens (the log creates
+    /// its metrics when it opens): swift-metrics refuses a second bootstrap.
+    public static func bootstrapPrometheus() -> ServerMetrics {
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        // fsyncs and HTTP requests take microseconds to seconds.
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(100), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
+            .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+            .milliseconds(500), .seconds(1), .seconds(5),
+        ]
+        factory.defaultValueHistogramBuckets = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
+        MetricsSystem.bootstrap(factory)
+        return ServerMetrics(registry: registry)
+    }
+
+    /// Records what recovery did, as gauges.
+    public static func recordRecovery(_ report: RecoveryReport) {
+        let seconds = Double(report.duration.components.seconds) + Double(report.duration.components.attoseconds) / 1e18
+        Gauge(label: "graph_recovery_duration_seconds").record(seconds)
+        Gauge(label: "graph_recovery_transactions_replayed").record(report.transactionsReplayed)
+        Gauge(label: "graph_recovery_events_replayed").record(report.eventsReplayed)
+        Gauge(label: "graph_recovery_snapshot_lsn").record(Int64(clamping: report.snapshotLSN.rawValue))
+        Gauge(label: "graph_recovery_skipped_snapshots").record(report.skippedSnapshots.count)
+    }
+
+    /// Samples the graph's size and the log's health just before a scrape.
+    func observe(_ database: GraphDatabase) {
+        let stats = database.read { $0.stats }
+        Gauge(label: "graph_nodes").record(stats.nodeCount)
+        Gauge(label: "graph_relationships").record(stats.relationshipCount)
+        Gauge(label: "graph_wal_poisoned").record(database.failure == nil ? 0 : 1)
+        if let status = database.walStatus {
+            Gauge(label: "graph_wal_durable_lsn").record(Int64(clamping: status.durableLSN.rawValue))
+            Gauge(label: "graph_wal_segments").record(status.segmentCount)
+            Gauge(label: "graph_wal_bytes").record(Int64(clamping: status.totalBytes))
+        }
+    }
+
+    /// The Prometheus text exposition of every metric.
+    func render() -> [UInt8] { registry.emitToBuffer() }
+}

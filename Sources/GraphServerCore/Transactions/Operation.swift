@@ -1,0 +1,36 @@
+import GraphStore
+
+/// One op of a `POST /tx` body, checked and typed.
+enum Operation: Sendable, Equatable {
+    case createNode(ref: String?, labels: [String], properties: [String: PropertyValue])
+    case createRelationship(
+        ref: String?, type: String, from: EntityReference, to: EntityReference, properties: [String: PropertyValue])
+    case setNodeProperty(node: EntityReference, key: String, value: PropertyValue)
+    case removeNodeProperty(node: EntityReference, key: String)
+    case addLabel(node: EntityReference, label: String)
+    case removeLabel(node: EntityReference, label: String)
+    case setRelationshipProperty(relationship: EntityReference, key: String, value: PropertyValue)
+    case removeRelationshipProperty(relationship: EntityReference, key: String)
+    case deleteRelationship(relationship: EntityReference)
+    case deleteNode(node: EntityReference)
+    case detachDeleteNode(node: EntityReference)
+    case clear
+
+    /// The op's name as the JSON spells it.
+    var name: String {
+        switch self {
+        case .createNode: "createNode"
+        case .createRelationship: "createRelationship"
+        case .setNodeProperty: "setNodeProperty"
+        case .removeNodeProperty: "removeNodeProperty"
+        case .addLabel: "addLabel"
+        case .removeLabel: "removeLabel"
+        case .setRelationshipProperty: "setRelationshipProperty"
+        case .removeRelationshipProperty: "removeRelationshipProperty"
+        case .deleteRelationship: "deleteRelationship"
+        case .deleteNode: "deleteNode"
+        case .detachDeleteNode: "detachDeleteNode"
+        case .clear: "clear"
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import GraphDatabase
+import GraphServerCore
+import Hummingbird
+import Testing
+
+@Suite("Admin routes")
+struct AdminRouteTests {
+    @Test("wal/status describes the log")
+    func status() async throws {
+        let directory = TemporaryDirectory()
+        try await TestServer.make(storage: .dataDirectory(directory.path), syncMode: .always).run { client in
+            _ = try await client.tx(#"[{"op": "createNode"}]"#)
+            let status = try await client.post("/admin/wal/status").json
+            #expect(status["syncMode"] == "always")
+            #expect(status["durableLsn"] == status["writtenLsn"])
+            #expect(status["nextLsn"]?.int == (status["writtenLsn"]?.int ?? 0) + 1)
+            #expect(status["segmentCount"] == 1)
+            #expect(status["poisoned"] == false)
+            #expect(status["failure"] == .null)
+            #expect(status["directory"]?.string?.hasSuffix("/wal") == true)
+        }
+    }
+
+    @Test("sync returns the durable LSN")
+    func sync() async throws {
+        let directory = TemporaryDirectory()
+        try await TestServer.make(storage: .dataDirectory(directory.path), syncMode: .none).run { client in
+            let commit = try await client.tx(#"[{"op": "createNode"}]"#).json
+            let synced = try await client.post("/admin/sync").json
+            #expect(synced["durableLsn"] == commit["lsn"])
+        }
+    }
+
+    @Test("checkpoint writes a managed snapshot, and wal/truncate deletes only what the rules allow")
+    func checkpointAndTruncate() async throws {
+        let directory = TemporaryDirectory()
+        try await TestServer.make(storage: .dataDirectory(directory.path)).run { client in
+            _ = try await client.tx(#"[{"op": "createNode", "labels": ["A"]}]"#)
+            let checkpoint = try await client.post("/admin/checkpoint").json
+            let path = try #require(checkpoint["path"]?.string)
+            #expect(path.hasPrefix(directory.path + "/snapshots/"))
+            #expect(FileManager.default.fileExists(atPath: path))
+            #expect(checkpoint["nodes"] == 1)
+            let truncated = try await client.post("/admin/wal/truncate", #"{"fenceLsn": 1}"#).json
+            #expect(truncated == ["fenceLsn": 1, "deletedSegments": []])
+            let byDefault = try await client.post("/admin/wal/truncate").json
+            #expect(byDefault["fenceLsn"]?.int ?? 0 >= 1)
+            #expect(try await client.post("/admin/wal/truncate", #"{"fenceLsn": -4}"#).status == 400)
+            #expect(try await client.post("/admin/wal/truncate", #"{"fence": 4}"#).errorCode == "bad_request")
+        }
+    }
+
+    @Test("snapshot/save writes where asked and snapshot/load replaces the graph with it")
+    func saveAndLoad() async throws {
+        let directory = TemporaryDirectory()
+        let snapshot = directory.child("saved.snap")
+        try await TestServer.make(storage: .dataDirectory(directory.child("data"))).run { client in
+            _ = try await client.tx(#"[{"op": "createNode", "properties": {"v": 1}}]"#)
+            let saved = try await client.post("/admin/snapshot/save", #"{"path": "\#(snapshot)"}"#).json
+            #expect(saved["path"]?.string == snapshot)
+            _ = try await client.tx(#"[{"op": "createNode"}, {"op": "createNode"}]"#)
+            #expect(try await client.get("/stats").json["nodes"] == 3)
+            let loaded = try await client.post("/admin/snapshot/load", #"{"path": "\#(snapshot)"}"#).json
+            #expect(loaded["nodes"] == 1)
+            #expect(try await client.get("/stats").json["nodes"] == 1)
+        }
+        // The loaded graph is the new base across a restart.
+        try await TestServer.make(storage: .dataDirectory(directory.child("data"))).run { client in
+            let stats = try await client.get("/stats").json
+            #expect(stats["nodes"] == 1)
+        }
+    }
+
+    @Test("snapshot/load of a missing file is 404 and of a damaged one 400")
+    func loadFailures() async throws {
+        let directory = TemporaryDirectory()
+        let garbage = directory.child("garbage.snap")
+        try Data("not a snapshot".utf8).write(to: URL(fileURLWithPath: garbage))
+        try await TestServer.make(storage: .dataDirectory(directory.child("data"))).run { client in
+            _ = try await client.tx(#"[{"op": "createNode"}]"#)
+            let missing = try await client.post("/admin/snapshot/load", #"{"path": "\#(directory.child("nope.snap"))"}"#)
+            #expect(missing.status == 404)
+            let damaged = try await client.post("/admin/snapshot/load", #"{"path": "\#(garbage)"}"#)
+            #expect(damaged.status == 400)
+            #expect(damaged.errorCode == "bad_snapshot")
+            #expect(try await client.get("/stats").json["nodes"] == 1)
+        }
+    }
+
+    @Test("checkpoint without a snapshot location is a 400 that says how to give one")
+    func checkpointWithoutLocation() async throws {
+        let directory = TemporaryDirectory()
+        let storage = StorageLayout.explicit(walDirectory: directory.child("wal"), snapshotPath: nil, restoreFrom: nil)
+        try await TestServer.make(storage: storage).run { client in
+            let response = try await client.post("/admin/checkpoint")
+            #expect(response.status == 400)
+            #expect(response.errorCode == "unavailable")
+            #expect(response.errorMessage.contains("--snapshot-path"))
+            let explicitPath = try await client.post("/admin/checkpoint", #"{"path": "\#(directory.child("x.snap"))"}"#)
+            #expect(explicitPath.status == 200)
+        }
+    }
+
+    @Test("log routes on an in-memory server are a 400 naming the reason")
+    func inMemory() async throws {
+        try await TestServer.make().run { client in
+            for route in ["/admin/wal/status", "/admin/wal/truncate", "/admin/sync"] {
+                let response = try await client.post(route)
+                #expect(response.status == 400)
+                #expect(response.errorCode == "unavailable")
+            }
+        }
+    }
+
+    @Test("with a token, admin routes need the bearer token and refuse others with 401")
+    func token() async throws {
+        let directory = TemporaryDirectory()
+        try await TestServer.make(storage: .dataDirectory(directory.path), adminToken: "s3cret").run { client in
+            let none = try await client.post("/admin/sync")
+            #expect(none.status == 401)
+            #expect(none.errorCode == "unauthorized")
+            #expect(none.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
+            #expect(try await client.post("/admin/sync", headers: [.authorization: "Bearer s3cre"]).status == 401)
+            #expect(try await client.post("/admin/sync", headers: [.authorization: "Bearer s3cretx"]).status == 401)
+            #expect(try await client.post("/admin/sync", headers: [.authorization: "Basic s3cret"]).status == 401)
+            #expect(try await client.post("/admin/sync", headers: [.authorization: "Bearer s3cret"]).status == 200)
+            // The graph API itself stays open.
+            #expect(try await client.get("/stats").status == 200)
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A minimal blocking HTTP/1.1 client for 127.0.0.1, one connection per
+/// request: enough to talk to a real server process in the kill test,
+/// with hard timeouts, and no proxy settings or connection pools that
+/// could outlive a killed server.
+enum LoopbackHTTP {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    struct Reply: Sendable {
+        var status: Int
+        var body: String
+    }
+
+    static func request(port: Int, method: String, path: String, body: String? = nil, timeoutSeconds: Int = 10) throws -> Reply {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw Failure(description: "socket failed: errno \(errno)") }
+        defer { close(descriptor) }
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else { throw Failure(description: "connect failed: errno \(errno)") }
+
+        let payload = Array((body ?? "").utf8)
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+        if body != nil { head += "Content-Type: application/json\r\nContent-Length: \(payload.count)\r\n" }
+        head += "\r\n"
+        let request = Array(head.utf8) + payload
+        var sent = 0
+        while sent < request.count {
+            let count = request[sent...].withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard count > 0 else { throw Failure(description: "send failed: errno \(errno)") }
+            sent += count
+        }
+
+        var response: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 16 << 10)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            if count == 0 { break }
+            guard count > 0 else { throw Failure(description: "recv failed: errno \(errno)") }
+            response += buffer[0..<count]
+        }
+        return try parse(response)
+    }
+
+    static func parse(_ bytes: [UInt8]) throws -> Reply {
+        let separator: [UInt8] = Array("\r\n\r\n".utf8)
+        guard let split = bytes.firstRange(of: separator) else { throw Failure(description: "incomplete response") }
+        let head = String(decoding: bytes[..<split.lowerBound], as: UTF8.self)
+        var body = Array(bytes[split.upperBound...])
+        let lines = head.components(separatedBy: "\r\n")
+        let statusParts = lines.first?.split(separator: " ") ?? []
+        guard statusParts.count >= 2, let status = Int(statusParts[1]) else { throw Failure(description: "bad status line: \(lines.first ?? "")") }
+        let chunked = lines.contains { $0.lowercased().hasPrefix("transfer-encoding:") && $0.lowercased().contains("chunked") }
+        if chunked { body = try dechunk(body) }
+        return Reply(status: status, body: String(decoding: body, as: UTF8.self))
+    }
+
+    static func dechunk(_ bytes: [UInt8]) throws -> [UInt8] {
+        var output: [UInt8] = []
+        var index = 0
+        while true {
+            guard let lineEnd = bytes[index...].firstRange(of: Array("\r\n".utf8)) else { throw Failure(description: "bad chunk") }
+            let sizeText = String(decoding: bytes[index..<lineEnd.lowerBound], as: UTF8.self).split(separator: ";").first ?? ""
+            guard let size = Int(sizeText.trimmingCharacters(in: .whitespaces), radix: 16) else { throw Failure(description: "bad chunk size") }
+            index = lineEnd.upperBound
+            if size == 0 { return output }
+            guard index + size <= bytes.count else { throw Failure(description: "truncated chunk") }
+            output += bytes[index..<index + size]
+            index += size + 2
+        }
+    }
+}
