@@ -151,6 +151,37 @@ struct RecoveryTests {
         #expect(error?.description.contains("transactions at LSNs 1...") == true, "\(String(describing: error))")
     }
 
+    @Test("truncating the log never goes past what the snapshots cover, and a restart recovers everything", arguments: [false, true])
+    func truncationStopsAtSnapshots(explicitLayout: Bool) throws {
+        let directory = TemporaryDirectory()
+        let root = directory.child("data")
+        var configuration = GraphDatabaseConfiguration.dataDirectory(root)
+        if explicitLayout {
+            configuration.storage = .explicit(walDirectory: root + "/wal", snapshotPath: root + "/graph.snap", restoreFrom: nil)
+        }
+        configuration.wal.segmentTargetBytes = 4096
+        let (database, _) = try GraphDatabase.open(configuration)
+        try runWorkload(database, rounds: 60, seed: 1)
+        _ = try database.sync()
+        // No snapshot yet: nothing may go.
+        let before = try database.truncateLog()
+        #expect(before.requestedFence == database.walStatus?.durableLSN)
+        #expect(before.appliedFence == .none && before.deletedSegments.isEmpty)
+
+        let checkpoint = try database.checkpoint()
+        try runWorkload(database, rounds: 60, seed: 2)
+        _ = try database.sync()
+        let after = try database.truncateLog()
+        #expect(after.requestedFence > checkpoint.walLSN)
+        #expect(after.appliedFence == checkpoint.walLSN)
+        let committed = database.snapshot.dump()
+        try database.close()
+
+        let (reopened, _) = try GraphDatabase.open(configuration)
+        #expect(reopened.snapshot.dump() == committed)
+        try reopened.close()
+    }
+
     @Test("managed checkpoints run by themselves after N commits")
     func managedCheckpoints() throws {
         let directory = TemporaryDirectory()

@@ -3,15 +3,30 @@ import WriteAheadLog
 
 extension GraphDatabase {
     /// Deletes log segments whose records are all at or below `fence`
-    /// (default: the durable LSN), under the log's rules. Returns the ids.
+    /// (default: the durable LSN), under the log's rules, but never past
+    /// what the snapshots a restart can use cover.
     ///
-    /// Truncating past what a snapshot covers loses history a restart
-    /// needs; `checkpoint()` truncates safely by itself.
+    /// Without a snapshot holding them, the deleted transactions would be
+    /// gone, and the next open would refuse the log rather than rebuild a
+    /// graph with a hole in it. So the fence is lowered to the oldest kept
+    /// snapshot's LSN (the single snapshot file's in the explicit layout;
+    /// none without snapshots); the result says which fence was applied.
+    /// `checkpoint()` writes a snapshot first and then truncates by itself.
     @discardableResult
-    public func truncateLog(upTo fence: LSN? = nil) throws -> [SegmentID] {
+    public func truncateLog(upTo fence: LSN? = nil) throws -> LogTruncation {
         let wal = try requireLog()
         do {
-            return try wal.truncate(upTo: fence ?? wal.durableLSN)
+            return try checkpointLock.withLock { _ in
+                let requested = fence ?? wal.durableLSN
+                let applied = min(requested, try snapshots.coveredLSN())
+                if applied < requested {
+                    logger.notice(
+                        "log truncation lowered to what the snapshots cover",
+                        metadata: ["requestedFence": "\(requested)", "appliedFence": "\(applied)"])
+                }
+                let deleted = try wal.truncate(upTo: applied)
+                return LogTruncation(requestedFence: requested, appliedFence: applied, deletedSegments: deleted)
+            }
         } catch {
             throw GraphDatabaseError.wrap(error, "cannot truncate the log")
         }
@@ -79,4 +94,14 @@ extension GraphDatabase {
         guard let wal else { throw GraphDatabaseError(.unavailable, "this database has no write-ahead log") }
         return wal
     }
+}
+
+/// What ``GraphDatabase/truncateLog(upTo:)`` did.
+public struct LogTruncation: Sendable, Equatable {
+    /// The fence asked for (the durable LSN when none was given).
+    public var requestedFence: LSN
+    /// The fence used: the requested one, lowered to what the snapshots cover.
+    public var appliedFence: LSN
+    /// The log segments deleted, oldest first.
+    public var deletedSegments: [SegmentID]
 }

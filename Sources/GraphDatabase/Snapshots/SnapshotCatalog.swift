@@ -86,6 +86,22 @@ struct SnapshotCatalog: Sendable {
         }
     }
 
+    /// The highest LSN the log may be truncated up to without losing
+    /// history a restart needs: the oldest kept managed snapshot's LSN, or
+    /// the single snapshot file's (read from its checksummed header), or
+    /// none when there is no snapshot to recover from.
+    func coveredLSN() throws -> LSN {
+        switch kind {
+        case .none:
+            return .none
+        case .single(let path, _):
+            guard files.fileSystem.fileExists(path) else { return .none }
+            return try files.readHeader(path).walLSN
+        case .managed(let directory, _):
+            return try managedEntries(in: directory).first?.walLSN ?? .none
+        }
+    }
+
     /// Deletes managed snapshots beyond the newest `keep`, and returns the
     /// lowest WAL LSN of those kept: the log may be truncated only up to
     /// there, so that every kept snapshot can still be recovered from.

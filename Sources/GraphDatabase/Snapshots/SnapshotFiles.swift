@@ -48,6 +48,18 @@ struct SnapshotFiles: Sendable {
         }
     }
 
+    /// Reads and checks only the header of a snapshot.
+    func readHeader(_ path: String) throws -> SnapshotHeader {
+        do {
+            let file = try fileSystem.openFile(path, mode: .readOnly)
+            var bytes = [UInt8](repeating: 0, count: SnapshotHeader.size)
+            let count = try bytes.withUnsafeMutableBytes { try file.read(into: $0, at: 0) }
+            return try SnapshotHeader(parsing: Array(bytes.prefix(count)))
+        } catch {
+            throw GraphDatabaseError(.snapshot, "cannot read the snapshot header: \(error)", path: path)
+        }
+    }
+
     /// Reads and decodes a snapshot, checking its checksums.
     func load(_ path: String) throws -> (store: GraphStore, walLSN: LSN) {
         let bytes = try read(path)

@@ -58,10 +58,11 @@ struct AdminRoutes: Sendable {
         let status = try await requireLog()
         let fence = try body.optionalUnsigned("fenceLsn").map { LSN($0) } ?? status.durableLSN
         let database = database
-        let deleted = try await Blocking.run { try database.truncateLog(upTo: fence) }
+        let truncation = try await Blocking.run { try database.truncateLog(upTo: fence) }
         return .json([
-            "fenceLsn": .integer(Int64(clamping: fence.rawValue)),
-            "deletedSegments": .array(deleted.map { .integer(Int64(clamping: $0.rawValue)) }),
+            "fenceLsn": .integer(Int64(clamping: truncation.requestedFence.rawValue)),
+            "appliedFenceLsn": .integer(Int64(clamping: truncation.appliedFence.rawValue)),
+            "deletedSegments": .array(truncation.deletedSegments.map { .integer(Int64(clamping: $0.rawValue)) }),
         ])
     }
 
