@@ -129,7 +129,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GraphDatabaseTests",
-            dependencies: ["GraphDatabase", "GraphStore", "WriteAheadLog"],
+            dependencies: ["GraphDatabase", "GraphStore", "WriteAheadLog", "WALTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -137,6 +137,7 @@ let package = Package(
             dependencies: [
                 "graph-server",
                 "GraphServerCore",
+                "WALTestSupport",
                 "GraphDatabase",
                 "GraphStore",
                 "WriteAheadLog",

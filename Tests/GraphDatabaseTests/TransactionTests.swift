@@ -1,6 +1,7 @@
 import Foundation
 import GraphStore
 import Testing
+import WALTestSupport
 import WriteAheadLog
 
 @testable import GraphDatabase

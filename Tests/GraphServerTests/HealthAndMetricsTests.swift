@@ -1,6 +1,7 @@
 import GraphDatabase
 import GraphServerCore
 import Testing
+import WALTestSupport
 import WriteAheadLog
 
 @Suite("Health and metrics")
