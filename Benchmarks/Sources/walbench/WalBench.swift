@@ -74,6 +74,13 @@ enum WalBench {
                 }
             }
         }
-        return (rows, failures)
+        // The table groups the log's workloads, then the graph's, in the
+        // order WorkloadName lists them, whatever order they ran in.
+        let order = Dictionary(uniqueKeysWithValues: WorkloadName.allCases.enumerated().map { ($1.rawValue, $0) })
+        let sorted = rows.enumerated().sorted { left, right in
+            let (a, b) = (order[left.element.workload] ?? 0, order[right.element.workload] ?? 0)
+            return a != b ? a < b : left.offset < right.offset
+        }
+        return (sorted.map(\.element), failures)
     }
 }
