@@ -1,8 +1,8 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Side-by-side benchmarks of the WriteAheadLog library against SQLite,
-// RocksDB and the raw device. A package of its own so that the peers'
+// Side-by-side benchmarks of the WriteAheadLog library and the graph
+// database on top of it against SQLite, RocksDB and the raw device. A package of its own so that the peers'
 // system libraries never become a requirement of the library or of CI.
 let package = Package(
     name: "WriteAheadLogBenchmarks",
@@ -28,6 +28,9 @@ let package = Package(
                 "CSQLite",
                 "CRocksDB",
                 .product(name: "WriteAheadLog", package: "swift-graph-wal"),
+                .product(name: "GraphDatabase", package: "swift-graph-wal"),
+                // Property values and ids of the nodes the graph workloads create.
+                .product(name: "GraphStore", package: "swift-graph-wal"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),

@@ -5,6 +5,8 @@ struct BenchConfiguration {
         case compare
         /// `--recovery-child DIR`: the recovery measurement's child process.
         case recoveryChild(String)
+        /// `--graph-recovery-child DIR`: the graph recovery measurements' child process.
+        case graphRecoveryChild(String)
         /// `--micro`: record encode/decode and CRC-32C microbenchmarks.
         case micro
         case help
@@ -25,7 +27,8 @@ struct BenchConfiguration {
                         [--data-dir DIR] [--keep-data] [--duration SECONDS] [--count N]
                         [--rounds N]
                walbench --micro
-               walbench --recovery-child DIR   (used by walbench itself)
+               walbench --recovery-child DIR         (used by walbench itself)
+               walbench --graph-recovery-child DIR   (used by walbench itself)
 
           --quick          scaled-down run (under a minute)
           --json           print the rows as a JSON array instead of the table
@@ -34,7 +37,8 @@ struct BenchConfiguration {
           --data-dir       parent of the temporary data directory (default /tmp)
           --keep-data      leave the data directory in place (to inspect or profile it)
           --duration       seconds per system in each durable workload
-          --count          commits of groupsync-single and transactions of recovery
+          --count          commits of groupsync-single and graph-create-groupsync,
+                           transactions of recovery, nodes of the graph recoveries
                            (batch-100 runs count/100 batches)
           --rounds         turns the systems take in each workload (default 8, quick 2)
         """
@@ -56,6 +60,7 @@ struct BenchConfiguration {
             case "--micro": mode = .micro
             case "--help", "-h": mode = .help
             case "--recovery-child": mode = .recoveryChild(try value(argument))
+            case "--graph-recovery-child": mode = .graphRecoveryChild(try value(argument))
             case "--data-dir": dataParent = try value(argument)
             case "--keep-data": keepData = true
             case "--workload":
@@ -88,6 +93,8 @@ struct BenchConfiguration {
             scale.singleCommits = count
             scale.batchCommits = max(count / 100, 1)
             scale.recoveryTransactions = count
+            scale.graphCreateCommits = count
+            scale.graphRecoveryNodes = count
         }
     }
 

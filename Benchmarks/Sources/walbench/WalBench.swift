@@ -1,8 +1,9 @@
 import Foundation
 import WriteAheadLog
 
-/// `walbench`: every workload against this WAL, SQLite, RocksDB and the
-/// device, in one process and one run, printed as one table (or `--json`).
+/// `walbench`: every workload against this WAL (and the graph database on
+/// it), SQLite, RocksDB and the device, in one process and one run, printed
+/// as one table (or `--json`).
 @main
 enum WalBench {
     static func main() {
@@ -13,6 +14,8 @@ enum WalBench {
                 print(BenchConfiguration.usage)
             case .recoveryChild(let directory):
                 try RecoveryWorkload.runChild(directory: directory)
+            case .graphRecoveryChild(let directory):
+                try GraphRecoveryWorkload.runChild(directory: directory)
             case .micro:
                 print(MicroBenchmarks.run())
             case .compare:
@@ -59,6 +62,25 @@ enum WalBench {
                 progress("recovery: wal failed: \(error)")
             }
         }
-        return (rows, failures)
+        if configuration.systems.contains(.graphdb) {
+            let graphRecovery = GraphRecoveryWorkload(scratch: scratch, progress: progress)
+            for source in [GraphRecoveryWorkload.Source.walOnly, .snapshotAndWAL]
+            where configuration.workloads.contains(source.workload) {
+                do {
+                    rows.append(try graphRecovery.run(source, nodes: configuration.scale.graphRecoveryNodes))
+                } catch {
+                    failures += 1
+                    progress("\(source.workload.rawValue): graphdb failed: \(error)")
+                }
+            }
+        }
+        // The table groups the log's workloads, then the graph's, in the
+        // order WorkloadName lists them, whatever order they ran in.
+        let order = Dictionary(uniqueKeysWithValues: WorkloadName.allCases.enumerated().map { ($1.rawValue, $0) })
+        let sorted = rows.enumerated().sorted { left, right in
+            let (a, b) = (order[left.element.workload] ?? 0, order[right.element.workload] ?? 0)
+            return a != b ? a < b : left.offset < right.offset
+        }
+        return (sorted.map(\.element), failures)
     }
 }

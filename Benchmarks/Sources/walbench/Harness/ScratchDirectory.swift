@@ -66,8 +66,10 @@ final class ScratchDirectory {
         rmdir(path)
     }
 
-    /// Total bytes of the regular files under `path`.
+    /// Total bytes of the regular files under `path`, or of `path` itself if it is one.
     static func treeBytes(_ path: String) -> UInt64 {
+        var info = stat()
+        if lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG { return UInt64(info.st_size) }
         guard let stream = opendir(path) else { return 0 }
         var names: [String] = []
         while let entry = readdir(stream) {

@@ -1,5 +1,6 @@
-/// Renders result rows as one aligned text table, with each WAL row's
-/// throughput as a ratio of the peers' and the device's in the same workload.
+/// Renders result rows as one aligned text table, with each WAL (and graph
+/// database) row's throughput as a ratio of the peers' and the device's in
+/// the same workload.
 struct ResultTable {
     let rows: [ResultRow]
 
@@ -10,13 +11,14 @@ struct ResultTable {
         ]
         var cells: [[String]] = []
         for row in rows {
-            let isWAL = row.system == SystemName.wal.rawValue || row.system == SystemName.walAsync.rawValue
+            // Our rows get ratios to the peers; the peers' rows only to the device.
+            let isOurs = [SystemName.wal, .walAsync, .graphdb].contains { $0.rawValue == row.system }
             cells.append([
                 row.workload, row.system, String(row.writers),
                 Self.grouped(row.commitsPerSecond), Self.grouped(row.eventsPerSecond),
                 row.p50Micros.map(Self.micros) ?? "-", row.p99Micros.map(Self.micros) ?? "-",
                 Self.decimal(row.mbPerSecond), row.peakRSSBytes.map(Self.mebibytes) ?? "-",
-                isWAL ? ratio(row, to: .sqlite) : "", isWAL ? ratio(row, to: .rocksdb) : "",
+                isOurs ? ratio(row, to: .sqlite) : "", isOurs ? ratio(row, to: .rocksdb) : "",
                 row.system == SystemName.device.rawValue ? "" : ratio(row, to: .device),
             ])
         }

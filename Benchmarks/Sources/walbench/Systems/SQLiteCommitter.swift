@@ -1,8 +1,8 @@
 import CSQLite
 import Synchronization
 
-/// SQLite in WAL journal mode: each transaction inserts one row holding the
-/// transaction's bytes.
+/// SQLite in WAL journal mode: each transaction inserts one row, of the
+/// log workloads' bytes or of the graph workloads' node (see `SQLiteTable`).
 ///
 /// All writers share one connection behind a mutex, the way GRDB's
 /// `DatabasePool` serialises writes: SQLite allows one writer at a time,
@@ -16,13 +16,13 @@ final class SQLiteCommitter: BlockingCommitter {
     }
 
     private let connection: Mutex<Connection?>
-    private let bytes: [UInt8]
+    private let table: SQLiteTable
     private let path: String
 
-    init(directory: String, durability: DurabilityLevel, payload: TransactionPayload) throws {
+    init(directory: String, durability: DurabilityLevel, table: SQLiteTable) throws {
         try makeDirectory(directory)
         path = "\(directory)/bench.sqlite"
-        bytes = payload.flat
+        self.table = table
         var handle: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         guard sqlite3_open_v2(path, &handle, flags, nil) == SQLITE_OK, let database = handle else {
@@ -35,10 +35,10 @@ final class SQLiteCommitter: BlockingCommitter {
             try Self.execute(database, path: path, """
                 PRAGMA journal_mode=WAL;
                 PRAGMA synchronous=\(synchronous);
-                CREATE TABLE log(id INTEGER PRIMARY KEY, payload BLOB NOT NULL);
+                \(table.createStatement)
                 """)
             var statement: OpaquePointer?
-            guard sqlite3_prepare_v2(database, "INSERT INTO log(payload) VALUES (?1)", -1, &statement, nil) == SQLITE_OK,
+            guard sqlite3_prepare_v2(database, table.insertStatement, -1, &statement, nil) == SQLITE_OK,
                 let insert = statement
             else {
                 throw BenchError("preparing the insert failed for \(path): \(String(cString: sqlite3_errmsg(database)))")
@@ -64,15 +64,7 @@ final class SQLiteCommitter: BlockingCommitter {
     func commit(writer: Int) throws {
         try connection.withLock { connection in
             guard let connection else { throw BenchError("the SQLite connection to \(path) is closed") }
-            let status = bytes.withUnsafeBytes { raw -> Int32 in
-                // SQLITE_STATIC (nil): the bytes outlive the step that reads them.
-                sqlite3_bind_blob(connection.insert, 1, raw.baseAddress, Int32(raw.count), nil)
-                defer {
-                    sqlite3_reset(connection.insert)
-                    sqlite3_clear_bindings(connection.insert)
-                }
-                return sqlite3_step(connection.insert)
-            }
+            let status = table.insert(with: connection.insert)
             guard status == SQLITE_DONE else {
                 throw BenchError("insert failed for \(path): \(String(cString: sqlite3_errmsg(connection.database)))")
             }

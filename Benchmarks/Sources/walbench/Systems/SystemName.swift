@@ -10,9 +10,12 @@ enum SystemName: String, CaseIterable, Sendable {
     case rocksdb
     /// `write` + `fdatasync` of the same bytes from one thread: what the disk allows.
     case device
+    /// The graph database (`GraphDatabase`) on this WAL, one node per transaction.
+    case graphdb
 }
 
-/// How hard a workload asks for durability, mapped onto each system's knob.
+/// How hard a workload asks for durability, mapped onto each system's knob
+/// (the graph database's knob is its log's sync mode, as for `wal`).
 enum DurabilityLevel: Sendable {
     /// Commits return once the bytes are in the kernel; an fsync follows
     /// within about 50 ms. WAL `groupSync(50 ms)`, SQLite `synchronous=NORMAL`,

@@ -49,37 +49,18 @@ struct RecoveryWorkload {
     }
 
     private func measureInChild(directory: String) throws -> RecoveryMeasurement {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Self.executablePath())
-        process.arguments = ["--recovery-child", directory]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw BenchError("the recovery child exited with status \(process.terminationStatus)")
-        }
-        return try JSONDecoder().decode(RecoveryMeasurement.self, from: data)
-    }
-
-    private static func executablePath() throws -> String {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard count > 0 else { throw BenchError.posix("readlink", path: "/proc/self/exe") }
-        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        try ChildMeasurement.run(["--recovery-child", directory], as: RecoveryMeasurement.self)
     }
 
     /// The child's side (`walbench --recovery-child DIR`): open the log with
     /// the streaming form, count what it hands over, print the measurement.
     static func runChild(directory: String) throws {
-        let logBytes = ScratchDirectory.treeBytes(directory)
         var transactions = 0
         var events = 0
         var checksum: UInt8 = 0
         let memory = PeakMemoryProbe()
         let started = monotonicNanos()
-        let (wal, _) = try WAL<[UInt8]>.open(directory: directory) { transaction in
+        let (wal, report) = try WAL<[UInt8]>.open(directory: directory) { transaction in
             transactions += 1
             events += transaction.events.count
             // Touch the payload so replay cannot be optimised into counting.
@@ -87,11 +68,17 @@ struct RecoveryWorkload {
         }
         let elapsed = monotonicNanos() - started
         let peak = memory.peakAboveBaseline()
+        let logBytes = report.logBytes
         try wal.close()
         let measurement = RecoveryMeasurement(
             transactions: transactions, events: events, logBytes: logBytes, elapsedNanos: elapsed,
             peakRSSAboveBaseline: peak, checksum: checksum)
-        let encoded = try JSONEncoder().encode(measurement)
-        FileHandle.standardOutput.write(encoded)
+        try ChildMeasurement.report(measurement)
     }
+}
+
+extension ReplayReport {
+    /// The log's content: each segment's bytes up to its last valid record,
+    /// not the preallocated zeros after it that a file's size includes.
+    var logBytes: UInt64 { segments.reduce(0) { $0 + $1.validBytes } }
 }

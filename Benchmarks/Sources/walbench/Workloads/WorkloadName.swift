@@ -7,6 +7,21 @@ enum WorkloadName: String, CaseIterable, Sendable {
     case durable16 = "durable-16"
     case durable64 = "durable-64"
     case recovery
+    case graphCreateGroupSync = "graph-create-groupsync"
+    case graphCreateDurable1 = "graph-create-durable-1"
+    case graphCreateDurable16 = "graph-create-durable-16"
+    case graphRecoveryWAL = "graph-recovery-wal"
+    case graphRecoverySnapshot = "graph-recovery-snapshot"
+}
+
+/// What a write workload's transactions are: opaque log events, or graph
+/// nodes (which picks each system's committer, see WorkloadRunner).
+enum WorkloadSubject: Sendable {
+    /// `eventsPerCommit` events of `eventBytes` bytes (the WAL, SQLite's
+    /// `log` table, RocksDB, the device).
+    case logEvents
+    /// One ``NodePayload`` node (the graph database, SQLite's `nodes` table).
+    case graphNodes
 }
 
 /// How much work a run does: the full run, or `--quick`'s scaled-down one.
@@ -22,14 +37,20 @@ struct Scale: Sendable {
     var countBoundNanos: UInt64
     /// Single-event transactions in the log that `recovery` replays.
     var recoveryTransactions: Int
+    /// Node-creating transactions of `graph-create-groupsync`.
+    var graphCreateCommits: Int
+    /// Nodes the graph recovery workloads recover (one per transaction).
+    var graphRecoveryNodes: Int
 
     static let full = Scale(
         singleCommits: 1_000_000, batchCommits: 10_000, durableNanos: 4_000_000_000,
-        countBoundNanos: 60_000_000_000, recoveryTransactions: 1_000_000)
+        countBoundNanos: 60_000_000_000, recoveryTransactions: 1_000_000,
+        graphCreateCommits: 200_000, graphRecoveryNodes: 1_000_000)
 
     static let quick = Scale(
         singleCommits: 100_000, batchCommits: 1_000, durableNanos: 500_000_000,
-        countBoundNanos: 5_000_000_000, recoveryTransactions: 100_000)
+        countBoundNanos: 5_000_000_000, recoveryTransactions: 100_000,
+        graphCreateCommits: 20_000, graphRecoveryNodes: 100_000)
 }
 
 /// One write workload: how many writers commit what, for how long, against which systems.
@@ -41,6 +62,7 @@ struct WorkloadSpec: Sendable {
     var durability: DurabilityLevel
     var limits: RunLimits
     var systems: [SystemName]
+    var subject = WorkloadSubject.logEvents
 
     /// The write workloads at `scale`, in the order they run.
     static func writeWorkloads(_ scale: Scale) -> [WorkloadSpec] {
@@ -62,6 +84,27 @@ struct WorkloadSpec: Sendable {
                     name: name, writers: writers, eventsPerCommit: 1, eventBytes: 100, durability: .durable,
                     limits: RunLimits(durationNanos: scale.durableNanos), systems: durableSystems))
         }
+        specs.append(contentsOf: graphWorkloads(scale))
         return specs
+    }
+
+    /// The graph database beside SQLite, one node per transaction: the
+    /// same count or duration scheme as the log workloads. Durable with 16
+    /// writers is where the graph's group commit shows.
+    private static func graphWorkloads(_ scale: Scale) -> [WorkloadSpec] {
+        let systems: [SystemName] = [.graphdb, .sqlite]
+        let bytes = NodePayload.propertyBytes
+        return [
+            WorkloadSpec(
+                name: .graphCreateGroupSync, writers: 1, eventsPerCommit: 1, eventBytes: bytes, durability: .relaxed,
+                limits: RunLimits(commitsPerWriter: scale.graphCreateCommits, durationNanos: scale.countBoundNanos),
+                systems: systems, subject: .graphNodes),
+            WorkloadSpec(
+                name: .graphCreateDurable1, writers: 1, eventsPerCommit: 1, eventBytes: bytes, durability: .durable,
+                limits: RunLimits(durationNanos: scale.durableNanos), systems: systems, subject: .graphNodes),
+            WorkloadSpec(
+                name: .graphCreateDurable16, writers: 16, eventsPerCommit: 1, eventBytes: bytes, durability: .durable,
+                limits: RunLimits(durationNanos: scale.durableNanos), systems: systems, subject: .graphNodes),
+        ]
     }
 }

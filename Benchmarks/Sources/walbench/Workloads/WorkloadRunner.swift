@@ -106,16 +106,22 @@ struct WorkloadRunner {
     private static func open(
         _ system: SystemName, directory: String, spec: WorkloadSpec, payload: TransactionPayload
     ) throws -> any BlockingCommitter {
-        switch system {
-        case .wal, .walAsync:
+        switch (spec.subject, system) {
+        case (.logEvents, .wal), (.logEvents, .walAsync):
             return try WALCommitter(directory: directory, durability: spec.durability, payload: payload)
-        case .sqlite:
-            return try SQLiteCommitter(directory: directory, durability: spec.durability, payload: payload)
-        case .rocksdb:
+        case (.logEvents, .sqlite):
+            return try SQLiteCommitter(directory: directory, durability: spec.durability, table: .log(payload.flat))
+        case (.logEvents, .rocksdb):
             return try RocksDBCommitter(directory: directory, durability: spec.durability, payload: payload)
-        case .device:
+        case (.logEvents, .device):
             return try DeviceCommitter(
                 directory: directory, durability: spec.durability, payload: payload, groupSize: spec.writers)
+        case (.graphNodes, .graphdb):
+            return try GraphDatabaseCommitter(directory: directory, durability: spec.durability, node: NodePayload())
+        case (.graphNodes, .sqlite):
+            return try SQLiteCommitter(directory: directory, durability: spec.durability, table: .nodes(NodePayload()))
+        case (.logEvents, .graphdb), (.graphNodes, _):
+            throw BenchError("\(spec.name.rawValue) has no \(system.rawValue) variant")
         }
     }
 
