@@ -91,12 +91,16 @@ extension Array where Element == UInt8 {
     /// Appends a fixed-width integer in little-endian order.
     @inlinable
     public mutating func appendLittleEndian<T: FixedWidthInteger>(_ value: T) {
-        // Grow by the width, then store in place: appending the raw bytes of
-        // the value would go through a generic byte-by-byte copy.
-        let size = MemoryLayout<T>.size
-        let offset = count
-        append(contentsOf: repeatElement(0, count: size))
-        withUnsafeMutableBytes { $0.storeBytes(of: value.littleEndian, toByteOffset: offset, as: T.self) }
+        // Byte by byte: specialised, the loop unrolls into plain appends.
+        // Growing by a repeated zero and storing in place went through an
+        // unspecialised append(contentsOf:) per field, and one contiguous
+        // append(contentsOf:) of the value's bytes costs more still (measured
+        // with callgrind: 2,705 instructions per one-event commit this way,
+        // 3,590 and 3,000 the other two). Shifting takes the low byte first
+        // on any host.
+        for shift in stride(from: 0, to: T.bitWidth, by: 8) {
+            append(UInt8(truncatingIfNeeded: value >> shift))
+        }
     }
 
     /// Appends a `UInt32` length and then the bytes.

@@ -52,12 +52,13 @@ extension LogEngine {
             }
             let commits = commitCount.load(ordering: .relaxed)
             publishDurable(target)
-            progress.withLock { progress in
+            let (covered, previousCommits) = progress.withLock { progress in
                 progress.syncInFlight = false
-                metrics.commitsPerFsync.record(commits - progress.commitsAtLastSync)
-                progress.commitsAtLastSync = commits
-                progress.wakeBlocked(durable: progress.durableLSN, nextLeader: true)
+                defer { progress.commitsAtLastSync = commits }
+                return (progress.takeBlocked(durable: progress.durableLSN, nextLeader: true), progress.commitsAtLastSync)
             }
+            for semaphore in covered { semaphore.signal() }
+            metrics.commitsPerFsync.record(commits - previousCommits)
             metrics.durableLag.record(Int64(nextLSN.rawValue - 1 - target.rawValue))
         } catch {
             poison(error)

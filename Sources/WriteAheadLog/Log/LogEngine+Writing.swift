@@ -1,3 +1,5 @@
+import Dispatch
+
 extension LogEngine {
     /// Makes sure every record up to `lsn` is in the kernel.
     @usableFromInline
@@ -131,13 +133,13 @@ extension LogEngine {
 
     /// Records that an fsync covered everything up to `lsn`.
     func publishDurable(_ lsn: LSN) {
-        let ready: [AsyncWaiter] = progress.withLock { progress in
-            guard lsn > progress.durableLSN else { return [] }
+        let (ready, blocked) = progress.withLock { progress -> ([AsyncWaiter], [DispatchSemaphore]) in
+            guard lsn > progress.durableLSN else { return ([], []) }
             progress.durableLSN = lsn
             durableMirror.store(lsn.rawValue, ordering: .releasing)
-            progress.wakeBlocked(durable: lsn, nextLeader: false)
-            return progress.takeWaiters { $0.lsn <= lsn }
+            return (progress.takeWaiters { $0.lsn <= lsn }, progress.takeBlocked(durable: lsn, nextLeader: false))
         }
+        for semaphore in blocked { semaphore.signal() }
         resume(ready)
     }
 

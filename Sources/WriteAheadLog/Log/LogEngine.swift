@@ -144,13 +144,13 @@ final class LogEngine: Sendable {
     /// so a later successful fsync would not prove anything).
     func poison(_ error: any Error) {
         let reason = "\(error)"
-        let waiters: [AsyncWaiter] = progress.withLock { progress in
+        let (waiters, blocked) = progress.withLock { progress in
             if progress.failure == nil { progress.failure = reason }
             progress.syncInFlight = false
-            progress.wakeBlocked(durable: LSN(UInt64.max), nextLeader: false)
-            return progress.takeWaiters { _ in true }
+            return (progress.takeWaiters { _ in true }, progress.takeBlocked(durable: LSN(UInt64.max), nextLeader: false))
         }
         poisoned.store(true, ordering: .releasing)
+        for semaphore in blocked { semaphore.signal() }
         progress.broadcast()
         resume(waiters, throwing: WALError(.poisoned, "the log is poisoned: \(reason)", path: directory.root))
     }
@@ -266,19 +266,23 @@ final class LogEngine: Sendable {
 }
 
 extension Progress {
-    /// Wakes the blocked threads an fsync up to `durable` covered and, with
-    /// `nextLeader`, the lowest one it did not, which runs the next fsync
-    /// for everyone still waiting.
-    mutating func wakeBlocked(durable: LSN, nextLeader: Bool) {
-        guard !blocked.isEmpty else { return }
+    /// Takes out the blocked threads an fsync up to `durable` covered and,
+    /// with `nextLeader`, the lowest one it did not, which runs the next
+    /// fsync for everyone still waiting. Returns their semaphores for the
+    /// caller to signal once it has released the progress lock: a thread
+    /// woken while the lock is held only queues on it again.
+    mutating func takeBlocked(durable: LSN, nextLeader: Bool) -> [DispatchSemaphore] {
+        guard !blocked.isEmpty else { return [] }
+        var woken: [DispatchSemaphore] = []
         var waiting: [BlockedWaiter] = []
         for waiter in blocked {
-            if waiter.lsn <= durable { waiter.semaphore.signal() } else { waiting.append(waiter) }
+            if waiter.lsn <= durable { woken.append(waiter.semaphore) } else { waiting.append(waiter) }
         }
         if nextLeader, let lowest = waiting.indices.min(by: { waiting[$0].lsn < waiting[$1].lsn }) {
-            waiting.remove(at: lowest).semaphore.signal()
+            woken.append(waiting.remove(at: lowest).semaphore)
         }
         blocked = waiting
+        return woken
     }
 
     /// Removes and returns the registered waiters `isSatisfied` accepts.
