@@ -55,8 +55,9 @@ struct AdminRoutes: Sendable {
 
     func truncate(_ request: Request) async throws -> Response {
         let body = try await request.optionalJSONObject(limit: limits.maxBodyBytes, allowed: ["fenceLsn"])
-        let status = try await requireLog()
-        let fence = try body.optionalUnsigned("fenceLsn").map { LSN($0) } ?? status.durableLSN
+        _ = try await requireLog()
+        // Without a fence the database uses the durable LSN, as lora-server.
+        let fence = try body.optionalUnsigned("fenceLsn").map { LSN($0) }
         let database = database
         let truncation = try await Blocking.run { try database.truncateLog(upTo: fence) }
         return .json([
