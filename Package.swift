@@ -29,10 +29,12 @@ let package = Package(
     ],
     targets: [
         .target(name: "CCRC32C"),
+        .target(name: "CEventCount"),
         .target(
             name: "WriteAheadLog",
             dependencies: [
                 "CCRC32C",
+                "CEventCount",
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings

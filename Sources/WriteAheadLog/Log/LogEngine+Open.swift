@@ -80,8 +80,8 @@ extension LogEngine {
         let writer = WriterState(
             file: file, segmentID: id, baseLSN: base, fileOffset: offset, writtenLSN: LSN(nextLSN.rawValue - 1),
             oldestSegmentID: oldest ?? id)
-        let engine = LogEngine(directory: directory, options: options, lock: lock, append: append, writer: writer)
-        let mapping = try engine.mapForAppending(file, from: offset)
+        let engine = try LogEngine(directory: directory, options: options, lock: lock, append: append, writer: writer)
+        let mapping = try engine.prepareForAppending(file, from: offset)
         engine.writer.withLock { $0.mapping = mapping }
         try engine.startFlusher()
         return engine

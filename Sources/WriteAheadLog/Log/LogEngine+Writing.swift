@@ -1,5 +1,3 @@
-import Dispatch
-
 extension LogEngine {
     /// Makes sure every record up to `lsn` is in the kernel.
     @usableFromInline
@@ -89,14 +87,14 @@ extension LogEngine {
         writer.segmentID = segmentBreak.newID
         writer.baseLSN = segmentBreak.newBaseLSN
         writer.fileOffset = UInt64(SegmentHeader.size)
-        writer.mapping = try mapForAppending(file, from: writer.fileOffset)
+        writer.mapping = try prepareForAppending(file, from: writer.fileOffset)
     }
 
     /// In `.mappedSegments` mode: reserves room for a segment's growth and
     /// maps it. Returns nil (write calls are used) in the other mode or
     /// where the file system cannot reserve space: a mapping is never used
     /// over blocks that are not reserved.
-    func mapForAppending(_ file: any StorageFile, from offset: UInt64) throws -> (any MappedRegion)? {
+    func prepareForAppending(_ file: any StorageFile, from offset: UInt64) throws -> (any MappedRegion)? {
         guard options.writeMode == .mappedSegments else { return nil }
         let target = max(options.segmentTargetBytes + options.segmentTargetBytes / 8, offset + Self.mappingGranule)
         let size = Self.roundUp(target)
@@ -131,16 +129,11 @@ extension LogEngine {
         resume(ready)
     }
 
-    /// Records that an fsync covered everything up to `lsn`.
+    /// Records that an fsync outside group commit (rotation's) covered
+    /// everything up to `lsn`. Threads blocked on a group fsync learn of it
+    /// when their generation ends.
     func publishDurable(_ lsn: LSN) {
-        let (ready, blocked) = progress.withLock { progress -> ([AsyncWaiter], [DispatchSemaphore]) in
-            guard lsn > progress.durableLSN else { return ([], []) }
-            progress.durableLSN = lsn
-            durableMirror.store(lsn.rawValue, ordering: .releasing)
-            return (progress.takeWaiters { $0.lsn <= lsn }, progress.takeBlocked(durable: lsn, nextLeader: false))
-        }
-        for semaphore in blocked { semaphore.signal() }
-        resume(ready)
+        resume(progress.withLock { $0.recordDurable(lsn, mirror: durableMirror) })
     }
 
     /// Resumes waiters taken out of the progress state.

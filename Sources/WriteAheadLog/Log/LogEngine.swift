@@ -1,4 +1,3 @@
-import Dispatch
 import Synchronization
 
 /// A point in the append buffer where the next bytes belong to a new segment.
@@ -50,13 +49,6 @@ struct AsyncWaiter {
     var continuation: CheckedContinuation<Void, any Error>
 }
 
-/// A thread blocked until `lsn` is durable, parked on its own semaphore so
-/// that the end of an fsync wakes exactly the threads it concerns.
-struct BlockedWaiter {
-    var lsn: LSN
-    var semaphore: DispatchSemaphore
-}
-
 enum WaiterSlot {
     case reserved
     case registered(AsyncWaiter)
@@ -67,8 +59,19 @@ enum WaiterSlot {
 /// failure, waiters, and requests for the flusher thread.
 struct Progress {
     var durableLSN: LSN
+    /// Group-commit leadership. A generation is one group fsync: its leader
+    /// runs it, the threads it covers sleep on its signal, and threads that
+    /// came too late for it register for the next generation.
     var syncInFlight = false
-    var blocked: [BlockedWaiter] = []
+    var syncGeneration: UInt64 = 0
+    /// What the in-flight fsync covers, once its leader has written.
+    var syncTarget: LSN?
+    /// Threads registered for generation `syncGeneration + 1`.
+    var waitingForNext = 0
+    /// Set when a leader ended with threads registered for the next
+    /// generation and began it for them: the first of them to see this
+    /// leads it.
+    var handoffPending = false
     var failure: String?
     var waiters: [UInt64: WaiterSlot] = [:]
     var nextWaiterID: UInt64 = 0
@@ -87,10 +90,12 @@ struct Progress {
 /// - `append` guards LSN allocation and the append buffer. No system call
 ///   ever runs under it: appenders keep appending while a write or an fsync
 ///   is in flight.
-/// - `progress` records the written and durable LSNs; waiters sleep on its
-///   condition. An fsync runs under none of them: one committer (the leader)
-///   runs it while the others wait, and all whose bytes it covered return
-///   together (group commit).
+/// - `progress` records the written and durable LSNs and the `async`
+///   waiters; the flusher thread sleeps on its condition.
+///
+/// An fsync runs under none of them: one committer (the leader, elected by
+/// `syncInFlight`) runs it while the others sleep on `durableChanged`, and
+/// all whose bytes it covered return together (group commit).
 @usableFromInline
 final class LogEngine: Sendable {
     let directory: SegmentDirectory
@@ -102,6 +107,10 @@ final class LogEngine: Sendable {
     let writtenMirror: Atomic<UInt64>
     let durableMirror: Atomic<UInt64>
     let poisoned = Atomic<Bool>(false)
+    /// Where threads blocked on a group fsync sleep: generations alternate
+    /// between the two, so the end of one fsync wakes the threads it
+    /// covered and none of those waiting for the next.
+    let generationSignals: (even: EventCount, odd: EventCount)
     /// Async waiters registered now; while 0, publishing the written LSN
     /// needs no lock. Paired with `writtenMirror` (sequentially consistent
     /// on both sides): a waiter either sees the new LSN or is seen.
@@ -115,7 +124,8 @@ final class LogEngine: Sendable {
     /// Held across every fsync of a segment file; see `fsyncing`.
     let fsyncGate = Mutex(())
 
-    init(directory: SegmentDirectory, options: WALOptions, lock: any DirectoryLock, append: AppendState, writer: WriterState) {
+    init(directory: SegmentDirectory, options: WALOptions, lock: any DirectoryLock, append: AppendState, writer: WriterState) throws {
+        self.generationSignals = (try EventCount(), try EventCount())
         self.directory = directory
         self.options = options
         self.lock = lock
@@ -131,12 +141,12 @@ final class LogEngine: Sendable {
     // MARK: Health
 
     /// Throws `poisoned` once a write or fsync has failed.
-    func checkHealthy(_ operation: String) throws {
+    func checkHealthy(_ operation: String, lsn: LSN? = nil) throws {
         guard poisoned.load(ordering: .acquiring) else { return }
         let reason = progress.withLock { $0.failure } ?? "an earlier write or fsync failed"
         throw WALError(
             .poisoned, "the log is poisoned and refuses writes until it is reopened: \(reason)",
-            operation: operation, path: directory.root)
+            operation: operation, path: directory.root, lsn: lsn)
     }
 
     /// Latches the first failure: every later write, flush and sync fails,
@@ -144,13 +154,18 @@ final class LogEngine: Sendable {
     /// so a later successful fsync would not prove anything).
     func poison(_ error: any Error) {
         let reason = "\(error)"
-        let (waiters, blocked) = progress.withLock { progress in
+        let waiters = progress.withLock { progress in
             if progress.failure == nil { progress.failure = reason }
-            progress.syncInFlight = false
-            return (progress.takeWaiters { _ in true }, progress.takeBlocked(durable: LSN(UInt64.max), nextLeader: false))
+            // A generation handed off but not yet taken has no leader to end it.
+            if progress.handoffPending {
+                progress.handoffPending = false
+                progress.syncInFlight = false
+            }
+            return progress.takeWaiters { _ in true }
         }
         poisoned.store(true, ordering: .releasing)
-        for semaphore in blocked { semaphore.signal() }
+        generationSignals.even.notifyAll()
+        generationSignals.odd.notifyAll()
         progress.broadcast()
         resume(waiters, throwing: WALError(.poisoned, "the log is poisoned: \(reason)", path: directory.root))
     }
@@ -266,23 +281,22 @@ final class LogEngine: Sendable {
 }
 
 extension Progress {
-    /// Takes out the blocked threads an fsync up to `durable` covered and,
-    /// with `nextLeader`, the lowest one it did not, which runs the next
-    /// fsync for everyone still waiting. Returns their semaphores for the
-    /// caller to signal once it has released the progress lock: a thread
-    /// woken while the lock is held only queues on it again.
-    mutating func takeBlocked(durable: LSN, nextLeader: Bool) -> [DispatchSemaphore] {
-        guard !blocked.isEmpty else { return [] }
-        var woken: [DispatchSemaphore] = []
-        var waiting: [BlockedWaiter] = []
-        for waiter in blocked {
-            if waiter.lsn <= durable { woken.append(waiter.semaphore) } else { waiting.append(waiter) }
-        }
-        if nextLeader, let lowest = waiting.indices.min(by: { waiting[$0].lsn < waiting[$1].lsn }) {
-            woken.append(waiting.remove(at: lowest).semaphore)
-        }
-        blocked = waiting
-        return woken
+    /// Starts a group-fsync generation; its leader has yet to write.
+    mutating func beginGeneration() {
+        syncInFlight = true
+        syncGeneration += 1
+        syncTarget = nil
+        waitingForNext = 0
+        handoffPending = false
+    }
+
+    /// Moves the durable LSN up to `lsn` (never down) and takes out the
+    /// `async` waiters that reached it.
+    mutating func recordDurable(_ lsn: LSN, mirror: borrowing Atomic<UInt64>) -> [AsyncWaiter] {
+        guard lsn > durableLSN else { return [] }
+        durableLSN = lsn
+        mirror.store(lsn.rawValue, ordering: .releasing)
+        return takeWaiters { $0.lsn <= lsn }
     }
 
     /// Removes and returns the registered waiters `isSatisfied` accepts.
