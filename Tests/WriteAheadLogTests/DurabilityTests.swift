@@ -97,6 +97,27 @@ struct DurabilityTests {
         try again.close()
     }
 
+    @Test("mapped segments are preallocated in every mode, but under always written with write calls, not the mapping")
+    func alwaysWritesPreallocatedSegmentsWithoutMapping() throws {
+        let directory = TemporaryDirectory()
+        for mode in [SyncMode.always, .groupSync(interval: .seconds(60)), .none] {
+            let path = directory.child("\(mode)")
+            let (wal, _, _) = try openNotes(path, .test(mode, segmentTargetBytes: 4096))
+            for index in 0..<200 { try wal.commit([Note(1, "note \(index) " + String(repeating: "x", count: 40))]) }
+            #expect(wal.activeSegmentID > SegmentID(1), "the log rotated")
+            let mapped = wal.engine.writer.withLock { $0.mapping != nil }
+            #expect(mapped == (mode != .always), "\(mode)")
+            // The active segment reaches past its records: reserved, zero-filled space.
+            let activeSize = try SegmentFiles.read(SegmentFiles.segmentPath(path, wal.activeSegmentID.rawValue)).count
+            #expect(activeSize >= Int(LogEngine.mappingGranule), "\(mode)")
+            _ = try wal.sync()
+            try wal.close()
+            let (again, events, _) = try openNotes(path)
+            #expect(events.count == 200, "\(mode)")
+            try again.close()
+        }
+    }
+
     @Test("appending goes on while an fsync is in flight: no fsync runs under the append lock")
     func appendDuringFsync() throws {
         let directory = TemporaryDirectory()

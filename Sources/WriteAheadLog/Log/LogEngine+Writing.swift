@@ -90,15 +90,17 @@ extension LogEngine {
         writer.mapping = try prepareForAppending(file, from: writer.fileOffset)
     }
 
-    /// In `.mappedSegments` mode: reserves room for a segment's growth and
-    /// maps it. Returns nil (write calls are used) in the other mode or
-    /// where the file system cannot reserve space: a mapping is never used
-    /// over blocks that are not reserved.
+    /// In `.mappedSegments` mode: reserves room for a segment's growth and,
+    /// unless every commit is fsynced (`.always`), maps it. Returns nil
+    /// (write calls are used) otherwise, or where the file system cannot
+    /// reserve space: a mapping is never used over blocks that are not
+    /// reserved.
     func prepareForAppending(_ file: any StorageFile, from offset: UInt64) throws -> (any MappedRegion)? {
         guard options.writeMode == .mappedSegments else { return nil }
         let target = max(options.segmentTargetBytes + options.segmentTargetBytes / 8, offset + Self.mappingGranule)
         let size = Self.roundUp(target)
         guard try file.preallocate(to: size) else { return nil }
+        guard options.syncMode != .always else { return nil }
         return try file.map(size: Int(size))
     }
 

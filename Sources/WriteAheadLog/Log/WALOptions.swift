@@ -39,6 +39,12 @@ public enum WriteMode: String, Sendable, CaseIterable {
     /// and reserves the blocks, so a full disk fails at preallocation with
     /// a clear error instead of faulting a write into the mapping. Falls
     /// back to `.writeCalls` where the file system cannot preallocate.
+    ///
+    /// Under `SyncMode.always` segments are preallocated but not mapped:
+    /// each group of commits is written with one `pwrite`. Every group is
+    /// followed by an fdatasync there, which for mapped pages must first
+    /// write-protect them on every core; that costs more than the write
+    /// call it saves (see Benchmarks/README.md).
     case mappedSegments
     /// One `pwrite` per group of commits.
     case writeCalls
