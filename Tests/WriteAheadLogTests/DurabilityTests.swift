@@ -118,6 +118,28 @@ struct DurabilityTests {
         }
     }
 
+    @Test("the flusher prefaults the mapped segment ahead of the write position, and rotations racing it lose nothing")
+    func prefaultAhead() throws {
+        let directory = TemporaryDirectory()
+        let (wal, _, _) = try openNotes(directory.path, .test(.groupSync(interval: .seconds(60)), segmentTargetBytes: 64 << 10))
+        try wal.commit([Note(1, "first")])
+        let prefaulted = { wal.engine.writer.withLock { ($0.prefaultedEnd, $0.fileOffset) } }
+        for _ in 0..<2000 where prefaulted().0 <= prefaulted().1 { usleep(1000) }
+        let (end, offset) = prefaulted()
+        #expect(end > offset, "prefaulted to \(end), written to \(offset)")
+        var expected = [Note(1, "first")]
+        for index in 0..<20_000 {
+            let note = Note(2, "note \(index)")
+            try wal.commit([note])
+            expected.append(note)
+        }
+        #expect(wal.activeSegmentID > SegmentID(10), "the log rotated while prefaulting")
+        try wal.close()
+        let (again, events, _) = try openNotes(directory.path)
+        #expect(events == expected)
+        try again.close()
+    }
+
     @Test("appending goes on while an fsync is in flight: no fsync runs under the append lock")
     func appendDuringFsync() throws {
         let directory = TemporaryDirectory()

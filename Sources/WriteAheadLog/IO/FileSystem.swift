@@ -42,6 +42,14 @@ extension StorageFile {
 package protocol MappedRegion: AnyObject, Sendable {
     var base: UnsafeMutableRawPointer { get }
     var size: Int { get }
+    /// Best effort: brings the pages of `range` into the page cache and
+    /// maps them, so that a later write into them finds them there. Never
+    /// faults or signals, and changes no byte of the file.
+    func prefault(_ range: Range<Int>)
+}
+
+extension MappedRegion {
+    package func prefault(_ range: Range<Int>) {}
 }
 
 /// An advisory lock on a directory, held until released or deallocated.

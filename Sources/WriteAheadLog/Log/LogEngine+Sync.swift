@@ -211,7 +211,7 @@ extension LogEngine {
         flusher.withLock { $0 = thread }
     }
 
-    private enum FlusherWork { case stop, write, sync }
+    private enum FlusherWork { case stop, write, sync, prefault }
 
     private func runFlusher() {
         let interval: Duration? = if case .groupSync(let interval) = options.syncMode { max(interval, .milliseconds(1)) } else { nil }
@@ -229,6 +229,10 @@ extension LogEngine {
                     progress.writeRequested = false
                     return .write
                 }
+                if progress.prefaultRequested {
+                    progress.prefaultRequested = false
+                    return .prefault
+                }
                 return nil
             } ?? .sync
             switch work {
@@ -236,6 +240,8 @@ extension LogEngine {
                 return
             case .write:
                 try? writePending()
+            case .prefault:
+                prefaultAhead()
             case .sync:
                 if let interval, ContinuousClock.now >= nextTick { nextTick = ContinuousClock.now + interval }
                 // Errors are latched by poison(); the flusher just keeps serving.

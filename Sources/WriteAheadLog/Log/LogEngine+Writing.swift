@@ -48,6 +48,10 @@ extension LogEngine {
             writer.spare.withUnsafeBytes { bytes in
                 (mapping.base + Int(offset)).copyMemory(from: bytes.baseAddress! + start, byteCount: count)
             }
+            if offset + UInt64(count) + Self.prefaultWindow / 2 > writer.prefaultedEnd, !writer.prefaultRequested {
+                writer.prefaultRequested = true
+                requestPrefault()
+            }
         } else {
             let file = writer.file
             try writer.spare.withUnsafeBytes { bytes in
@@ -115,6 +119,40 @@ extension LogEngine {
     }
 
     static let mappingGranule: UInt64 = 1 << 20
+
+    /// How far ahead of the write position the flusher keeps the mapping
+    /// prefaulted. Asked again once half of it is used: at 250 MB/s of
+    /// commits, the other half lasts about 16 ms, against about a
+    /// millisecond to prefault it.
+    static let prefaultWindow: UInt64 = 8 << 20
+
+    /// Asks the flusher thread to prefault ahead of the write position:
+    /// the page-cache allocation and zero-filling a first write into a
+    /// page would cost happen there instead of on a committer's thread.
+    private func requestPrefault() {
+        progress.withLock { $0.prefaultRequested = true }
+        progress.broadcast()
+    }
+
+    /// On the flusher thread: prefaults the next `prefaultWindow` bytes
+    /// past the write position. The mapping is held by reference, not
+    /// under the write lock, so commits go on meanwhile; if a rotation
+    /// truncates and drops it in between, the prefault fails harmlessly.
+    func prefaultAhead() {
+        let plan: (mapping: any MappedRegion, range: Range<Int>)? = writer.withLock { writer in
+            writer.prefaultRequested = false
+            guard let mapping = writer.mapping else { return nil }
+            let size = UInt64(mapping.size)
+            let start = max(writer.prefaultedEnd, writer.fileOffset)
+            let end = min(writer.fileOffset + Self.prefaultWindow, size)
+            // Once the window reaches the end of the mapping, nothing is left
+            // to ask for until a new mapping resets this.
+            writer.prefaultedEnd = end == size ? .max : end
+            guard start < end else { return nil }
+            return (mapping, Int(start)..<Int(end))
+        }
+        if let plan { plan.mapping.prefault(plan.range) }
+    }
 
     static func roundUp(_ size: UInt64) -> UInt64 {
         (size + mappingGranule - 1) / mappingGranule * mappingGranule

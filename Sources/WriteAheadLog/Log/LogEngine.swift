@@ -36,7 +36,12 @@ struct WriterState: Sendable {
     var writtenLSN: LSN
     var oldestSegmentID: SegmentID
     /// The shared mapping of the active segment, in `.mappedSegments` mode.
-    var mapping: (any MappedRegion)?
+    var mapping: (any MappedRegion)? {
+        didSet { prefaultedEnd = 0 }
+    }
+    /// How far the flusher has prefaulted `mapping`, and whether it was asked to go on.
+    var prefaultedEnd: UInt64 = 0
+    var prefaultRequested = false
     /// The buffer swapped out of `AppendState`, kept for its capacity.
     var spare: [UInt8] = []
     var spareBreaks: [SegmentBreak] = []
@@ -77,6 +82,7 @@ struct Progress {
     var nextWaiterID: UInt64 = 0
     var writeRequested = false
     var syncRequested = false
+    var prefaultRequested = false
     var stopping = false
     var commitsAtLastSync = 0
 }
