@@ -9,7 +9,8 @@ extension LogEngine {
     /// covers sleep on its generation's signal and the rest register for
     /// the next generation. When it ends, one call wakes all it covered; if
     /// anyone registered for the next, the leader begins that generation
-    /// and wakes one of them to lead it. Nobody wakes only to sleep again.
+    /// and wakes one of them to lead it. Those still waiting are not woken,
+    /// so they do not wake only to sleep again.
     ///
     /// Only leaders write pending bytes: a waiter that wrote its own first
     /// would queue on the write lock behind the others only to find its
@@ -63,7 +64,12 @@ extension LogEngine {
             progress.beginGeneration()
             return .lead
         }
-        if let target = progress.syncTarget, target >= lsn {
+        // Until the leader has written, what it will cover is unknown; it
+        // will write everything appended before it does, which takes in
+        // this caller unless the leader is writing right now. Guessing
+        // "covered" costs one extra wake-up when wrong; guessing "next"
+        // when covered would cost a whole empty generation.
+        if progress.syncTarget.map({ $0 >= lsn }) ?? true {
             return sleep(on: progress.syncGeneration)
         }
         progress.waitingForNext += 1
@@ -124,9 +130,10 @@ extension LogEngine {
             defer { progress.commitsAtLastSync = commits }
             return (ready, ended, handedOff, progress.commitsAtLastSync)
         }
-        // The next leader first: its fsync starts while the kernel wakes the rest.
-        if handedOff { signal(for: ended + 1).notifyOne() }
+        // The covered first: they commit again while the next leader wakes,
+        // so its write can take their new commits in.
         signal(for: ended).notifyAll()
+        if handedOff { signal(for: ended + 1).notifyOne() }
         resume(ready)
         if target != nil { metrics.commitsPerFsync.record(commits - previousCommits) }
     }
