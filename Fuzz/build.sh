@@ -16,9 +16,15 @@ module CCRC32C {
     header "$ROOT/Sources/CCRC32C/include/crc32c.h"
     export *
 }
+module CEventCount {
+    header "$ROOT/Sources/CEventCount/include/event_count.h"
+    export *
+}
 MAP
 "$CLANG" -O1 -g -fsanitize=fuzzer-no-link,address -I "$ROOT/Sources/CCRC32C/include" \
     -c "$ROOT/Sources/CCRC32C/crc32c.c" -o "$OUT/crc32c.o"
+"$CLANG" -O1 -g -fsanitize=fuzzer-no-link,address -I "$ROOT/Sources/CEventCount/include" \
+    -c "$ROOT/Sources/CEventCount/event_count.c" -o "$OUT/event_count.o"
 
 mapfile -t LIBRARY < <(find "$ROOT/Sources/WriteAheadLog" -name '*.swift' ! -name 'WALMetrics.swift' | sort)
 LINKER=(); if command -v ld.lld >/dev/null 2>&1 || [ -x "$(dirname "$(command -v "$SWIFTC")")/ld.lld" ]; then LINKER=(-use-ld=lld); fi
@@ -30,5 +36,5 @@ mapfile -t SUPPORT < <(find "$ROOT/Sources/WALTestSupport" -name '*.swift' | sor
 "$SWIFTC" "${COMMON[@]}" -module-name WALTestSupport -wmo -emit-module -emit-module-path "$OUT/modules/WALTestSupport.swiftmodule" \
     -c "${SUPPORT[@]}" -o "$OUT/WALTestSupport.o"
 "$SWIFTC" "${COMMON[@]}" -module-name WALFuzz "$ROOT/Fuzz/Sources/main.swift" \
-    "${LINKER[@]}" "$OUT/WriteAheadLog.o" "$OUT/WALTestSupport.o" "$OUT/crc32c.o" -o "$OUT/wal-fuzz"
+    "${LINKER[@]}" "$OUT/WriteAheadLog.o" "$OUT/WALTestSupport.o" "$OUT/crc32c.o" "$OUT/event_count.o" -o "$OUT/wal-fuzz"
 echo "built $OUT/wal-fuzz"
