@@ -13,7 +13,7 @@ struct RecoveryTests {
         #expect(report.wal == nil && report.snapshotPath == nil)
         try runWorkload(database, rounds: 5)
         #expect(database.snapshot.nodeCount == 5 * 2 - 1)
-        #expect(database.walStatus == nil)
+        #expect(try database.walStatus() == nil)
         try database.close()
     }
 
@@ -121,7 +121,7 @@ struct RecoveryTests {
         let kept = try FileManager.default.contentsOfDirectory(atPath: root + "/snapshots").filter { $0.hasSuffix(".snap") }.sorted()
         #expect(kept.count == 2)
         // The log still reaches back to the older kept snapshot.
-        let status = try #require(database.walStatus)
+        let status = try #require(try database.walStatus())
         let oldestBase = try WAL<MutationEvent>.replay(directory: root + "/wal") { _ in }.segments.first?.baseLSN
         #expect(try #require(oldestBase) <= LSN(results[2].walLSN.rawValue + 1))
         #expect(status.oldestSegment.rawValue > 1)
@@ -165,7 +165,7 @@ struct RecoveryTests {
         _ = try database.sync()
         // No snapshot yet: nothing may go.
         let before = try database.truncateLog()
-        #expect(before.requestedFence == database.walStatus?.durableLSN)
+        #expect(try before.requestedFence == database.walStatus()?.durableLSN)
         #expect(before.appliedFence == .none && before.deletedSegments.isEmpty)
 
         let checkpoint = try database.checkpoint()

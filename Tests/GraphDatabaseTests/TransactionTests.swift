@@ -16,7 +16,7 @@ struct TransactionTests {
         let (database, _) = try GraphDatabase.open(.dataDirectory(directory.path))
         try runWorkload(database, rounds: 2)
         let dump = database.snapshot.dump()
-        let walBytes = try #require(database.walStatus).nextLSN
+        let walBytes = try #require(try database.walStatus()).nextLSN
         #expect(throws: Abort.self) {
             try database.write { tx in
                 try tx.createNode(labels: ["Ghost"])
@@ -24,7 +24,7 @@ struct TransactionTests {
             }
         }
         #expect(database.snapshot.dump() == dump)
-        #expect(try #require(database.walStatus).nextLSN == walBytes)
+        #expect(try #require(try database.walStatus()).nextLSN == walBytes)
         try database.close()
     }
 
@@ -80,12 +80,12 @@ struct TransactionTests {
         let directory = TemporaryDirectory()
         let (database, _) = try GraphDatabase.open(.dataDirectory(directory.path))
         try runWorkload(database, rounds: 3)
-        let before = try #require(database.walStatus)
+        let before = try #require(try database.walStatus())
         let count = database.read { $0.nodeCount }
         let empty = try database.write { tx in tx.store.nodeCount }
         #expect(count == empty.value)
         #expect(empty.lsn == .none && empty.eventCount == 0)
-        let after = try #require(database.walStatus)
+        let after = try #require(try database.walStatus())
         #expect(after.nextLSN == before.nextLSN && after.writtenLSN == before.writtenLSN)
         try database.close()
     }
@@ -96,13 +96,13 @@ struct TransactionTests {
         let (database, _) = try GraphDatabase.open(.dataDirectory(directory.child("a"), .always))
         let result = try await database.write { tx in try tx.createNode() }
         #expect(result.isDurable)
-        #expect(try #require(database.walStatus).durableLSN >= result.lsn)
+        #expect(try #require(try database.walStatus()).durableLSN >= result.lsn)
         try database.close()
         let (lazy, _) = try GraphDatabase.open(.dataDirectory(directory.child("b"), .none))
         let plain = try await lazy.write { tx in try tx.createNode() }
         #expect(!plain.isDurable)
         let forced = try await lazy.write(durable: true) { tx in try tx.createNode() }
-        let durableLSN = try #require(lazy.walStatus).durableLSN
+        let durableLSN = try #require(try lazy.walStatus()).durableLSN
         #expect(forced.isDurable && durableLSN >= forced.lsn)
         try lazy.close()
     }

@@ -22,6 +22,22 @@ struct AdminRouteTests {
         }
     }
 
+    @Test("wal/status reports a segment file it cannot size, naming it, instead of claiming there is no log")
+    func statusNamesUnreadableSegment() async throws {
+        let directory = TemporaryDirectory()
+        try await TestServer.make(storage: .dataDirectory(directory.path), syncMode: .always).run { client in
+            _ = try await client.tx(#"[{"op": "createNode"}]"#)
+            // A segment name whose file cannot be opened: a dangling link.
+            let broken = directory.path + "/wal/0000000099.wal"
+            try FileManager.default.createSymbolicLink(atPath: broken, withDestinationPath: directory.path + "/missing")
+            let response = try await client.post("/admin/wal/status")
+            #expect(response.status >= 500)
+            #expect(response.text.contains("0000000099.wal"), "\(response.text)")
+            #expect(!response.text.contains("without a write-ahead log"))
+            try FileManager.default.removeItem(atPath: broken)
+        }
+    }
+
     @Test("sync returns the durable LSN")
     func sync() async throws {
         let directory = TemporaryDirectory()

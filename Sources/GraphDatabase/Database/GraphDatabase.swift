@@ -61,8 +61,9 @@ public final class GraphDatabase: Sendable {
         try body(snapshot)
     }
 
-    /// The log's state, or nil for a database without one.
-    public var walStatus: WALStatus? { try? wal?.status() }
+    /// The log's state, or nil for a database without one. Sizes every
+    /// segment file; throws, naming the file, when one cannot be read.
+    public func walStatus() throws -> WALStatus? { try wal?.status() }
 
     /// Why writes are refused, or nil while the log is healthy.
     public var failure: String? { wal?.failure }

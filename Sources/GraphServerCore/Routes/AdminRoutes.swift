@@ -24,7 +24,7 @@ struct AdminRoutes: Sendable {
     /// The log's status, read off the cooperative pool: it sizes every segment file.
     private func requireLog() async throws -> WALStatus {
         let database = database
-        guard let status = try await Blocking.run({ database.walStatus }) else {
+        guard let status = try await Blocking.run({ try database.walStatus() }) else {
             throw GraphServerError(
                 .unavailable, "this server runs without a write-ahead log (--in-memory or no --wal-dir); there is no log to administer")
         }

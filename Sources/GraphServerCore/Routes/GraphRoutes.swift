@@ -146,7 +146,7 @@ struct GraphRoutes: Sendable {
 
 extension GraphDatabase {
     /// Whether the storage layout has a write-ahead log, read from the
-    /// configuration: cheaper than `walStatus`, which sizes every segment file.
+    /// configuration: cheaper than `walStatus()`, which sizes every segment file.
     var hasLog: Bool {
         switch configuration.storage {
         case .inMemory: false

@@ -49,12 +49,14 @@ public final class ServerMetrics: Sendable {
     }
 
     /// Samples the graph's size and the log's health just before a scrape.
+    /// A log whose segments cannot be sized leaves its gauges where they
+    /// were; `/admin/wal/status` reports that error.
     func observe(_ database: GraphDatabase) {
         let stats = database.read { $0.stats }
         Gauge(label: "graph_nodes").record(stats.nodeCount)
         Gauge(label: "graph_relationships").record(stats.relationshipCount)
         Gauge(label: "graph_wal_poisoned").record(database.failure == nil ? 0 : 1)
-        if let status = database.walStatus {
+        if let status = try? database.walStatus() {
             Gauge(label: "graph_wal_durable_lsn").record(Int64(clamping: status.durableLSN.rawValue))
             Gauge(label: "graph_wal_segments").record(status.segmentCount)
             Gauge(label: "graph_wal_bytes").record(Int64(clamping: status.totalBytes))
