@@ -10,60 +10,38 @@ import Testing
 struct GroupCommitTests {
     @Test("committers arriving during an fsync register for the next one, and exactly one more fsync covers them all")
     func lateComersShareOneFsync() throws {
-        let directory = TemporaryDirectory()
-        let fileSystem = InstrumentedFileSystem()
-        let (wal, _, _) = try openNotes(directory.path, .instrumented(fileSystem, .always))
-        fileSystem.closeGate()
-        let first = BlockingCommits(wal, tags: [0])
-        fileSystem.waitForSyncAtGate()
-        let late = BlockingCommits(wal, tags: [1, 2, 3])
-        try waitUntilRegisteredForNext(3, wal)
-        let syncsBefore = fileSystem.syncCount
-        fileSystem.openGate()
-        let firstResults = try first.wait(), lateResults = try late.wait()
+        let held = try HeldFsync(lateCommitters: 3)
+        let syncsBefore = held.fileSystem.syncCount
+        held.fileSystem.openGate()
+        let firstResults = try held.first.wait(), lateResults = try held.late.wait()
         #expect(firstResults.allSatisfy { $0 == nil })
         #expect(lateResults.allSatisfy { $0 == nil }, "\(lateResults)")
-        #expect(fileSystem.syncCount == syncsBefore + 1)
-        #expect(wal.durableLSN == wal.writtenLSN)
-        try wal.close()
+        #expect(held.fileSystem.syncCount == syncsBefore + 1)
+        #expect(held.wal.durableLSN == held.wal.writtenLSN)
+        try held.wal.close()
     }
 
     @Test("an fsync failure wakes both the committers it covered and those registered for the next one")
     func failureWakesEveryGeneration() throws {
-        let directory = TemporaryDirectory()
-        let fileSystem = InstrumentedFileSystem()
-        let (wal, _, _) = try openNotes(directory.path, .instrumented(fileSystem, .always))
-        fileSystem.hooks.withLock { $0.failSyncs = true }
-        fileSystem.closeGate()
-        let first = BlockingCommits(wal, tags: [0])
-        fileSystem.waitForSyncAtGate()
-        let late = BlockingCommits(wal, tags: [1, 2])
-        try waitUntilRegisteredForNext(2, wal)
-        fileSystem.openGate()
-        #expect(try first.wait().map { $0?.code } == [.io])
-        #expect(try late.wait().map { $0?.code } == [.poisoned, .poisoned])
-        #expect(wal.durableLSN == .none)
-        try wal.close()
+        let held = try HeldFsync(lateCommitters: 2, failingFirst: true)
+        held.fileSystem.openGate()
+        #expect(try held.first.wait().map { $0?.code } == [.io])
+        #expect(try held.late.wait().map { $0?.code } == [.poisoned, .poisoned])
+        #expect(held.wal.durableLSN == .none)
+        try held.wal.close()
     }
 
     @Test("when the fsync of a handed-off generation fails, its leader gets the error and the rest are poisoned")
     func failureInHandedOffGeneration() throws {
-        let directory = TemporaryDirectory()
-        let fileSystem = InstrumentedFileSystem()
-        let (wal, _, _) = try openNotes(directory.path, .instrumented(fileSystem, .always))
-        fileSystem.closeGate()
-        let first = BlockingCommits(wal, tags: [0])
-        fileSystem.waitForSyncAtGate()
-        let late = BlockingCommits(wal, tags: [1, 2])
-        try waitUntilRegisteredForNext(2, wal)
+        let held = try HeldFsync(lateCommitters: 2)
         // The fsync at the gate has already passed the failure hook; the next one will not.
-        fileSystem.hooks.withLock { $0.failSyncs = true }
-        fileSystem.openGate()
-        #expect(try first.wait().allSatisfy { $0 == nil })
-        let codes = try late.wait().map { $0?.code }
+        held.fileSystem.hooks.withLock { $0.failSyncs = true }
+        held.fileSystem.openGate()
+        #expect(try held.first.wait().allSatisfy { $0 == nil })
+        let codes = try held.late.wait().map { $0?.code }
         #expect(codes.sorted { "\(String(describing: $0))" < "\(String(describing: $1))" } == [.io, .poisoned], "\(codes)")
-        #expect(wal.durableLSN < wal.writtenLSN)
-        try wal.close()
+        #expect(held.wal.durableLSN < held.wal.writtenLSN)
+        try held.wal.close()
     }
 
     @Test(
@@ -154,6 +132,26 @@ private final class BlockingCommits: Sendable {
         let outcome = finished.wait(timeout: .now() + seconds)
         try #require(outcome == .success, "committers still blocked after \(timeout): a wake-up was lost")
         return results.withLock { $0 }
+    }
+}
+
+/// One committer's fsync held at the gate, and `lateCommitters` more asleep
+/// registered for the generation after it: the gate is the test's to open.
+private struct HeldFsync {
+    let directory = TemporaryDirectory()
+    let fileSystem = InstrumentedFileSystem()
+    let wal: WAL<Note>
+    let first: BlockingCommits
+    let late: BlockingCommits
+
+    init(lateCommitters: Int, failingFirst: Bool = false) throws {
+        (wal, _, _) = try openNotes(directory.path, .instrumented(fileSystem, .always))
+        fileSystem.hooks.withLock { $0.failSyncs = failingFirst }
+        fileSystem.closeGate()
+        first = BlockingCommits(wal, tags: [0])
+        fileSystem.waitForSyncAtGate()
+        late = BlockingCommits(wal, tags: (1...lateCommitters).map { UInt16($0) })
+        try waitUntilRegisteredForNext(lateCommitters, wal)
     }
 }
 
