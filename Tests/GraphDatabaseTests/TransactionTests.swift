@@ -129,6 +129,29 @@ struct TransactionTests {
         try reopened.close()
     }
 
+    @Test("64 async writers queued behind a held writer lock all commit, durable, once it is released")
+    func asyncWritersQueue() async throws {
+        let directory = TemporaryDirectory()
+        let (database, _) = try GraphDatabase.open(.dataDirectory(directory.path, .always))
+        let held = try database.beginWrite()
+        let writers = Task {
+            try await withThrowingTaskGroup(of: WriteResult<NodeID>.self) { group in
+                for index in 0..<64 {
+                    group.addTask { try await database.write { tx in try tx.createNode(properties: ["i": .int(Int64(index))]) } }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(database.snapshot.nodeCount == 0)
+        held.rollback()
+        let results = try await writers.value
+        #expect(results.count == 64 && results.allSatisfy(\.isDurable))
+        #expect(Set(results.map(\.lsn)).count == 64)
+        #expect(database.snapshot.nodeCount == 64)
+        try database.close()
+    }
+
     @Test("once the log fails, writes are refused with the cause, reads go on, and a restart recovers")
     func poisoning() throws {
         let directory = TemporaryDirectory()
@@ -194,3 +217,4 @@ struct TransactionTests {
         }
     }
 }
+

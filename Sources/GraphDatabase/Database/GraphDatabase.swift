@@ -35,6 +35,10 @@ public final class GraphDatabase: Sendable {
     /// Serialises checkpoints, whoever asks for them.
     let checkpointLock = Mutex<Void>(())
     let checkpointQueue = DispatchQueue(label: "graph-database.checkpoints")
+    /// Where `async` writes run their transactions, one after another:
+    /// writers waiting for their turn queue here as blocks, not as
+    /// dispatch threads parked on the writer lock.
+    let asyncWriters = DispatchQueue(label: "graph-database.async-writers")
     let checkpointScheduled = Atomic<Bool>(false)
     let sinceCheckpoint = Mutex<(commits: Int, bytes: UInt64)>((0, 0))
     let closed = Atomic<Bool>(false)
@@ -79,27 +83,47 @@ public final class GraphDatabase: Sendable {
     /// from a thread, or use the `async` overload.
     @discardableResult
     public func write<R: Sendable>(durable: Bool = false, _ body: (inout WriteTransaction) throws -> R) throws -> WriteResult<R> {
-        let transaction = try beginWrite()
-        do {
-            let value = try transaction.run(body)
-            let outcome = try transaction.commit(durable: durable)
-            return WriteResult(value: value, lsn: outcome.lsn, isDurable: outcome.isDurable, eventCount: outcome.eventCount)
-        } catch {
-            transaction.rollback()
-            throw error
-        }
+        let (value, logged) = try runTransaction(durable: durable, body)
+        try waitForFsync(logged)
+        return WriteResult(value: value, lsn: logged.lsn, isDurable: logged.needsFsync, eventCount: logged.eventCount)
     }
 
-    /// The `async` form of ``write(durable:_:)``: the transaction and any
-    /// fsync wait run on a dispatch thread, never on the cooperative pool.
+    /// The `async` form of ``write(durable:_:)``. The transaction runs on
+    /// the database's own serial queue, never on the cooperative pool; the
+    /// fsync wait suspends instead of blocking a thread, and is not cut
+    /// short by cancellation: once logged, the transaction is committed,
+    /// and the caller learns whether an fsync covered it.
     @discardableResult
     public func write<R: Sendable>(
         durable: Bool = false, _ body: @escaping @Sendable (inout WriteTransaction) throws -> R
     ) async throws -> WriteResult<R> {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try self.write(durable: durable, body) })
+        let (value, logged): (R, LoggedCommit) = try await withCheckedThrowingContinuation { continuation in
+            asyncWriters.async {
+                continuation.resume(with: Result { try self.runTransaction(durable: durable, body) })
             }
+        }
+        if logged.needsFsync, let wal {
+            let lsn = logged.lsn
+            do {
+                // An unstructured task does not inherit the caller's cancellation.
+                try await Task { try await wal.waitUntilDurable(lsn) }.value
+            } catch {
+                throw GraphDatabaseError.wrap(error, "the transaction at LSN \(lsn) was logged but its fsync failed")
+            }
+        }
+        return WriteResult(value: value, lsn: logged.lsn, isDurable: logged.needsFsync, eventCount: logged.eventCount)
+    }
+
+    /// Runs `body` as one transaction under the writer lock and logs it,
+    /// without waiting for an fsync; rolls back if anything throws.
+    private func runTransaction<R>(durable: Bool, _ body: (inout WriteTransaction) throws -> R) throws -> (R, LoggedCommit) {
+        let transaction = try beginWrite()
+        do {
+            let value = try transaction.run(body)
+            return (value, try transaction.log(durable: durable))
+        } catch {
+            transaction.rollback()
+            throw error
         }
     }
 
@@ -117,24 +141,26 @@ public final class GraphDatabase: Sendable {
         return ExplicitWriteTransaction(database: self, store: snapshot)
     }
 
-    /// Logs and publishes a finished transaction; called with the writer permit held.
-    func commit(_ transaction: WriteTransaction, durable: Bool) throws -> (lsn: LSN, isDurable: Bool, eventCount: Int) {
+    /// Logs and publishes a finished transaction and releases the writer
+    /// permit it was called with; the fsync, if one is due, is left to
+    /// ``waitForFsync(_:)``, so that concurrent writers share it.
+    func log(_ transaction: WriteTransaction, durable: Bool) throws -> LoggedCommit {
         let events = transaction.events
         guard !events.isEmpty else {
             writerPermit.signal()
-            return (.none, false, 0)
+            return LoggedCommit(lsn: .none, needsFsync: false, eventCount: 0)
         }
         guard let wal else {
             committed.withLock { $0 = transaction.store }
             writerPermit.signal()
-            return (.none, false, events.count)
+            return LoggedCommit(lsn: .none, needsFsync: false, eventCount: events.count)
         }
         let commit: Commit
         let bytesBefore = wal.appendedBytes
         do {
             guard let logged = try wal.commit(events, durability: .written) else {
                 writerPermit.signal()
-                return (.none, false, 0)
+                return LoggedCommit(lsn: .none, needsFsync: false, eventCount: 0)
             }
             commit = logged
         } catch {
@@ -144,15 +170,17 @@ public final class GraphDatabase: Sendable {
         committed.withLock { $0 = transaction.store }
         writerPermit.signal()
         noteCommit(bytes: wal.appendedBytes - bytesBefore)
-        let waitForFsync = durable || wal.syncMode == .always
-        if waitForFsync {
-            do {
-                try wal.waitUntilDurable(commit.commitLSN)
-            } catch {
-                throw GraphDatabaseError.wrap(error, "the transaction at LSN \(commit.commitLSN) was logged but its fsync failed")
-            }
+        return LoggedCommit(lsn: commit.commitLSN, needsFsync: durable || wal.syncMode == .always, eventCount: events.count)
+    }
+
+    /// Blocks until an fsync covers `logged`, when it needs one.
+    func waitForFsync(_ logged: LoggedCommit) throws {
+        guard logged.needsFsync, let wal else { return }
+        do {
+            try wal.waitUntilDurable(logged.lsn)
+        } catch {
+            throw GraphDatabaseError.wrap(error, "the transaction at LSN \(logged.lsn) was logged but its fsync failed")
         }
-        return (commit.commitLSN, waitForFsync, events.count)
     }
 
     /// Writes, fsyncs and closes the log; later writes fail with `closed`.
@@ -197,9 +225,16 @@ public final class ExplicitWriteTransaction {
     /// Logs the transaction and makes it visible; returns its commit LSN.
     @discardableResult
     public func commit(durable: Bool = false) throws -> (lsn: LSN, isDurable: Bool, eventCount: Int) {
+        let logged = try log(durable: durable)
+        try database.waitForFsync(logged)
+        return (logged.lsn, logged.needsFsync, logged.eventCount)
+    }
+
+    /// Logs the transaction and makes it visible, without waiting for an fsync.
+    func log(durable: Bool) throws -> LoggedCommit {
         guard !finished else { throw GraphDatabaseError(.closed, "the transaction already ended") }
         finished = true
-        return try database.commit(transaction, durable: durable)
+        return try database.log(transaction, durable: durable)
     }
 
     /// Discards everything the transaction did; nothing reaches the log.
@@ -208,4 +243,12 @@ public final class ExplicitWriteTransaction {
         finished = true
         database.writerPermit.signal()
     }
+}
+
+/// A transaction in the log and visible to readers, and whether its
+/// writer must still wait for an fsync.
+struct LoggedCommit: Sendable {
+    var lsn: LSN
+    var needsFsync: Bool
+    var eventCount: Int
 }
