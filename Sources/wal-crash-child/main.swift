@@ -1,9 +1,15 @@
-// A victim for the kill -9 test: opens a log in `always` mode, carries on
-// where the previous (killed) run stopped, and commits until it is killed,
-// printing `<writer> <sequence> <commitLSN>` for every commit that returned,
-// that is, every commit the log acknowledged as durable.
+// A victim for the kill -9 test: opens a log, carries on where the previous
+// (killed) run stopped, and commits until it is killed, printing
+// `<writer> <sequence> <commitLSN>` for every commit that returned, that
+// is, every commit the log acknowledged: durable under `always`, in the
+// kernel (written, or copied into the mapped segment) under `groupsync`
+// and `none`. A killed process must lose none of them.
 //
-// Usage: wal-crash-child DIRECTORY [WRITERS]
+// Usage: wal-crash-child DIRECTORY [WRITERS] [always|groupsync|none]
+//
+// Under `groupsync` and `none` each writer pauses 200 µs between commits,
+// so that a run of a few hundred milliseconds leaves a log the test can
+// replay after every kill.
 
 #if canImport(Glibc)
 import Glibc
@@ -34,9 +40,11 @@ func emit(_ line: String) {
 final class Shared: Sendable {
     let wal: WAL<CrashEvent>
     let nextSequence: Mutex<[UInt16: UInt32]>
-    init(wal: WAL<CrashEvent>, next: [UInt16: UInt32]) {
+    let pauseMicroseconds: UInt32
+    init(wal: WAL<CrashEvent>, next: [UInt16: UInt32], pauseMicroseconds: UInt32) {
         self.wal = wal
         self.nextSequence = Mutex(next)
+        self.pauseMicroseconds = pauseMicroseconds
     }
 }
 
@@ -60,6 +68,7 @@ func commitForever(_ writer: UInt16, _ shared: Shared) -> Never {
         do {
             guard let commit = try shared.wal.commit(events) else { continue }
             emit("\(writer) \(sequence) \(commit.commitLSN.rawValue)")
+            if shared.pauseMicroseconds > 0 { usleep(shared.pauseMicroseconds) }
         } catch {
             emit("error \(error)")
             exit(1)
@@ -70,19 +79,28 @@ func commitForever(_ writer: UInt16, _ shared: Shared) -> Never {
 func run() -> Never {
     let arguments = CommandLine.arguments
     guard arguments.count >= 2 else {
-        emit("usage: wal-crash-child DIRECTORY [WRITERS]")
+        emit("usage: wal-crash-child DIRECTORY [WRITERS] [always|groupsync|none]")
         exit(2)
     }
     let directory = arguments[1]
     let writers = arguments.count >= 3 ? max(1, Int(arguments[2]) ?? 2) : 2
+    let syncMode: SyncMode
+    switch arguments.count >= 4 ? arguments[3] : "always" {
+    case "always": syncMode = .always
+    case "groupsync": syncMode = .groupSync(interval: .milliseconds(20))
+    case "none": syncMode = .none
+    case let other:
+        emit("error: unknown sync mode \(other); use always, groupsync or none")
+        exit(2)
+    }
 
     let shared: Shared
     do {
-        let options = WALOptions(syncMode: .always, segmentTargetBytes: 16 << 10, recoveryMode: .strict)
+        let options = WALOptions(syncMode: syncMode, segmentTargetBytes: 16 << 10, recoveryMode: .strict)
         let (wal, events, _) = try WAL<CrashEvent>.open(directory: directory, options: options)
         var next: [UInt16: UInt32] = [:]
         for event in events { next[event.writer] = max(next[event.writer] ?? 0, event.sequence + 1) }
-        shared = Shared(wal: wal, next: next)
+        shared = Shared(wal: wal, next: next, pauseMicroseconds: syncMode == .always ? 0 : 200)
         emit("ready \(wal.nextLSN.rawValue)")
     } catch {
         emit("error \(error)")

@@ -7,12 +7,15 @@ import WriteAheadLog
 import Glibc
 #endif
 
-/// The real thing: a child process commits in `always` mode on the real
-/// file system and prints every acknowledged commit; it is killed with
-/// SIGKILL at random moments, again and again on the same directory. A
-/// killed process loses nothing the kernel has, so every acknowledged
-/// commit must be there, with its LSN, and strict recovery must open the
-/// log (a torn tail is cut; nothing torn is returned).
+/// The real thing: a child process commits on the real file system and
+/// prints every acknowledged commit; it is killed with SIGKILL at random
+/// moments, again and again on the same directory. A killed process loses
+/// nothing the kernel has, so every acknowledged commit must be there, with
+/// its LSN, and strict recovery must open the log (a torn tail is cut;
+/// nothing torn is returned). Under `always` a commit is acknowledged once
+/// fsynced (segments written with `pwrite`); under `groupsync` and `none`
+/// once copied into the mapped segment, which the flusher prefaults and
+/// rotation truncates meanwhile.
 @Suite("Killing a real writer process")
 struct ProcessKillTests {
     /// `wal-crash-child`, built next to the test bundle.
@@ -39,7 +42,7 @@ struct ProcessKillTests {
     ///
     /// Spawned with `posix_spawn` and reaped with our own `waitpid`, so the
     /// pid we kill cannot have been reaped and reused in between.
-    static func runAndKill(_ executable: URL, directory: String, killAfter: Duration) throws -> [Acknowledged] {
+    static func runAndKill(_ executable: URL, directory: String, mode: String, killAfter: Duration) throws -> [Acknowledged] {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw WALError(.io, "pipe failed", errno: errno) }
         var actions = posix_spawn_file_actions_t()
@@ -49,7 +52,7 @@ struct ProcessKillTests {
         posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
         posix_spawn_file_actions_addclose(&actions, fds[0])
         posix_spawn_file_actions_addclose(&actions, fds[1])
-        let arguments = [executable.path, directory, "2"]
+        let arguments = [executable.path, directory, "2", mode]
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
@@ -100,8 +103,8 @@ struct ProcessKillTests {
         return acknowledged
     }
 
-    @Test("SIGKILL at random moments loses no acknowledged commit and returns nothing torn")
-    func killRepeatedly() throws {
+    @Test("SIGKILL at random moments loses no acknowledged commit and returns nothing torn", arguments: ["always", "groupsync", "none"])
+    func killRepeatedly(mode: String) throws {
         let executable = try Self.childExecutable()
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("wal-kill-\(UInt64.random(in: 0..<UInt64.max))").path
@@ -114,7 +117,7 @@ struct ProcessKillTests {
         var killsMidCommit = 0
         for round in 0..<rounds {
             let delay = Duration.milliseconds(Int(random.next() % 120))
-            let acks = try onThread { try Self.runAndKill(executable, directory: directory, killAfter: delay) }
+            let acks = try onThread { try Self.runAndKill(executable, directory: directory, mode: mode, killAfter: delay) }
             if !acks.isEmpty { killsMidCommit += 1 }
             for ack in acks { acknowledged[ack.key] = ack.commitLSN }
 
@@ -130,7 +133,7 @@ struct ProcessKillTests {
             #expect(order == order.sorted(), "seed \(seed) round \(round): recovery is out of commit order")
             for (key, lsn) in acknowledged {
                 guard let (recoveredLSN, _) = recovered[key] else {
-                    Issue.record("seed \(seed) round \(round): acknowledged commit \(key) at \(lsn) is lost")
+                    Issue.record("\(mode), seed \(seed) round \(round): acknowledged commit \(key) at \(lsn) is lost")
                     continue
                 }
                 #expect(recoveredLSN == lsn, "seed \(seed) round \(round): \(key) committed at \(lsn), recovered at \(recoveredLSN)")
@@ -141,6 +144,6 @@ struct ProcessKillTests {
                 #expect(events == CrashEvent.transaction(writer: key.writer, sequence: key.sequence, count: 1 + Int(key.sequence % 3)))
             }
         }
-        print("kill -9 test: seed \(seed), \(rounds) kills (\(killsMidCommit) while committing), \(acknowledged.count) acknowledged commits checked")
+        print("kill -9 test (\(mode)): seed \(seed), \(rounds) kills (\(killsMidCommit) while committing), \(acknowledged.count) acknowledged commits checked")
     }
 }
