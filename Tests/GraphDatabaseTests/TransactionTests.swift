@@ -152,6 +152,21 @@ struct TransactionTests {
         try database.close()
     }
 
+    @Test("cancelling an async durable write does not cut its fsync wait short: it returns committed and durable")
+    func cancelledAsyncWriteStillDurable() async throws {
+        let directory = TemporaryDirectory()
+        let (database, _) = try GraphDatabase.open(.dataDirectory(directory.path, .always))
+        for index in 0..<20 {
+            let write = Task { try await database.write(durable: true) { tx in try tx.createNode(properties: ["i": .int(Int64(index))]) } }
+            write.cancel()
+            let result = try await write.value
+            #expect(result.isDurable)
+            #expect(try #require(try database.walStatus()).durableLSN >= result.lsn)
+        }
+        #expect(database.snapshot.nodeCount == 20)
+        try database.close()
+    }
+
     @Test("once the log fails, writes are refused with the cause, reads go on, and a restart recovers")
     func poisoning() throws {
         let directory = TemporaryDirectory()
