@@ -24,6 +24,14 @@ struct DiskModel {
         var current: [UInt8] = []
         var durable: [UInt8] = []
         var pending: [FileOp] = []
+        /// Bytes reserved by `fallocate` past the written end: they read as
+        /// zeros and count in the size, without being stored. Reserving
+        /// is taken as durable at once (a simplification: recovery treats a
+        /// zero tail and a missing one alike).
+        var reserved = 0
+
+        /// The file's size: written bytes, or the reservation if larger.
+        var size: Int { max(current.count, reserved) }
     }
 
     enum DirectoryOp {
@@ -104,7 +112,13 @@ struct DiskModel {
         if let index = files.index(forKey: node) { Self.apply(.write(offset: offset, bytes: bytes), to: &files.values[index].current) }
     }
 
+    /// `fallocate`: reserves zeros up to `size` without storing them.
+    mutating func reserve(_ node: Int, to size: Int) {
+        if let reserved = files[node]?.reserved, size > reserved { files[node]?.reserved = size }
+    }
+
     mutating func truncate(_ node: Int, to size: Int) {
+        if let reserved = files[node]?.reserved, reserved > size { files[node]?.reserved = size }
         files[node]?.pending.append(.truncate(size))
         if let index = files.index(forKey: node) { Self.apply(.truncate(size), to: &files.values[index].current) }
     }

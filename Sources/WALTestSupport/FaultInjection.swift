@@ -22,6 +22,21 @@ package enum SimulatedOperation: String, Sendable, CaseIterable {
     case remove
     /// `ftruncate`.
     case truncate
+    /// `fallocate`: reserving blocks, which extends the file with zeros.
+    case preallocate
+    /// A store into a shared mapping: no system call, so it never fails,
+    /// but a crash or kill can interrupt it halfway.
+    case mappedStore
+}
+
+/// How a simulated machine fails.
+package enum CrashKind: String, Sendable, CaseIterable {
+    /// The machine loses power: only what an fsync made durable is certain
+    /// to survive, plus a seeded choice of the rest.
+    case powerLoss
+    /// The process dies (kill -9): the kernel keeps every byte written and
+    /// every directory change, durable or not, in its page cache.
+    case processKill
 }
 
 /// One planned failure: the `skip + 1`-th matching operation (and, with

@@ -37,6 +37,11 @@ package final class SimulatedDisk: Sendable {
         /// (pages whose writeback failed) before later data in the file.
         package var failedFileSyncs = 0
         package var crashes = 0
+        /// Simulated kill -9s: handles die, the page cache stays.
+        package var kills = 0
+        package var mappedStores = 0
+        /// Mapped stores a crash or kill interrupted halfway.
+        package var interruptedStores = 0
     }
 
     struct State {
@@ -50,6 +55,10 @@ package final class SimulatedDisk: Sendable {
         var ruleMatches: [Int] = []
         var randomFaults: RandomFaults?
         var crashCountdown: Int?
+        var countdownKind = CrashKind.powerLoss
+        /// How many pieces of a mapped store a countdown interrupts it
+        /// after; nil draws a number from the seed.
+        var interruptedStorePieces: Int?
         var statistics = Statistics()
         var lastCrash: DiskModel.CrashSummary?
     }
@@ -59,12 +68,21 @@ package final class SimulatedDisk: Sendable {
     /// Writes are torn at this granularity: a sector is written whole or not at all.
     package let sectorSize: Int
     package let pageSize: Int
+    /// Whether files can be preallocated and mapped, as on ext4 or XFS;
+    /// without it the log takes the write-call path, as on a file system
+    /// without `fallocate`.
+    package let supportsMapping: Bool
+    /// A mapped store is carried out in pieces of this many bytes, the last
+    /// piece first, as a vectorised `memmove` may: a store interrupted by a
+    /// crash or kill leaves the end of its bytes without their start.
+    package static let mappedStorePiece = 64
     private let hook: Mutex<(@Sendable (SimulatedOperation, String) -> Void)?> = Mutex(nil)
 
-    package init(seed: UInt64, sectorSize: Int = 512, pageSize: Int = 4096) {
+    package init(seed: UInt64, sectorSize: Int = 512, pageSize: Int = 4096, supportsMapping: Bool = true) {
         self.seed = seed
         self.sectorSize = sectorSize
         self.pageSize = pageSize
+        self.supportsMapping = supportsMapping
         state = Mutex(State(random: SeededGenerator(seed: seed)))
     }
 
@@ -94,11 +112,47 @@ package final class SimulatedDisk: Sendable {
         return summary.description
     }
 
+    /// Kills the process now (kill -9): every mounted file system, open
+    /// file, mapping and lock of this boot stops working, as if their
+    /// process were gone, while the disk keeps everything written, durable
+    /// or not, as the kernel's page cache would. A later power loss can
+    /// still lose what no fsync covered. Mount again to go on.
+    package func kill() {
+        state.withLock { Self.kill(&$0) }
+    }
+
+    private static func kill(_ state: inout State) {
+        state.boot += 1
+        state.locks.removeAll()
+        state.crashCountdown = nil
+        state.statistics.kills += 1
+    }
+
     /// Crashes just before the `count + 1`-th mutating operation (write,
-    /// sync, create, rename, remove, truncate, mkdir) from now, whichever
-    /// thread runs it; that operation and everything after it fails.
-    package func crash(afterOperations count: Int) {
-        state.withLock { $0.crashCountdown = count }
+    /// sync, create, rename, remove, truncate, mkdir, preallocation, mapped
+    /// store) from now, whichever thread runs it; that operation and
+    /// everything after it fails. A mapped store the countdown lands on is
+    /// interrupted halfway: `interruptedStorePieces` of its pieces (or a
+    /// seeded number), last piece first, reach the page cache.
+    package func crash(afterOperations count: Int, kind: CrashKind = .powerLoss, interruptedStorePieces: Int? = nil) {
+        state.withLock { state in
+            state.crashCountdown = count
+            state.countdownKind = kind
+            state.interruptedStorePieces = interruptedStorePieces
+        }
+    }
+
+    /// Kills the process just before the `count + 1`-th mutating operation.
+    package func kill(afterOperations count: Int, interruptedStorePieces: Int? = nil) {
+        crash(afterOperations: count, kind: .processKill, interruptedStorePieces: interruptedStorePieces)
+    }
+
+    /// Fails the machine the way the countdown says.
+    private static func fail(_ state: inout State, sectorSize: Int, pageSize: Int) {
+        switch state.countdownKind {
+        case .powerLoss: crash(&state, sectorSize: sectorSize, pageSize: pageSize)
+        case .processKill: kill(&state)
+        }
     }
 
     /// Whether a crash happened since the disk was made (or since `boot`).
@@ -153,6 +207,7 @@ package final class SimulatedDisk: Sendable {
             file.current = bytes
             file.durable = bytes
             file.pending.removeAll()
+            file.reserved = 0
             state.model.files[node] = file
         }
     }
@@ -191,14 +246,46 @@ package final class SimulatedDisk: Sendable {
             try Self.checkBoot(state, boot, syscall, path)
             if let countdown = state.crashCountdown {
                 if countdown <= 0 {
-                    Self.crash(&state, sectorSize: sectorSize, pageSize: pageSize)
-                    throw Self.error(EIO, syscall, path, "the simulated machine crashed")
+                    let kind = state.countdownKind
+                    Self.fail(&state, sectorSize: sectorSize, pageSize: pageSize)
+                    throw Self.error(EIO, syscall, path, kind == .powerLoss ? "the simulated machine crashed" : "the simulated process was killed")
                 }
                 state.crashCountdown = countdown - 1
             }
             let fault = Self.drawFault(&state, operation, path)
             if fault != nil { state.statistics.failedOperations += 1 }
             return try body(&state, fault)
+        }
+    }
+
+    /// A store into a mapping of `node`: lands in the page cache at once, as
+    /// an unsynced write. It cannot fail; a store from a dead boot (the
+    /// process is gone) or past the end of the file (`SIGBUS` in a real
+    /// process) stores nothing. When the crash countdown lands on it, the
+    /// store is interrupted: some of its pieces, last first, land before
+    /// the machine fails.
+    func storeMapped(_ data: [UInt8], node: Int, at offset: Int, boot: Int, path: String) {
+        if let hook = hook.withLock({ $0 }) { hook(.mappedStore, path) }
+        state.withLock { state in
+            guard state.boot == boot, let file = state.model.files[node], offset >= 0, offset + data.count <= file.size
+            else { return }
+            if let countdown = state.crashCountdown {
+                if countdown <= 0 {
+                    let pieces = stride(from: 0, to: data.count, by: Self.mappedStorePiece).map {
+                        $0..<min($0 + Self.mappedStorePiece, data.count)
+                    }
+                    let landed = min(state.interruptedStorePieces ?? Int(state.random.next() % UInt64(pieces.count + 1)), pieces.count)
+                    for piece in pieces.reversed().prefix(landed) {
+                        state.model.write(node, Array(data[piece]), at: offset + piece.lowerBound)
+                    }
+                    state.statistics.interruptedStores += 1
+                    Self.fail(&state, sectorSize: sectorSize, pageSize: pageSize)
+                    return
+                }
+                state.crashCountdown = countdown - 1
+            }
+            state.model.write(node, data, at: offset)
+            state.statistics.mappedStores += 1
         }
     }
 

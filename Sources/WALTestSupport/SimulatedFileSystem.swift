@@ -221,10 +221,17 @@ final class SimulatedFile: StorageFile {
         try disk.inspect(boot: boot, syscall: "pread", path: path) { state in
             guard let file = state.model.files[node] else { throw SimulatedDisk.error(EIO, "pread", path, "read failed") }
             let start = Int(clamping: offset)
-            guard start < file.current.count else { return 0 }
-            let count = min(buffer.count, file.current.count - start)
-            file.current.withUnsafeBytes { source in
-                buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[start..<(start + count)]))
+            guard start < file.size else { return 0 }
+            let count = min(buffer.count, file.size - start)
+            let stored = max(0, min(count, file.current.count - start))
+            if stored > 0 {
+                file.current.withUnsafeBytes { source in
+                    buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[start..<(start + stored)]))
+                }
+            }
+            if count > stored {
+                // Reserved space past the written end reads as zeros.
+                UnsafeMutableRawBufferPointer(rebasing: buffer[stored..<count]).initializeMemory(as: UInt8.self, repeating: 0)
             }
             return count
         }
@@ -233,7 +240,7 @@ final class SimulatedFile: StorageFile {
     func size() throws -> UInt64 {
         try disk.inspect(boot: boot, syscall: "fstat", path: path) { state in
             guard let file = state.model.files[node] else { throw SimulatedDisk.error(EIO, "fstat", path, "cannot read the file size") }
-            return UInt64(file.current.count)
+            return UInt64(file.size)
         }
     }
 
@@ -257,6 +264,48 @@ final class SimulatedFile: StorageFile {
             if let fault { throw SimulatedDisk.error(fault.errno, "ftruncate", path, "cannot truncate to \(size) bytes") }
             state.model.truncate(node, to: Int(size))
         }
+    }
+}
+
+extension SimulatedFile {
+    /// `fallocate` with mode 0: extends the file with zeros to `size`.
+    func preallocate(to size: UInt64) throws -> Bool {
+        guard disk.supportsMapping else { return false }
+        return try disk.mutate(.preallocate, path: path, boot: boot, syscall: "fallocate") { state, fault in
+            guard writable else { throw SimulatedDisk.error(EBADF, "fallocate", path, "cannot reserve \(size) bytes") }
+            if let fault { throw SimulatedDisk.error(fault.errno, "fallocate", path, "cannot reserve \(size) bytes") }
+            guard state.model.files[node] != nil else { throw SimulatedDisk.error(EIO, "fallocate", path, "the file is gone") }
+            state.model.reserve(node, to: Int(size))
+            return true
+        }
+    }
+
+    func map(size: Int) throws -> (any MappedRegion)? {
+        guard disk.supportsMapping else { return nil }
+        try disk.inspect(boot: boot, syscall: "mmap", path: path) { state in
+            guard writable, state.model.files[node] != nil else {
+                throw SimulatedDisk.error(EACCES, "mmap", path, "cannot map \(size) bytes")
+            }
+        }
+        return SimulatedMappedRegion(file: self, size: size)
+    }
+}
+
+/// A shared mapping of a simulated file: every store lands in the disk
+/// model's page cache, in the hostile order ``SimulatedDisk`` describes
+/// when a crash interrupts it.
+final class SimulatedMappedRegion: MappedRegion {
+    let file: SimulatedFile
+    let size: Int
+
+    init(file: SimulatedFile, size: Int) {
+        self.file = file
+        self.size = size
+    }
+
+    func store(_ bytes: UnsafeRawBufferPointer, at offset: Int) {
+        guard offset + bytes.count <= size else { return }
+        file.disk.storeMapped(Array(bytes), node: file.node, at: offset, boot: file.boot, path: file.path)
     }
 }
 

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// How a file is opened through the ``FileSystem`` seam.
 package enum FileOpenMode: Sendable {
     /// Read only; the file must exist.
@@ -40,8 +48,14 @@ extension StorageFile {
 
 /// A shared mapping of the start of a file, unmapped when released.
 package protocol MappedRegion: AnyObject, Sendable {
-    var base: UnsafeMutableRawPointer { get }
     var size: Int { get }
+    /// Copies `bytes` into the mapping at `offset` (`memmove`): they are in
+    /// the page cache when it returns. The order in which the copy stores
+    /// its bytes is unspecified (a vectorised copy may store the end of a
+    /// block before its start), so a process killed during the call can
+    /// leave any subset of `bytes` behind. Callers that need a prefix must
+    /// order their own stores (see `LogEngine.storeRecords`).
+    func store(_ bytes: UnsafeRawBufferPointer, at offset: Int)
     /// Best effort: brings the pages of `range` into the page cache and
     /// maps them, so that a later write into them finds them there. Never
     /// faults or signals, and changes no byte of the file.
@@ -80,24 +94,33 @@ package protocol FileSystem: Sendable {
 }
 
 extension FileSystem {
-    /// Creates `path` and any missing parents, and fsyncs the parent of each
-    /// one it created.
+    /// Creates `path` and any missing parents, and fsyncs the parent of
+    /// every directory on the path, whether this call created it or not.
     ///
     /// A new directory is only an entry in its parent: without that fsync a
     /// power loss can take the directory, and every file in it that was
     /// fsynced since (a log with acknowledged commits, a snapshot the log
-    /// was already truncated for), with it.
+    /// was already truncated for), with it. Directories that already exist
+    /// are not proof of durability either: a process killed between
+    /// creating one and fsyncing its parent leaves it in the page cache
+    /// only, and every later open would find it and move on. So every
+    /// ancestor is fsynced, root first; one that cannot even be opened for
+    /// reading (`EACCES`, `EPERM`, above the caller's own directories) is
+    /// passed over.
     package func createDirectoryDurably(_ path: String) throws {
-        var missing: [String] = []
-        var current: String? = path
-        while let directory = current, !isDirectory(directory) {
-            missing.append(directory)
-            // "." is its own parent; stop there rather than loop.
-            current = parentPath(directory).flatMap { $0 == directory ? nil : $0 }
-        }
         try createDirectory(path)
-        for directory in missing.reversed() {
-            if let parent = parentPath(directory) { try syncDirectory(parent) }
+        var ancestors: [String] = []
+        var current = path
+        while let parent = parentPath(current), parent != current {
+            ancestors.append(parent)
+            current = parent
+        }
+        for directory in ancestors.reversed() {
+            do {
+                try syncDirectory(directory)
+            } catch let error as WALError where error.errno == EACCES || error.errno == EPERM {
+                continue
+            }
         }
     }
 }

@@ -212,6 +212,11 @@ final class PosixMappedRegion: MappedRegion, @unchecked Sendable {
 
     deinit { munmap(base, size) }
 
+    func store(_ bytes: UnsafeRawBufferPointer, at offset: Int) {
+        guard let source = bytes.baseAddress, offset >= 0, offset + bytes.count <= size else { return }
+        (base + offset).copyMemory(from: source, byteCount: bytes.count)
+    }
+
     /// `MADV_POPULATE_WRITE` (Linux 5.14): faults the pages in writable, as
     /// a write would, without touching a byte. For the preallocated tail
     /// that means allocating and zero-filling fresh page-cache pages, the

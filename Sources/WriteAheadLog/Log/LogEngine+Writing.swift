@@ -1,3 +1,5 @@
+import Synchronization
+
 extension LogEngine {
     /// Makes sure every record up to `lsn` is in the kernel.
     @usableFromInline
@@ -45,9 +47,7 @@ extension LogEngine {
             try growMapping(&writer, toHold: offset + UInt64(count))
         }
         if let mapping = writer.mapping {
-            writer.spare.withUnsafeBytes { bytes in
-                (mapping.base + Int(offset)).copyMemory(from: bytes.baseAddress! + start, byteCount: count)
-            }
+            storeRecords(&writer, from: start, to: end, into: mapping, at: Int(offset))
             if offset + UInt64(count) + Self.prefaultWindow / 2 > writer.prefaultedEnd, !writer.prefaultRequested {
                 writer.prefaultRequested = true
                 requestPrefault()
@@ -63,6 +63,42 @@ extension LogEngine {
         metrics.bytesWritten.increment(by: end - start)
         metrics.writes.increment()
         publishWritten(lsn)
+    }
+
+    /// Copies the whole records in `writer.spare[start..<end]` into the
+    /// mapping at `offset` so that a process killed at any instruction
+    /// leaves whole records followed by a torn tail, never a hole before a
+    /// valid record.
+    ///
+    /// `memmove` does not store its bytes front to back (glibc's vectorised
+    /// copy stores the last block of a large copy before its body), so a
+    /// kill during one copy of the group could leave complete later records
+    /// behind zeros where earlier ones belong: damage followed by valid
+    /// records, which strict recovery refuses. So the bodies go first with
+    /// every length field zero, and then the length fields, one store each,
+    /// front to back. A record counts only once its length is in place,
+    /// and a length is stored only after every byte before it: whatever a
+    /// kill interrupts reads as a zero length, the end of the valid prefix.
+    /// The space past the write position is always zeros (preallocated, or
+    /// cut by open and rotation), so no stale length lies in wait there.
+    private func storeRecords(_ writer: inout WriterState, from start: Int, to end: Int, into mapping: any MappedRegion, at offset: Int) {
+        writer.lengths.removeAll(keepingCapacity: true)
+        writer.spare.withUnsafeMutableBytes { bytes in
+            var position = start
+            while position + 4 <= end {
+                let length = bytes.loadUnaligned(fromByteOffset: position, as: UInt32.self)
+                writer.lengths.append((position - start, length))
+                bytes.storeBytes(of: 0, toByteOffset: position, as: UInt32.self)
+                // A record is at least `minimumSize` bytes; the appenders wrote these.
+                position += max(Int(UInt32(littleEndian: length)), RecordFrame.minimumSize)
+            }
+            mapping.store(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), at: offset)
+        }
+        for (relative, length) in writer.lengths {
+            // No store may move ahead of the ones before it.
+            atomicMemoryFence(ordering: .acquiringAndReleasing)
+            withUnsafeBytes(of: length) { mapping.store($0, at: offset + relative) }
+        }
     }
 
     /// Seals the active segment and starts the next one.

@@ -45,6 +45,9 @@ struct WriterState: Sendable {
     /// The buffer swapped out of `AppendState`, kept for its capacity.
     var spare: [UInt8] = []
     var spareBreaks: [SegmentBreak] = []
+    /// The length fields of the group being copied into the mapping, with
+    /// their offsets in the group; kept for its capacity.
+    var lengths: [(offset: Int, length: UInt32)] = []
 }
 
 /// An `async` caller waiting for an LSN to be written or durable.
