@@ -77,6 +77,14 @@ extension GraphDatabase {
                         "the log holds a checkpoint newer than the snapshot used; that snapshot is missing or damaged, so more of the log was replayed",
                         metadata: ["markerSnapshotLSN": "\(marker.snapshotLSN)", "usedSnapshotLSN": "\(report.snapshotLSN)"])
                 }
+                if let continuation = walReport.continuedAboveFence {
+                    logger.warning(
+                        "the log ended below the snapshot's LSN; it continues above it, and its old segments (all covered by the snapshot) were moved aside",
+                        metadata: [
+                            "snapshotLSN": "\(continuation.fence)", "logEnd": "\(continuation.logEnd)",
+                            "movedTo": "\(continuation.setAside.map { $0.quarantined })",
+                        ])
+                }
                 if !walReport.quarantined.isEmpty {
                     logger.error(
                         "salvage recovery set damaged log segments aside",

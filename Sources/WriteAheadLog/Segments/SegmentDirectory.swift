@@ -30,6 +30,10 @@ package struct SegmentDirectory: Sendable {
     /// The folder damaged segments are moved into by salvage recovery.
     package var quarantinePath: String { joinPath(root, "quarantine") }
 
+    /// The folder a log that continues above its fence moves its old
+    /// segments into: the snapshot the fence names covers every record in them.
+    package var supersededPath: String { joinPath(root, "superseded") }
+
     /// Every segment, in ascending id order.
     package func list() throws -> [SegmentEntry] {
         try fileSystem.listDirectory(root)
