@@ -58,8 +58,10 @@ final class Ledger: Sendable {
 
     // MARK: Checking a recovery
 
-    /// Every way `recovered` breaks the contract, in words.
-    func problems(recovered: [CommittedTransaction<CrashEvent>]) -> [String] {
+    /// Every way `recovered` breaks the contract, in words. After a kill
+    /// (and nothing worse) every acknowledged commit must be back, durable
+    /// or not: the kernel kept every byte written.
+    func problems(recovered: [CommittedTransaction<CrashEvent>], afterKill: Bool = false) -> [String] {
         state.withLock { state in
             var problems: [String] = []
             var seen: Set<CrashEvent.Key> = []
@@ -102,7 +104,9 @@ final class Ledger: Sendable {
             for (key, expected) in state.expected.sorted(by: { $0.key < $1.key })
             where expected.intent == .commit && !seen.contains(key) {
                 guard let commit = expected.commitLSN, commit > state.fence else { continue }
-                if expected.durable || commit <= state.observedDurable {
+                if afterKill {
+                    problems.append("acknowledged commit \(key) at \(commit) is lost after a kill, which keeps every written byte")
+                } else if expected.durable || commit <= state.observedDurable {
                     problems.append(
                         "acknowledged durable commit \(key) at \(commit) is lost (observed durable LSN \(state.observedDurable))")
                 } else if commit < lastCommit {
