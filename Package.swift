@@ -111,10 +111,21 @@ let package = Package(
             dependencies: ["WriteAheadLog", "WALTestSupport"],
             swiftSettings: strictSettings
         ),
+        // One step of a graph database crash sequence per run, on a data
+        // directory whose fsyncs are recorded so the test can simulate a
+        // power loss after SIGKILL.
+        .executableTarget(
+            name: "graph-crash-child",
+            dependencies: [
+                "GraphDatabase", "GraphStore", "WriteAheadLog", "WALTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "WALCrashTests",
             dependencies: [
-                "WriteAheadLog", "WALTestSupport", "wal-crash-child", "GraphDatabase", "GraphStore",
+                "WriteAheadLog", "WALTestSupport", "wal-crash-child", "graph-crash-child", "GraphDatabase", "GraphStore",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
