@@ -11,6 +11,11 @@ import Darwin
 package struct PosixFileSystem: FileSystem {
     package init() {}
 
+    /// Every file this creates (segments, their temp files, the lock file,
+    /// the graph database's snapshots) is readable and writable by its owner
+    /// only: the log holds whatever the application commits.
+    static let fileMode: mode_t = 0o600
+
     package func createDirectory(_ path: String) throws {
         var prefix = path.hasPrefix("/") ? "/" : ""
         for component in path.split(separator: "/", omittingEmptySubsequences: true) {
@@ -32,7 +37,7 @@ package struct PosixFileSystem: FileSystem {
         case .readWrite: flags = O_RDWR | O_CLOEXEC
         case .createNew: flags = O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC
         }
-        let fd = retryingEINTR { open(path, flags, 0o644) }
+        let fd = retryingEINTR { open(path, flags, Self.fileMode) }
         guard fd >= 0 else {
             throw WALError(.io, "cannot open file", operation: "open", path: path, errno: errno)
         }
@@ -88,7 +93,7 @@ package struct PosixFileSystem: FileSystem {
 
     package func lockDirectory(_ path: String) throws -> any DirectoryLock {
         let lockPath = joinPath(path, lockFileName)
-        let fd = retryingEINTR { open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644) }
+        let fd = retryingEINTR { open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, Self.fileMode) }
         guard fd >= 0 else {
             throw WALError(.io, "cannot open the lock file", operation: "open", path: lockPath, errno: errno)
         }
