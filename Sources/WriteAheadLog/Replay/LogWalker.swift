@@ -139,15 +139,23 @@ struct LogWalker {
                     let reason: String
                     if case .damaged(_, let why) = step { reason = why } else { reason = "zero bytes after the last record" }
                     if isLast && !header.isSealed {
-                        if let later = try SegmentScanner.validRecordExists(
-                            in: file, fileSize: fileSize, after: offset, above: lastLSN)
-                        {
+                        let fileBytes = scanner.fileSize
+                        let ahead = try SegmentScanner.lookAhead(
+                            in: file, fileSize: fileBytes, after: offset, lastLSN: lastLSN, baseLSN: header.baseLSN)
+                        switch ahead.outcome {
+                        case .validRecord(let later):
                             try damage(offset, "\(reason); a valid record follows at offset \(later), so this is not a torn tail")
                             return
+                        case .undecided(let checkedUpTo):
+                            try damage(
+                                offset,
+                                "\(reason); valid records could not be ruled out after it (candidates up to offset \(checkedUpTo) checked within a budget of \(ahead.budget) checksummed bytes), so it is not cut as a torn tail")
+                            return
+                        case .nothingValid:
+                            report.tornTail = TornTail(
+                                segment: entry.id, path: entry.path, offset: offset, fileBytes: fileBytes, reason: reason)
+                            break scan
                         }
-                        report.tornTail = TornTail(
-                            segment: entry.id, path: entry.path, offset: offset, fileBytes: fileSize, reason: reason)
-                        break scan
                     }
                     let which = header.isSealed ? "sealed segment" : "segment that is not the last"
                     try damage(offset, "\(reason) in a \(which)")
