@@ -75,7 +75,8 @@ public final class WAL<Event: WALEvent>: Sendable {
             throw WALError(.invalidArgument, "no log directory here", operation: "replay", path: directory)
         }
         let segments = SegmentDirectory(root: directory, fileSystem: fileSystem)
-        return try replayDirectory(segments, fence: fence, mode: recoveryMode, as: Event.self, onTransaction)
+        return try replayDirectory(
+            segments, fence: fence, mode: recoveryMode, as: Event.self, readsWithoutLock: true, onTransaction)
     }
 
     // MARK: State

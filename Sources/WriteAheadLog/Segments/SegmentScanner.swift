@@ -19,7 +19,10 @@ struct SegmentScanner {
     static let chunkSize = 1 << 20
 
     let file: any StorageFile
-    let fileSize: UInt64
+    /// The file's size when the scan began, lowered when a read finds the
+    /// file shorter: a rotation cuts a preallocated segment to its written
+    /// end while readers of the live log may be scanning it.
+    private(set) var fileSize: UInt64
     private var buffer: [UInt8]
     /// File offset of `buffer[0]`.
     private var bufferOffset: UInt64
@@ -89,6 +92,10 @@ struct SegmentScanner {
             try file.read(into: UnsafeMutableRawBufferPointer(rebasing: bytes[start...]), at: fileOffset)
         }
         bufferCount += read
+        // A short read that ends before the size taken at the start: the
+        // file shrank under this reader. Without this the next parse would
+        // ask for the same missing bytes again, forever.
+        if read < buffer.count - start, fileOffset + UInt64(read) < fileSize { fileSize = fileOffset + UInt64(read) }
     }
 
     /// Whether every byte from the cursor to the end of the file is zero.
