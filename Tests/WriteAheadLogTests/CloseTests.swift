@@ -62,4 +62,15 @@ struct CloseTests {
         }
     }
 
+    @Test("a group-sync interval too large for the clock is clamped, not a trap", arguments: [Duration.seconds(Int64.max), .seconds(100 * 365 * 86_400)])
+    func hugeGroupSyncInterval(interval: Duration) throws {
+        let directory = TemporaryDirectory()
+        let (wal, _, _) = try openNotes(directory.path, .test(.groupSync(interval: interval)))
+        try wal.commit([Note(1, "a commit")])
+        #expect(!"\(wal.syncMode)".isEmpty)
+        try wal.close()
+        let (again, events, _) = try openNotes(directory.path)
+        #expect(events == [Note(1, "a commit")])
+        try again.close()
+    }
 }
