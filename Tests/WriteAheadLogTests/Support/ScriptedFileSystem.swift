@@ -8,7 +8,7 @@ import Synchronization
 /// instead of a hang), can make the last segment seem to shrink right after
 /// its size was taken, and can make preallocation unsupported or run out of
 /// space.
-final class ScriptedFileSystem: FileSystem {
+final class ScriptedFileSystem: WrappingFileSystem {
     /// What `preallocate` does for one call.
     enum Preallocation: Sendable {
         case real
@@ -59,21 +59,12 @@ final class ScriptedFileSystem: FileSystem {
         }
     }
 
-    func createDirectory(_ path: String) throws { try base.createDirectory(path) }
     func openFile(_ path: String, mode: FileOpenMode) throws -> any StorageFile {
         let shrinkTo = script.withLock { script in
             script.shrink.flatMap { path.hasSuffix($0.suffix) ? $0.size : nil }
         }
         return ScriptedFile(inner: try base.openFile(path, mode: mode), owner: self, shrinkTo: shrinkTo)
     }
-    func listDirectory(_ path: String) throws -> [String] { try base.listDirectory(path) }
-    func rename(_ source: String, to destination: String) throws { try base.rename(source, to: destination) }
-    func removeFile(_ path: String) throws { try base.removeFile(path) }
-    func syncDirectory(_ path: String) throws { try base.syncDirectory(path) }
-    func fileExists(_ path: String) -> Bool { base.fileExists(path) }
-    func isDirectory(_ path: String) -> Bool { base.isDirectory(path) }
-    func lockDirectory(_ path: String) throws -> any DirectoryLock { try base.lockDirectory(path) }
-    func isDirectoryLocked(_ path: String) -> Bool { base.isDirectoryLocked(path) }
 }
 
 final class ScriptedFile: StorageFile {
