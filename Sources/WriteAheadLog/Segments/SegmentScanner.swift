@@ -85,7 +85,7 @@ struct SegmentScanner {
         cursor = 0
         bufferCount = unread
         let wanted = max(size, min(Self.chunkSize, Int(clamping: fileSize - bufferOffset)))
-        if buffer.count < wanted { buffer.append(contentsOf: repeatElement(0, count: wanted - buffer.count)) }
+        if buffer.count < wanted { buffer += [UInt8](repeating: 0, count: wanted - buffer.count) }
         let fileOffset = bufferOffset + UInt64(bufferCount)
         let start = bufferCount
         let read = try buffer.withUnsafeMutableBytes { bytes in
@@ -153,11 +153,27 @@ struct SegmentScanner {
             // Candidates whose 25 bytes lie in this window; the next window
             // starts at the first one not checked here.
             let decided = try window.withUnsafeBytes { bytes -> Bool in
-                for candidate in 0...(count - minimum) {
+                guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return false }
+                let last = count - minimum
+                let kinds = RecordKind.allCases.map(\.rawValue)
+                let (lowestKind, highestKind) = (kinds.min() ?? 0, kinds.max() ?? 0)
+                var candidate = -1
+                while candidate < last {
+                    candidate += 1
+                    // Most offsets fail on their length or kind byte; this
+                    // test runs for every byte after the damage, so it reads
+                    // them directly (no generic loads, no call).
+                    let length = Int(base[candidate]) | Int(base[candidate + 1]) << 8 | Int(base[candidate + 2]) << 16
+                        | Int(base[candidate + 3]) << 24
+                    let kind = base[candidate + 4]
+                    guard length >= minimum, length <= RecordFrame.maximumSize, kind >= lowestKind, kind <= highestKind else {
+                        continue
+                    }
                     let at = start + UInt64(candidate)
                     guard
-                        let length = plausibleHeader(
-                            bytes, at: candidate, fileOffset: at, fileSize: fileSize, damageAt: offset, before: before)
+                        plausibleHeader(
+                            bytes, at: candidate, length: length, fileOffset: at, fileSize: fileSize, damageAt: offset,
+                            before: before)
                     else { continue }
                     guard result.bytesChecksummed + UInt64(length) <= result.budget else {
                         result.outcome = .undecided(checkedUpTo: at)
@@ -197,25 +213,22 @@ struct SegmentScanner {
         2 * span + (1 << 20)
     }
 
-    /// The length of the record whose header starts at `index` of `bytes`
-    /// (file offset `fileOffset`), if that header could belong to a record
-    /// the writer put after damage at `damageAt`; nil otherwise.
-    @inline(__always)
+    /// Whether the header at `index` of `bytes` (file offset `fileOffset`),
+    /// whose length field reads `length`, could belong to a record the
+    /// writer put after damage at `damageAt`.
     private static func plausibleHeader(
-        _ bytes: UnsafeRawBufferPointer, at index: Int, fileOffset: UInt64, fileSize: UInt64, damageAt: UInt64,
-        before: UInt64
-    ) -> Int? {
-        let length = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt32.self)))
+        _ bytes: UnsafeRawBufferPointer, at index: Int, length: Int, fileOffset: UInt64, fileSize: UInt64,
+        damageAt: UInt64, before: UInt64
+    ) -> Bool {
         guard length >= RecordFrame.minimumSize, length <= RecordFrame.maximumSize,
             fileOffset + UInt64(length) <= fileSize,
             RecordKind(rawValue: bytes[index + 4]) != nil
-        else { return nil }
+        else { return false }
         let lsn = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index + 5, as: UInt64.self))
         let highest = before.addingReportingOverflow(1 + (fileOffset - damageAt) / UInt64(RecordFrame.minimumSize))
-        guard lsn > before, highest.overflow || lsn <= highest.partialValue else { return nil }
+        guard lsn > before, highest.overflow || lsn <= highest.partialValue else { return false }
         let transaction = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index + 13, as: UInt64.self))
-        guard transaction <= lsn else { return nil }
-        return length
+        return transaction <= lsn
     }
 }
 
