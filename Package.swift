@@ -30,11 +30,14 @@ let package = Package(
     targets: [
         .target(name: "CCRC32C"),
         .target(name: "CEventCount"),
+        // fallocate and fstatfs, which Glibc's Swift module does not export.
+        .target(name: "CFileSpace"),
         .target(
             name: "WriteAheadLog",
             dependencies: [
                 "CCRC32C",
                 "CEventCount",
+                "CFileSpace",
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings

@@ -20,11 +20,17 @@ module CEventCount {
     header "$ROOT/Sources/CEventCount/include/event_count.h"
     export *
 }
+module CFileSpace {
+    header "$ROOT/Sources/CFileSpace/include/file_space.h"
+    export *
+}
 MAP
 "$CLANG" -O1 -g -fsanitize=fuzzer-no-link,address -I "$ROOT/Sources/CCRC32C/include" \
     -c "$ROOT/Sources/CCRC32C/crc32c.c" -o "$OUT/crc32c.o"
 "$CLANG" -O1 -g -fsanitize=fuzzer-no-link,address -I "$ROOT/Sources/CEventCount/include" \
     -c "$ROOT/Sources/CEventCount/event_count.c" -o "$OUT/event_count.o"
+"$CLANG" -O1 -g -fsanitize=fuzzer-no-link,address -I "$ROOT/Sources/CFileSpace/include" \
+    -c "$ROOT/Sources/CFileSpace/file_space.c" -o "$OUT/file_space.o"
 
 mapfile -t LIBRARY < <(find "$ROOT/Sources/WriteAheadLog" -name '*.swift' ! -name 'WALMetrics.swift' | sort)
 LINKER=(); if command -v ld.lld >/dev/null 2>&1 || [ -x "$(dirname "$(command -v "$SWIFTC")")/ld.lld" ]; then LINKER=(-use-ld=lld); fi
@@ -36,5 +42,5 @@ mapfile -t SUPPORT < <(find "$ROOT/Sources/WALTestSupport" -name '*.swift' | sor
 "$SWIFTC" "${COMMON[@]}" -module-name WALTestSupport -wmo -emit-module -emit-module-path "$OUT/modules/WALTestSupport.swiftmodule" \
     -c "${SUPPORT[@]}" -o "$OUT/WALTestSupport.o"
 "$SWIFTC" "${COMMON[@]}" -module-name WALFuzz "$ROOT/Fuzz/Sources/main.swift" \
-    "${LINKER[@]}" "$OUT/WriteAheadLog.o" "$OUT/WALTestSupport.o" "$OUT/crc32c.o" "$OUT/event_count.o" -o "$OUT/wal-fuzz"
+    "${LINKER[@]}" "$OUT/WriteAheadLog.o" "$OUT/WALTestSupport.o" "$OUT/crc32c.o" "$OUT/event_count.o" "$OUT/file_space.o" -o "$OUT/wal-fuzz"
 echo "built $OUT/wal-fuzz"

@@ -20,7 +20,11 @@ public enum SyncMode: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .groupSync(let interval):
             let (seconds, attoseconds) = interval.components
-            return "groupSync(\(seconds * 1000 + attoseconds / 1_000_000_000_000_000) ms)"
+            // A huge interval is a valid value (the flusher clamps it); its
+            // millisecond count can overflow Int64.
+            let (milliseconds, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+            let (total, overflowAgain) = milliseconds.addingReportingOverflow(attoseconds / 1_000_000_000_000_000)
+            return overflow || overflowAgain ? "groupSync(\(seconds) s)" : "groupSync(\(total) ms)"
         case .always: return "always"
         case .none: return "none"
         }

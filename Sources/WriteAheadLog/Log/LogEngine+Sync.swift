@@ -220,8 +220,19 @@ extension LogEngine {
 
     private enum FlusherWork { case stop, write, sync, prefault }
 
+    /// The longest period the flusher sleeps between group fsyncs. A longer
+    /// `groupSync` interval is clamped to it: adding a huge one (years, or
+    /// `.seconds(Int64.max)`) to the clock overflows and traps, and a log
+    /// fsynced less than once a day promises no more than `.none`.
+    static let longestGroupSyncInterval = Duration.seconds(86_400)
+
     private func runFlusher() {
-        let interval: Duration? = if case .groupSync(let interval) = options.syncMode { max(interval, .milliseconds(1)) } else { nil }
+        let interval: Duration? =
+            if case .groupSync(let interval) = options.syncMode {
+                min(max(interval, .milliseconds(1)), Self.longestGroupSyncInterval)
+            } else {
+                nil
+            }
         var nextTick = ContinuousClock.now + (interval ?? .zero)
         while true {
             let timeout = interval.map { _ in max(nextTick - ContinuousClock.now, .zero) }

@@ -133,24 +133,24 @@ extension LogEngine {
     /// In `.mappedSegments` mode: reserves room for a segment's growth and,
     /// unless every commit is fsynced (`.always`), maps it. Returns nil
     /// (write calls are used) otherwise, or where the file system cannot
-    /// reserve space: a mapping is never used over blocks that are not
-    /// reserved.
+    /// reserve space or has none left: a mapping is never used over blocks
+    /// that are not reserved.
     func prepareForAppending(_ file: any StorageFile, from offset: UInt64) throws -> (any MappedRegion)? {
         guard options.writeMode == .mappedSegments else { return nil }
         let target = max(options.segmentTargetBytes + options.segmentTargetBytes / 8, offset + Self.mappingGranule)
         let size = Self.roundUp(target)
-        guard try file.preallocate(to: size) else { return nil }
+        guard try file.reserveSpace(to: size) else { return nil }
         guard options.syncMode != .always else { return nil }
         return try file.map(size: Int(size))
     }
 
-    /// A transaction larger than the room left: reserve and map more.
+    /// A transaction larger than the room left: reserve and map more, or,
+    /// where no more can be reserved, go on with write calls for the rest
+    /// of this segment (the next segment tries again).
     private func growMapping(_ writer: inout WriterState, toHold end: UInt64) throws {
         let size = Self.roundUp(max(end, UInt64(writer.mapping?.size ?? 0) * 2))
         writer.mapping = nil
-        guard try writer.file.preallocate(to: size) else {
-            throw WALError(.io, "the file system stopped reserving space", operation: "fallocate", path: writer.file.path)
-        }
+        guard try writer.file.reserveSpace(to: size) else { return }
         writer.mapping = try writer.file.map(size: Int(size))
     }
 

@@ -87,6 +87,8 @@ struct Progress {
     var syncRequested = false
     var prefaultRequested = false
     var stopping = false
+    /// Set once `close` has released the directory lock; a second close waits for it.
+    var closeFinished = false
     var commitsAtLastSync = 0
 }
 
@@ -199,6 +201,12 @@ final class LogEngine: Sendable {
                 throw error
             }
         }
+    }
+
+    /// Throws `closed` once `close` has begun.
+    func checkOpen(_ operation: String) throws {
+        guard append.withLock({ $0.closed }) else { return }
+        throw WALError(.closed, "the log was closed", operation: operation, path: directory.root)
     }
 
     var failure: String? { progress.withLock { $0.failure } }

@@ -75,7 +75,8 @@ public final class WAL<Event: WALEvent>: Sendable {
             throw WALError(.invalidArgument, "no log directory here", operation: "replay", path: directory)
         }
         let segments = SegmentDirectory(root: directory, fileSystem: fileSystem)
-        return try replayDirectory(segments, fence: fence, mode: recoveryMode, as: Event.self, onTransaction)
+        return try replayDirectory(
+            segments, fence: fence, mode: recoveryMode, as: Event.self, readsWithoutLock: true, onTransaction)
     }
 
     // MARK: State
@@ -143,6 +144,7 @@ public final class WAL<Event: WALEvent>: Sendable {
 
     /// Writes every pending byte to the kernel (`pwrite`), without fsync.
     public func flush() throws {
+        try engine.checkOpen("flush")
         try engine.checkHealthy("flush")
         try engine.writePending()
     }
@@ -151,6 +153,7 @@ public final class WAL<Event: WALEvent>: Sendable {
     /// returns the new durable LSN.
     @discardableResult
     public func sync() throws -> LSN {
+        try engine.checkOpen("sync")
         try engine.checkHealthy("sync")
         let target = LSN(engine.nextLSN.rawValue - 1)
         try engine.waitDurable(target)
@@ -159,6 +162,7 @@ public final class WAL<Event: WALEvent>: Sendable {
 
     /// Blocks until an fsync covers `lsn`, running one if none is in flight.
     public func waitUntilDurable(_ lsn: LSN) throws {
+        try engine.checkOpen("wait")
         try checkAllocated(lsn)
         try engine.waitDurable(lsn)
     }
@@ -167,6 +171,7 @@ public final class WAL<Event: WALEvent>: Sendable {
     /// Cancelling the task ends the wait with `CancellationError` and
     /// disturbs neither the log nor other waiters.
     public func waitUntilDurable(_ lsn: LSN) async throws {
+        try engine.checkOpen("wait")
         try checkAllocated(lsn)
         try await engine.waitAsync(lsn, durable: true, cancellable: true)
     }
@@ -189,7 +194,10 @@ public final class WAL<Event: WALEvent>: Sendable {
     }
 
     /// Writes, fsyncs, stops the flusher thread and releases the directory
-    /// lock. Later calls fail with `closed`; closing twice is harmless.
+    /// lock. Later commits, flushes, syncs and durable waits fail with
+    /// `closed`; closing twice is harmless, and a close that overlaps
+    /// another returns once that one has released the lock, so the
+    /// directory can be reopened as soon as either returns.
     public func close() throws {
         try engine.close()
     }

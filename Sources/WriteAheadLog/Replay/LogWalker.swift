@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// Where a record sits on disk.
 public struct RecordLocation: Sendable, Equatable {
     public var segment: SegmentID
@@ -23,6 +29,10 @@ struct LogWalker {
 
     /// Progress callbacks get (bytes scanned, total bytes).
     var progress: ((UInt64, UInt64) -> Void)?
+    /// Set for readers that do not hold the directory lock (`WAL.replay`,
+    /// `WALInspector`): when another handle holds it, the active segment's
+    /// tail may be in the middle of a write. See `isBeingWritten`.
+    var readsWithoutLock = false
 
     func walk(
         into report: inout ReplayReport,
@@ -139,15 +149,29 @@ struct LogWalker {
                     let reason: String
                     if case .damaged(_, let why) = step { reason = why } else { reason = "zero bytes after the last record" }
                     if isLast && !header.isSealed {
-                        if let later = try SegmentScanner.validRecordExists(
-                            in: file, fileSize: fileSize, after: offset, above: lastLSN)
-                        {
+                        let fileBytes = scanner.fileSize
+                        let ahead = try SegmentScanner.lookAhead(
+                            in: file, fileSize: fileBytes, after: offset, lastLSN: lastLSN, baseLSN: header.baseLSN)
+                        if ahead.outcome != .nothingValid, try isBeingWritten(file, at: offset, above: lastLSN) {
+                            report.tornTail = TornTail(
+                                segment: entry.id, path: entry.path, offset: offset, fileBytes: fileBytes,
+                                reason: "a write in progress: the live log's writer is changing these bytes (\(reason))")
+                            break scan
+                        }
+                        switch ahead.outcome {
+                        case .validRecord(let later):
                             try damage(offset, "\(reason); a valid record follows at offset \(later), so this is not a torn tail")
                             return
+                        case .undecided(let checkedUpTo):
+                            try damage(
+                                offset,
+                                "\(reason); valid records could not be ruled out after it (candidates up to offset \(checkedUpTo) checked within a budget of \(ahead.budget) checksummed bytes), so it is not cut as a torn tail")
+                            return
+                        case .nothingValid:
+                            report.tornTail = TornTail(
+                                segment: entry.id, path: entry.path, offset: offset, fileBytes: fileBytes, reason: reason)
+                            break scan
                         }
-                        report.tornTail = TornTail(
-                            segment: entry.id, path: entry.path, offset: offset, fileBytes: fileSize, reason: reason)
-                        break scan
                     }
                     let which = header.isSealed ? "sealed segment" : "segment that is not the last"
                     try damage(offset, "\(reason) in a \(which)")
@@ -159,5 +183,45 @@ struct LogWalker {
             previous = (entry.id, header.baseLSN, summary.lastLSN)
             progress?(report.bytesScanned, totalBytes)
         }
+    }
+
+    /// For a reader without the lock, while another handle holds it: whether
+    /// the bytes at `offset` of the active segment are still being written.
+    ///
+    /// The writer copies a group of records into the segment while readers
+    /// may be reading it, and a copy need not proceed front to back: a
+    /// reader can see a later record whole and an earlier one half written,
+    /// which reads as damage followed by a valid record. Those bytes change,
+    /// or complete into a valid record, within moments; damage on disk does
+    /// neither. So the record at `offset` is parsed again, and if it is
+    /// still invalid, read again after short pauses: a valid record or
+    /// changed bytes mean a write in progress, which this reader reports as
+    /// a torn tail (it stops there; nothing it returned is affected). Real
+    /// damage costs live readers about `pauses` × `pause` before it is
+    /// reported. `open` holds the lock itself and never asks.
+    private func isBeingWritten(_ file: any StorageFile, at offset: UInt64, above lastLSN: LSN) throws -> Bool {
+        guard readsWithoutLock, directory.fileSystem.isDirectoryLocked(directory.root) else { return false }
+        let pauses = 5
+        let pause = Duration.milliseconds(20)
+        var seen = try Self.fingerprint(file, at: offset)
+        for attempt in 0...pauses {
+            var scanner = SegmentScanner(file: file, fileSize: try file.size(), from: offset)
+            var completed = false
+            if case .record = try scanner.next({ frame, _ in completed = frame.lsn > lastLSN }), completed { return true }
+            guard attempt < pauses else { break }
+            let (seconds, attoseconds) = pause.components
+            usleep(useconds_t(seconds * 1_000_000 + attoseconds / 1_000_000_000_000))
+            let now = try Self.fingerprint(file, at: offset)
+            if now != seen { return true }
+            seen = now
+        }
+        return false
+    }
+
+    /// The file's size and the first 4 KiB at `offset`: what a write in progress changes.
+    private static func fingerprint(_ file: any StorageFile, at offset: UInt64) throws -> (UInt64, [UInt8]) {
+        var bytes = [UInt8](repeating: 0, count: 4096)
+        let count = try bytes.withUnsafeMutableBytes { try file.read(into: $0, at: offset) }
+        return (try file.size(), Array(bytes.prefix(count)))
     }
 }

@@ -188,11 +188,13 @@ struct Replayer {
 /// error is damage at the commit record (salvage mode stops there).
 func replayDirectory<Event: WALEvent>(
     _ directory: SegmentDirectory, fence: LSN, mode: RecoveryMode, as _: Event.Type,
-    progress: ((UInt64, UInt64) -> Void)? = nil,
+    progress: ((UInt64, UInt64) -> Void)? = nil, readsWithoutLock: Bool = false,
     _ deliver: (CommittedTransaction<Event>) throws -> Void
 ) throws -> ReplayReport {
     var events = 0
-    let report = try walkTransactions(directory, fence: fence, mode: mode, progress: progress) { begin, commit, pending in
+    let report = try walkTransactions(
+        directory, fence: fence, mode: mode, progress: progress, readsWithoutLock: readsWithoutLock
+    ) { begin, commit, pending in
         var decoded: [Event] = []
         try pending.forEachRecord { kind, payload in
             try RecordCodec.forEachEvent(kind: kind, payload: payload, lsn: commit, as: Event.self) { decoded.append($0) }
@@ -213,12 +215,13 @@ func replayDirectory<Event: WALEvent>(
 /// transaction above the fence as bytes.
 func walkTransactions(
     _ directory: SegmentDirectory, fence: LSN, mode: RecoveryMode, progress: ((UInt64, UInt64) -> Void)?,
-    deliver: (LSN, LSN, PendingTransaction) throws -> Void
+    readsWithoutLock: Bool = false, deliver: (LSN, LSN, PendingTransaction) throws -> Void
 ) throws -> ReplayReport {
     var report = ReplayReport()
     var replayer = Replayer(fence: fence)
     var walker = LogWalker(directory: directory, mode: mode)
     walker.progress = progress
+    walker.readsWithoutLock = readsWithoutLock
     do {
         try walker.walk(into: &report) { frame, bytes, _ in
             try replayer.visit(frame, bytes, deliver: deliver)

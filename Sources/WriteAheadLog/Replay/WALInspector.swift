@@ -48,7 +48,9 @@ public enum WALInspector {
         var report = ReplayReport()
         var replayer = Replayer(fence: .none)
         do {
-            try LogWalker(directory: segments, mode: recoveryMode).walk(into: &report) { frame, bytes, location in
+            var walker = LogWalker(directory: segments, mode: recoveryMode)
+            walker.readsWithoutLock = true
+            try walker.walk(into: &report) { frame, bytes, location in
                 try replayer.visit(frame, bytes) { _, _, _ in }
                 let payload = Array(
                     UnsafeRawBufferPointer(rebasing: bytes[frame.payloadOffset..<(frame.payloadOffset + frame.payloadCount)]))

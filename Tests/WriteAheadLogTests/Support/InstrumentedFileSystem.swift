@@ -5,7 +5,7 @@ import Synchronization
 
 /// The real file system with hooks on file syncs: counts them, can slow
 /// them down, hold them at a gate, or make them fail.
-final class InstrumentedFileSystem: FileSystem {
+final class InstrumentedFileSystem: WrappingFileSystem {
     struct Hooks {
         var syncs = 0
         var writes = 0
@@ -57,18 +57,9 @@ final class InstrumentedFileSystem: FileSystem {
         if fail { throw WALError(.io, "injected write failure", operation: "pwrite", errno: ENOSPC) }
     }
 
-    func createDirectory(_ path: String) throws { try base.createDirectory(path) }
     func openFile(_ path: String, mode: FileOpenMode) throws -> any StorageFile {
         InstrumentedFile(inner: try base.openFile(path, mode: mode), owner: self)
     }
-    func listDirectory(_ path: String) throws -> [String] { try base.listDirectory(path) }
-    func rename(_ source: String, to destination: String) throws { try base.rename(source, to: destination) }
-    func removeFile(_ path: String) throws { try base.removeFile(path) }
-    func syncDirectory(_ path: String) throws { try base.syncDirectory(path) }
-    func fileExists(_ path: String) -> Bool { base.fileExists(path) }
-    func isDirectory(_ path: String) -> Bool { base.isDirectory(path) }
-    func lockDirectory(_ path: String) throws -> any DirectoryLock { try base.lockDirectory(path) }
-    func isDirectoryLocked(_ path: String) -> Bool { base.isDirectoryLocked(path) }
 }
 
 final class InstrumentedFile: StorageFile {
