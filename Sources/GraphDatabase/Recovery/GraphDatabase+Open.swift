@@ -26,6 +26,14 @@ extension GraphDatabase {
         var report = RecoveryReport()
         var store = GraphStore()
 
+        for entry in try snapshots.misnamedSnapshots() {
+            let nameLSN = entry.nameLSN ?? .none
+            logger.warning(
+                "snapshot file name disagrees with its header; ordering it by the header",
+                metadata: ["path": "\(entry.path)", "nameLSN": "\(nameLSN)", "headerLSN": "\(entry.walLSN)"])
+            report.misnamedSnapshots.append(MisnamedSnapshot(path: entry.path, nameLSN: nameLSN, headerLSN: entry.walLSN))
+        }
+
         for candidate in try snapshots.candidates() {
             do {
                 let loaded = try snapshots.files.load(candidate.path)
@@ -87,6 +95,18 @@ extension GraphDatabase {
             } catch {
                 throw GraphDatabaseError.wrap(error, "cannot open the log in \(directory)")
             }
+        }
+        // Only now, holding the log's directory lock (when there is a log),
+        // is no other process writing a snapshot here.
+        do {
+            report.removedTemporaryFiles = try snapshots.removeStaleTemporaryFiles()
+        } catch {
+            logger.warning("cannot remove a stale temporary snapshot file", metadata: ["reason": "\(error)"])
+        }
+        if !report.removedTemporaryFiles.isEmpty {
+            logger.notice(
+                "removed temporary snapshot files a crash mid-write left behind",
+                metadata: ["files": "\(report.removedTemporaryFiles)"])
         }
         report.duration = clock.now - started
         logger.info(

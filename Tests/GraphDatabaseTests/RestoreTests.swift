@@ -1,0 +1,110 @@
+import Foundation
+import GraphStore
+import Testing
+import WriteAheadLog
+
+@testable import GraphDatabase
+
+@Suite("GraphDatabase restore paths")
+struct RestoreTests {
+    static func snapshotFiles(_ root: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: root + "/snapshots").sorted()
+    }
+
+    @Test("a snapshot named above its header's LSN is ordered by its header: it neither becomes newest nor makes pruning delete the real ones")
+    func misnamedSnapshot() throws {
+        let directory = TemporaryDirectory()
+        let root = directory.child("data")
+        var configuration = GraphDatabaseConfiguration.dataDirectory(root)
+        configuration.keepSnapshots = 2
+        var first: CheckpointResult
+        var second: CheckpointResult
+        var committed = ""
+        do {
+            let (database, _) = try GraphDatabase.open(configuration)
+            try runWorkload(database, rounds: 5, seed: 1)
+            first = try database.checkpoint()
+            try runWorkload(database, rounds: 5, seed: 2)
+            second = try database.checkpoint()
+            try runWorkload(database, rounds: 2, seed: 3)
+            committed = database.snapshot.dump()
+            try database.close()
+        }
+        // An operator copies the old snapshot in under a name far above it.
+        let bogus = root + "/snapshots/snapshot-00000000000099999999.snap"
+        try FileManager.default.copyItem(atPath: first.path, toPath: bogus)
+
+        let (database, report) = try GraphDatabase.open(configuration)
+        #expect(report.snapshotPath == second.path, "the newest snapshot by header is used")
+        #expect(report.snapshotLSN == second.walLSN)
+        #expect(report.misnamedSnapshots == [MisnamedSnapshot(path: bogus, nameLSN: LSN(99_999_999), headerLSN: first.walLSN)])
+        #expect(database.snapshot.dump() == committed)
+
+        try runWorkload(database, rounds: 2, seed: 4)
+        let third = try database.checkpoint()
+        // Kept: the two newest by header. The misnamed one is the oldest.
+        #expect(try Self.snapshotFiles(root) == [second.path, third.path].map { ($0 as NSString).lastPathComponent })
+        let final = database.snapshot.dump()
+        try database.close()
+        let (reopened, _) = try GraphDatabase.open(configuration)
+        #expect(reopened.snapshot.dump() == final)
+        try reopened.close()
+    }
+
+    @Test("a misnamed snapshot does not lift the log truncation fence above what the kept snapshots cover")
+    func misnamedSnapshotFence() throws {
+        let directory = TemporaryDirectory()
+        let root = directory.child("data")
+        var configuration = GraphDatabaseConfiguration.dataDirectory(root)
+        configuration.keepSnapshots = 2
+        configuration.wal.segmentTargetBytes = 4096
+        let (database, _) = try GraphDatabase.open(configuration)
+        try runWorkload(database, rounds: 30, seed: 1)
+        let first = try database.checkpoint()
+        // Renamed by hand to sort first by name while holding a later LSN
+        // than it claims: the oldest name, but not the oldest snapshot.
+        try runWorkload(database, rounds: 30, seed: 2)
+        let second = try database.checkpoint()
+        try FileManager.default.moveItem(
+            atPath: second.path, toPath: root + "/snapshots/snapshot-00000000000000000000.snap")
+        try runWorkload(database, rounds: 30, seed: 3)
+        _ = try database.sync()
+        let truncation = try database.truncateLog()
+        #expect(truncation.appliedFence == first.walLSN, "the oldest kept snapshot by header is the first one")
+        let committed = database.snapshot.dump()
+        try database.close()
+        let (reopened, report) = try GraphDatabase.open(configuration)
+        #expect(report.snapshotLSN == second.walLSN)
+        #expect(reopened.snapshot.dump() == committed)
+        try reopened.close()
+    }
+
+    @Test("stale temporary snapshot files left by a crash mid-write are removed on open, and nothing else", arguments: [false, true])
+    func staleTemporaryFiles(explicitLayout: Bool) throws {
+        let directory = TemporaryDirectory()
+        let root = directory.child("data")
+        var configuration = GraphDatabaseConfiguration.dataDirectory(root)
+        if explicitLayout {
+            configuration.storage = .explicit(walDirectory: root + "/wal", snapshotPath: root + "/graph.snap", restoreFrom: nil)
+        }
+        do {
+            let (database, _) = try GraphDatabase.open(configuration)
+            try runWorkload(database, rounds: 3)
+            try database.checkpoint()
+            try database.close()
+        }
+        let stale =
+            explicitLayout
+            ? [root + "/graph.snap.tmp"] : [root + "/snapshots/snapshot-00000000000000000042.snap.tmp"]
+        let foreign = explicitLayout ? root + "/notes.tmp" : root + "/snapshots/notes.tmp"
+        for path in stale + [foreign] {
+            #expect(FileManager.default.createFile(atPath: path, contents: Data("half a snapshot".utf8)))
+        }
+        let (database, report) = try GraphDatabase.open(configuration)
+        #expect(report.removedTemporaryFiles == stale)
+        for path in stale { #expect(!FileManager.default.fileExists(atPath: path)) }
+        #expect(FileManager.default.fileExists(atPath: foreign), "a file the database did not write is left alone")
+        #expect(database.snapshot.nodeCount == 5)
+        try database.close()
+    }
+}
