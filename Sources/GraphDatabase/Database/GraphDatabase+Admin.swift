@@ -74,8 +74,9 @@ extension GraphDatabase {
         try checkpointLock.withLock { _ in
             writerPermit.wait()
             defer { writerPermit.signal() }
+            var walLSN = LSN.none
             do {
-                let walLSN = try wal?.sync() ?? .none
+                walLSN = try wal?.sync() ?? .none
                 if wal != nil, let target = snapshots.defaultPath(for: walLSN) {
                     try snapshots.files.write(loaded.store.snapshotBytes(walLSN: walLSN), to: target)
                     _ = try wal?.checkpointMarker(snapshotLSN: walLSN)
@@ -85,7 +86,7 @@ extension GraphDatabase {
             } catch {
                 throw GraphDatabaseError.wrap(error, "cannot make the loaded snapshot the new base")
             }
-            committed.withLock { $0 = loaded.store }
+            versions.withLock { $0.replaceAll(with: loaded.store, lsn: walLSN) }
         }
         return (loaded.store.nodeCount, loaded.store.relationshipCount)
     }

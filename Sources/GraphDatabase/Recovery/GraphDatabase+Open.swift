@@ -56,6 +56,7 @@ extension GraphDatabase {
         }
 
         var wal: WAL<MutationEvent>?
+        var lastCommitLSN = report.snapshotLSN
         if let directory = configuration.walDirectory {
             try requireLogReachesSnapshot(directory, configuration.wal.fileSystem, report)
             let progress = ReplayProgress(logger: logger)
@@ -74,6 +75,7 @@ extension GraphDatabase {
                         }
                     }
                     progress.transaction(events: transaction.events.count)
+                    lastCommitLSN = transaction.commitLSN
                 }
                 wal = opened
                 report.wal = walReport
@@ -116,7 +118,9 @@ extension GraphDatabase {
                 "transactions": "\(report.transactionsReplayed)", "events": "\(report.eventsReplayed)",
                 "duration": "\(report.duration)",
             ])
-        return (GraphDatabase(configuration: configuration, wal: wal, snapshots: snapshots, store: store), report)
+        let database = GraphDatabase(
+            configuration: configuration, wal: wal, snapshots: snapshots, store: store, lastCommitLSN: lastCommitLSN)
+        return (database, report)
     }
 
     /// Refuses a log whose oldest segment starts above the snapshot's LSN + 1.
