@@ -107,4 +107,40 @@ struct RestoreTests {
         #expect(database.snapshot.nodeCount == 5)
         try database.close()
     }
+
+    @Test("loading without a path refuses to discard the commits since the newest snapshot, and changes nothing")
+    func loadWithoutPathRefusesToDiscard() throws {
+        let directory = TemporaryDirectory()
+        let root = directory.child("data")
+        let configuration = GraphDatabaseConfiguration.dataDirectory(root)
+        let (database, _) = try GraphDatabase.open(configuration)
+        try runWorkload(database, rounds: 3, seed: 1)
+        let checkpoint = try database.checkpoint()
+        let export = directory.child("export.snap")
+        try FileManager.default.copyItem(atPath: checkpoint.path, toPath: export)
+        try runWorkload(database, rounds: 3, seed: 2)
+        let committed = database.snapshot.dump()
+        let filesBefore = try Self.snapshotFiles(root)
+
+        let error = #expect(throws: GraphDatabaseError.self) { try database.loadSnapshot() }
+        #expect(error?.code == .wouldDiscardCommits)
+        #expect(error?.description.contains(checkpoint.path) == true, "names the snapshot: \(String(describing: error))")
+        #expect(error?.message.contains("after LSN \(checkpoint.walLSN)") == true, "says what would be lost: \(String(describing: error))")
+        #expect(database.snapshot.dump() == committed)
+        #expect(try Self.snapshotFiles(root) == filesBefore)
+
+        // With nothing committed since, the newest snapshot loads (it holds
+        // the current graph), and an explicit path always does.
+        try database.checkpoint()
+        let unchanged = try database.loadSnapshot()
+        #expect(unchanged.nodeCount == database.snapshot.nodeCount)
+        #expect(database.snapshot.dump() == committed)
+        try database.loadSnapshot(from: export)
+        let loaded = database.snapshot.dump()
+        #expect(loaded != committed)
+        try database.close()
+        let (reopened, _) = try GraphDatabase.open(configuration)
+        #expect(reopened.snapshot.dump() == loaded)
+        try reopened.close()
+    }
 }
