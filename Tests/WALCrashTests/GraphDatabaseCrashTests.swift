@@ -312,4 +312,49 @@ extension GraphDatabaseCrashTests {
         }
         for problem in problems { Issue.record(Comment(rawValue: problem)) }
     }
+
+    @Test("a power loss at any moment of a checkpoint loses no acknowledged transaction: the log covers everything after the snapshot that comes back", arguments: [true, false])
+    func checkpointPowerLoss(explicit: Bool) throws {
+        let states = try Self.expectedStates(count: 45)
+        let problems = try onThread {
+            var problems: [String] = []
+            for crashAfter in 0..<200 {
+                let disk = SimulatedDisk(seed: 0xC4EC_0000 + UInt64(crashAfter))
+                let (database, _) = try GraphDatabase.open(Self.configuration(disk, storage: Self.layout(explicit: explicit)))
+                for sequence in 0..<10 { try database.write { try Self.transaction(sequence, &$0) } }
+                try database.checkpoint()
+                // Enough log that the checkpoint has whole segments to delete.
+                for sequence in 10..<40 { try database.write { try Self.transaction(sequence, &$0) } }
+                disk.crash(afterOperations: crashAfter)
+                let checkpoint = try? database.checkpoint()
+                var acknowledged = 40
+                for sequence in 40..<45 {
+                    guard (try? database.write({ try Self.transaction(sequence, &$0) })) != nil else { break }
+                    acknowledged += 1
+                }
+                let completed = disk.boot == 0
+                // The explicit layout truncates up to the one snapshot; a data
+                // directory keeps two, so only up to the older one.
+                if explicit && completed && checkpoint?.truncatedSegments.isEmpty != false {
+                    problems.append("the checkpoint that ran to its end truncated no segment: the sweep proves little")
+                }
+                if completed { disk.crash() }
+                try? database.close()
+                let label = "crash after \(crashAfter) operations"
+                do {
+                    let (recovered, _) = try GraphDatabase.open(Self.configuration(disk, storage: Self.layout(explicit: explicit)))
+                    let dump = recovered.snapshot.dump()
+                    if dump != states[acknowledged] && dump != states[min(acknowledged + 1, 45)] {
+                        problems.append("\(label): recovered no committed prefix holding the \(acknowledged) acknowledged transactions")
+                    }
+                    try? recovered.close()
+                } catch {
+                    problems.append("\(label): recovery refused: \(error)")
+                }
+                if completed { break }
+            }
+            return problems
+        }
+        for problem in problems { Issue.record(Comment(rawValue: problem)) }
+    }
 }
