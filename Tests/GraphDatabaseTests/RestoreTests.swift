@@ -15,8 +15,7 @@ struct RestoreTests {
     func misnamedSnapshot() throws {
         let directory = TemporaryDirectory()
         let root = directory.child("data")
-        var configuration = GraphDatabaseConfiguration.dataDirectory(root)
-        configuration.keepSnapshots = 2
+        let configuration = GraphDatabaseConfiguration.dataDirectory(root, keepSnapshots: 2)
         var first: CheckpointResult
         var second: CheckpointResult
         var committed = ""
@@ -44,20 +43,14 @@ struct RestoreTests {
         let third = try database.checkpoint()
         // Kept: the two newest by header. The misnamed one is the oldest.
         #expect(try Self.snapshotFiles(root) == [second.path, third.path].map { ($0 as NSString).lastPathComponent })
-        let final = database.snapshot.dump()
-        try database.close()
-        let (reopened, _) = try GraphDatabase.open(configuration)
-        #expect(reopened.snapshot.dump() == final)
-        try reopened.close()
+        try expectRestartRecovers(database.snapshot.dump(), closing: database, configuration)
     }
 
     @Test("a misnamed snapshot does not lift the log truncation fence above what the kept snapshots cover")
     func misnamedSnapshotFence() throws {
         let directory = TemporaryDirectory()
         let root = directory.child("data")
-        var configuration = GraphDatabaseConfiguration.dataDirectory(root)
-        configuration.keepSnapshots = 2
-        configuration.wal.segmentTargetBytes = 4096
+        let configuration = GraphDatabaseConfiguration.dataDirectory(root, keepSnapshots: 2, segmentTargetBytes: 4096)
         let (database, _) = try GraphDatabase.open(configuration)
         try runWorkload(database, rounds: 30, seed: 1)
         let first = try database.checkpoint()
@@ -71,22 +64,15 @@ struct RestoreTests {
         _ = try database.sync()
         let truncation = try database.truncateLog()
         #expect(truncation.appliedFence == first.walLSN, "the oldest kept snapshot by header is the first one")
-        let committed = database.snapshot.dump()
-        try database.close()
-        let (reopened, report) = try GraphDatabase.open(configuration)
+        let report = try expectRestartRecovers(database.snapshot.dump(), closing: database, configuration)
         #expect(report.snapshotLSN == second.walLSN)
-        #expect(reopened.snapshot.dump() == committed)
-        try reopened.close()
     }
 
     @Test("stale temporary snapshot files left by a crash mid-write are removed on open, and nothing else", arguments: [false, true])
     func staleTemporaryFiles(explicitLayout: Bool) throws {
         let directory = TemporaryDirectory()
         let root = directory.child("data")
-        var configuration = GraphDatabaseConfiguration.dataDirectory(root)
-        if explicitLayout {
-            configuration.storage = .explicit(walDirectory: root + "/wal", snapshotPath: root + "/graph.snap", restoreFrom: nil)
-        }
+        let configuration = GraphDatabaseConfiguration.layout(root, explicit: explicitLayout)
         do {
             let (database, _) = try GraphDatabase.open(configuration)
             try runWorkload(database, rounds: 3)
@@ -138,9 +124,6 @@ struct RestoreTests {
         try database.loadSnapshot(from: export)
         let loaded = database.snapshot.dump()
         #expect(loaded != committed)
-        try database.close()
-        let (reopened, _) = try GraphDatabase.open(configuration)
-        #expect(reopened.snapshot.dump() == loaded)
-        try reopened.close()
+        try expectRestartRecovers(loaded, closing: database, configuration)
     }
 }

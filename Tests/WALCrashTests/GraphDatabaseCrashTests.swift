@@ -275,40 +275,66 @@ extension GraphDatabaseCrashTests {
         for problem in problems { Issue.record(Comment(rawValue: problem)) }
     }
 
+    /// What one run of a power-loss sweep's scenario did, and what it allows.
+    struct SweepOutcome {
+        /// Appended to the crash point in problem reports.
+        var note = ""
+        /// The graphs (dumps) a restart may recover after it.
+        var allowed: [String]
+        /// A problem to report if the scenario ran to its end without the crash.
+        var problemIfUninterrupted: String? = nil
+    }
+
+    /// Loses power after 0, 1, 2, … disk operations of `scenario` (run on a
+    /// database `setup` prepared on a fresh disk) until a run ends before the
+    /// crash is due; after each, a restart must recover one of the graphs the
+    /// outcome allows. Returns what went wrong.
+    static func sweepPowerLoss(
+        seed: UInt64, explicit: Bool, setup: (SimulatedDisk) throws -> GraphDatabase, scenario: (GraphDatabase) -> SweepOutcome
+    ) throws -> [String] {
+        var problems: [String] = []
+        for crashAfter in 0..<200 {
+            let disk = SimulatedDisk(seed: seed + UInt64(crashAfter))
+            let database = try setup(disk)
+            disk.crash(afterOperations: crashAfter)
+            let outcome = scenario(database)
+            let completed = disk.boot == 0
+            if completed {
+                if let problem = outcome.problemIfUninterrupted { problems.append(problem) }
+                disk.crash()
+            }
+            try? database.close()
+            let label = "crash after \(crashAfter) operations\(outcome.note)"
+            do {
+                let (recovered, _) = try GraphDatabase.open(configuration(disk, storage: layout(explicit: explicit)))
+                if !outcome.allowed.contains(recovered.snapshot.dump()) { problems.append("\(label): recovered none of the graphs allowed") }
+                try? recovered.close()
+            } catch {
+                problems.append("\(label): recovery refused: \(error)")
+            }
+            if completed { break }
+        }
+        return problems
+    }
+
     @Test("a power loss at any moment of loadSnapshot recovers the old graph or the loaded one, and a load that returned survives with the writes after it", arguments: [false, true])
     func loadSnapshotPowerLoss(explicit: Bool) throws {
         let states = try Self.expectedStates(count: 20)
         let problems = try onThread {
-            var problems: [String] = []
-            for crashAfter in 0..<200 {
-                let disk = SimulatedDisk(seed: 0x10AD_0000 + UInt64(crashAfter))
-                let database = try Self.restoreSetup(disk, explicit: explicit)
-                disk.crash(afterOperations: crashAfter)
-                let loaded = (try? database.loadSnapshot(from: Self.exportPath)) != nil
+            try Self.sweepPowerLoss(seed: 0x10AD_0000, explicit: explicit, setup: { try Self.restoreSetup($0, explicit: explicit) }) { database in
+                guard (try? database.loadSnapshot(from: Self.exportPath)) != nil else {
+                    return SweepOutcome(note: ", load threw", allowed: [states[20], states[10]])
+                }
                 // On the loaded graph, transactions 10... lead through the same states again.
                 var acknowledged = 10
-                if loaded {
-                    for sequence in 10..<15 {
-                        guard (try? database.write({ try Self.transaction(sequence, &$0) })) != nil else { break }
-                        acknowledged += 1
-                    }
+                for sequence in 10..<15 {
+                    guard (try? database.write({ try Self.transaction(sequence, &$0) })) != nil else { break }
+                    acknowledged += 1
                 }
-                let completed = disk.boot == 0
-                if completed { disk.crash() }
-                try? database.close()
-                let label = "crash after \(crashAfter) operations, load \(loaded ? "returned" : "threw")"
-                do {
-                    let (recovered, _) = try GraphDatabase.open(Self.configuration(disk, storage: Self.layout(explicit: explicit)))
-                    let dump = recovered.snapshot.dump()
-                    let allowed = loaded ? [states[acknowledged], states[min(acknowledged + 1, 15)]] : [states[20], states[10]]
-                    if !allowed.contains(dump) { problems.append("\(label): recovered neither graph (\(acknowledged) acknowledged)") }
-                    try? recovered.close()
-                } catch {
-                    problems.append("\(label): recovery refused: \(error)")
-                }
-                if completed { break }
+                return SweepOutcome(
+                    note: ", load returned, \(acknowledged - 10) writes after it acknowledged",
+                    allowed: [states[acknowledged], states[min(acknowledged + 1, 15)]])
             }
-            return problems
         }
         for problem in problems { Issue.record(Comment(rawValue: problem)) }
     }
@@ -317,43 +343,30 @@ extension GraphDatabaseCrashTests {
     func checkpointPowerLoss(explicit: Bool) throws {
         let states = try Self.expectedStates(count: 45)
         let problems = try onThread {
-            var problems: [String] = []
-            for crashAfter in 0..<200 {
-                let disk = SimulatedDisk(seed: 0xC4EC_0000 + UInt64(crashAfter))
-                let (database, _) = try GraphDatabase.open(Self.configuration(disk, storage: Self.layout(explicit: explicit)))
-                for sequence in 0..<10 { try database.write { try Self.transaction(sequence, &$0) } }
-                try database.checkpoint()
-                // Enough log that the checkpoint has whole segments to delete.
-                for sequence in 10..<40 { try database.write { try Self.transaction(sequence, &$0) } }
-                disk.crash(afterOperations: crashAfter)
+            try Self.sweepPowerLoss(
+                seed: 0xC4EC_0000, explicit: explicit,
+                setup: { disk in
+                    let (database, _) = try GraphDatabase.open(Self.configuration(disk, storage: Self.layout(explicit: explicit)))
+                    for sequence in 0..<10 { try database.write { try Self.transaction(sequence, &$0) } }
+                    try database.checkpoint()
+                    // Enough log that the checkpoint has whole segments to delete.
+                    for sequence in 10..<40 { try database.write { try Self.transaction(sequence, &$0) } }
+                    return database
+                }
+            ) { database in
                 let checkpoint = try? database.checkpoint()
                 var acknowledged = 40
                 for sequence in 40..<45 {
                     guard (try? database.write({ try Self.transaction(sequence, &$0) })) != nil else { break }
                     acknowledged += 1
                 }
-                let completed = disk.boot == 0
                 // The explicit layout truncates up to the one snapshot; a data
                 // directory keeps two, so only up to the older one.
-                if explicit && completed && checkpoint?.truncatedSegments.isEmpty != false {
-                    problems.append("the checkpoint that ran to its end truncated no segment: the sweep proves little")
-                }
-                if completed { disk.crash() }
-                try? database.close()
-                let label = "crash after \(crashAfter) operations"
-                do {
-                    let (recovered, _) = try GraphDatabase.open(Self.configuration(disk, storage: Self.layout(explicit: explicit)))
-                    let dump = recovered.snapshot.dump()
-                    if dump != states[acknowledged] && dump != states[min(acknowledged + 1, 45)] {
-                        problems.append("\(label): recovered no committed prefix holding the \(acknowledged) acknowledged transactions")
-                    }
-                    try? recovered.close()
-                } catch {
-                    problems.append("\(label): recovery refused: \(error)")
-                }
-                if completed { break }
+                let provesLittle = explicit && checkpoint?.truncatedSegments.isEmpty != false
+                return SweepOutcome(
+                    note: ", \(acknowledged) acknowledged", allowed: [states[acknowledged], states[min(acknowledged + 1, 45)]],
+                    problemIfUninterrupted: provesLittle ? "the checkpoint that ran to its end truncated no segment: the sweep proves little" : nil)
             }
-            return problems
         }
         for problem in problems { Issue.record(Comment(rawValue: problem)) }
     }
