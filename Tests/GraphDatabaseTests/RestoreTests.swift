@@ -127,3 +127,35 @@ struct RestoreTests {
         try expectRestartRecovers(loaded, closing: database, configuration)
     }
 }
+
+@Suite("GraphDatabase explicit layout with a restore source")
+struct RestoreSourceTests {
+    @Test("with a restore source, a checkpoint truncates the log only up to that source, which every restart starts from, and a load is refused")
+    func checkpointKeepsLogForRestoreSource() throws {
+        let directory = TemporaryDirectory()
+        let root = directory.child("data")
+        let source = directory.child("restore.snap")
+        var configuration = GraphDatabaseConfiguration.layout(root, explicit: true, segmentTargetBytes: 4096)
+        do {
+            let (database, _) = try GraphDatabase.open(configuration)
+            try runWorkload(database, rounds: 5, seed: 1)
+            try database.saveSnapshot(to: source)
+            try database.close()
+        }
+        configuration.storage = .explicit(walDirectory: root + "/wal", snapshotPath: root + "/graph.snap", restoreFrom: source)
+        let (database, report) = try GraphDatabase.open(configuration)
+        #expect(report.snapshotPath == source)
+        try runWorkload(database, rounds: 60, seed: 2)
+        let checkpoint = try database.checkpoint()
+        #expect(checkpoint.path == root + "/graph.snap")
+        try runWorkload(database, rounds: 5, seed: 3)
+        // A load would not survive a restart that begins at the source again.
+        let committed = database.snapshot.dump()
+        let refused = #expect(throws: GraphDatabaseError.self) { try database.loadSnapshot(from: checkpoint.path) }
+        #expect(refused?.code == .unavailable)
+        #expect(refused?.message.contains("restore source") == true)
+        #expect(database.snapshot.dump() == committed)
+        let restarted = try expectRestartRecovers(committed, closing: database, configuration)
+        #expect(restarted.snapshotPath == source, "every start begins at the restore source")
+    }
+}

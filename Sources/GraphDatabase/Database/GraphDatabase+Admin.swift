@@ -90,6 +90,15 @@ extension GraphDatabase {
                 "loading a snapshot into a logged database needs a snapshot location to make it the new base; configure a data directory or snapshot path",
                 path: source)
         }
+        // Every start of this layout begins at the restore source and replays
+        // the log above it: after a load that would rebuild the old graph's
+        // history with the new commits on top, not the loaded graph.
+        if wal != nil, case .single(let snapshotPath, let restoreFrom?) = snapshots.kind, restoreFrom != snapshotPath {
+            throw GraphDatabaseError(
+                .unavailable,
+                "this database restarts from its restore source (\(restoreFrom)), so a loaded snapshot would not survive a restart; start it without a restore source (checkpoints go to \(snapshotPath)) to load snapshots",
+                path: source)
+        }
         try checkpointLock.withLock { _ in
             writerPermit.wait()
             defer { writerPermit.signal() }
@@ -105,7 +114,7 @@ extension GraphDatabase {
             do {
                 _ = try wal.checkpointMarker(snapshotLSN: base.walLSN)
                 try snapshots.removeAll(except: base.path)
-                _ = try wal.truncate(upTo: base.walLSN)
+                _ = try wal.truncate(upTo: min(base.walLSN, try snapshots.coveredLSN()))
             } catch {
                 logger.warning(
                     "the loaded snapshot is the new base, but cleaning up after it failed; older snapshots or log segments may remain",

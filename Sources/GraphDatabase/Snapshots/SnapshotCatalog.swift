@@ -5,8 +5,9 @@ struct SnapshotEntry: Sendable, Equatable {
     var path: String
     /// The LSN in the snapshot's checksummed header; the one recovery,
     /// pruning and truncation go by. The name's LSN when the header cannot
-    /// be read (such a file is tried last-resort and reported, never counted
-    /// as a snapshot that covers the log).
+    /// be read: such a file is still a recovery candidate (in that place),
+    /// so that recovery reports it as skipped, but never counts as a
+    /// snapshot that covers the log.
     var walLSN: LSN
     /// The LSN the managed file name claims, nil outside a data directory.
     var nameLSN: LSN? = nil
@@ -143,16 +144,20 @@ struct SnapshotCatalog: Sendable {
     }
 
     /// The highest LSN the log may be truncated up to without losing
-    /// history a restart needs: the oldest kept managed snapshot's LSN, or
-    /// the single snapshot file's (read from its checksummed header), or
-    /// none when there is no snapshot to recover from.
+    /// history a restart needs: the oldest kept managed snapshot's LSN; in
+    /// the explicit layout, that of the file recovery starts from (read from
+    /// its checksummed header), which is the restore source when one is
+    /// configured, since every start begins there and replays the log above
+    /// it, not the snapshot file checkpoints write; none when there is no
+    /// snapshot to recover from.
     func coveredLSN() throws -> LSN {
         switch kind {
         case .none:
             return .none
-        case .single(let path, _):
-            guard files.fileSystem.fileExists(path) else { return .none }
-            return try files.readHeader(path).walLSN
+        case .single(let path, let restoreFrom):
+            let start = restoreFrom ?? path
+            guard files.fileSystem.fileExists(start) else { return .none }
+            return try files.readHeader(start).walLSN
         case .managed(let directory, _):
             return try managedEntries(in: directory).first(where: \.headerIsValid)?.walLSN ?? .none
         }
@@ -163,11 +168,14 @@ struct SnapshotCatalog: Sendable {
     /// truncated only up to there, so that every kept snapshot can still be
     /// recovered from. Files whose header cannot be read are neither counted
     /// nor deleted: they cover nothing, and are left for an operator to
-    /// examine. Returns nil for the other layouts.
+    /// examine. In the explicit layout nothing is deleted and the result is
+    /// ``coveredLSN()``. Returns nil without a snapshot location.
     func prune() throws -> LSN? {
         switch kind {
-        case .none, .single:
+        case .none:
             return nil
+        case .single:
+            return try coveredLSN()
         case .managed(let directory, let keep):
             var entries = try managedEntries(in: directory).filter(\.headerIsValid)
             while entries.count > keep {
