@@ -9,8 +9,10 @@ extension GraphDatabase {
     /// Without a snapshot holding them, the deleted transactions would be
     /// gone, and the next open would refuse the log rather than rebuild a
     /// graph with a hole in it. So the fence is lowered to the oldest kept
-    /// snapshot's LSN (the single snapshot file's in the explicit layout;
-    /// none without snapshots); the result says which fence was applied.
+    /// snapshot's LSN (in the explicit layout, that of the file every start
+    /// begins at: the restore source if one is configured, else the single
+    /// snapshot file; none without snapshots); the result says which fence
+    /// was applied.
     /// `checkpoint()` writes a snapshot first and then truncates by itself.
     @discardableResult
     public func truncateLog(upTo fence: LSN? = nil) throws -> LogTruncation {
