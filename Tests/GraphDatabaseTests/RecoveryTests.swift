@@ -109,9 +109,7 @@ struct RecoveryTests {
     func retentionAndTruncation() throws {
         let directory = TemporaryDirectory()
         let root = directory.child("data")
-        var configuration = GraphDatabaseConfiguration.dataDirectory(root)
-        configuration.keepSnapshots = 2
-        configuration.wal.segmentTargetBytes = 4096
+        let configuration = GraphDatabaseConfiguration.dataDirectory(root, keepSnapshots: 2, segmentTargetBytes: 4096)
         let (database, _) = try GraphDatabase.open(configuration)
         var results: [CheckpointResult] = []
         for seed in 0..<4 {
@@ -132,9 +130,7 @@ struct RecoveryTests {
     func logTruncatedPastSnapshot() throws {
         let directory = TemporaryDirectory()
         let root = directory.child("data")
-        var configuration = GraphDatabaseConfiguration.dataDirectory(root)
-        configuration.keepSnapshots = 1
-        configuration.wal.segmentTargetBytes = 4096
+        let configuration = GraphDatabaseConfiguration.dataDirectory(root, keepSnapshots: 1, segmentTargetBytes: 4096)
         do {
             let (database, _) = try GraphDatabase.open(configuration)
             try runWorkload(database, rounds: 60, seed: 1)
@@ -155,11 +151,7 @@ struct RecoveryTests {
     func truncationStopsAtSnapshots(explicitLayout: Bool) throws {
         let directory = TemporaryDirectory()
         let root = directory.child("data")
-        var configuration = GraphDatabaseConfiguration.dataDirectory(root)
-        if explicitLayout {
-            configuration.storage = .explicit(walDirectory: root + "/wal", snapshotPath: root + "/graph.snap", restoreFrom: nil)
-        }
-        configuration.wal.segmentTargetBytes = 4096
+        let configuration = GraphDatabaseConfiguration.layout(root, explicit: explicitLayout, segmentTargetBytes: 4096)
         let (database, _) = try GraphDatabase.open(configuration)
         try runWorkload(database, rounds: 60, seed: 1)
         _ = try database.sync()

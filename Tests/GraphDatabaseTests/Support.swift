@@ -23,12 +23,40 @@ final class TemporaryDirectory {
 }
 
 extension GraphDatabaseConfiguration {
-    static func dataDirectory(_ path: String, _ syncMode: SyncMode = .none) -> GraphDatabaseConfiguration {
+    static func dataDirectory(
+        _ path: String, _ syncMode: SyncMode = .none, keepSnapshots: Int = 3, segmentTargetBytes: UInt64 = 1 << 20
+    ) -> GraphDatabaseConfiguration {
         GraphDatabaseConfiguration(
             storage: .dataDirectory(path),
-            wal: WALOptions(syncMode: syncMode, segmentTargetBytes: 1 << 20),
-            checkpointEveryCommits: nil, checkpointEveryBytes: nil)
+            wal: WALOptions(syncMode: syncMode, segmentTargetBytes: segmentTargetBytes),
+            checkpointEveryCommits: nil, checkpointEveryBytes: nil, keepSnapshots: keepSnapshots)
     }
+}
+
+extension GraphDatabaseConfiguration {
+    /// A data directory at `root`, or with `explicit` the explicit layout's
+    /// log (`root/wal`) and single snapshot file (`root/graph.snap`).
+    static func layout(_ root: String, explicit: Bool, segmentTargetBytes: UInt64 = 1 << 20) -> GraphDatabaseConfiguration {
+        var configuration = dataDirectory(root, segmentTargetBytes: segmentTargetBytes)
+        if explicit {
+            configuration.storage = .explicit(walDirectory: root + "/wal", snapshotPath: root + "/graph.snap", restoreFrom: nil)
+        }
+        return configuration
+    }
+}
+
+/// Closes `database`, opens `configuration` again and checks that it
+/// recovers exactly `dump`; returns what recovery reported.
+@discardableResult
+func expectRestartRecovers(
+    _ dump: String, closing database: GraphDatabase, _ configuration: GraphDatabaseConfiguration,
+    sourceLocation: SourceLocation = #_sourceLocation
+) throws -> RecoveryReport {
+    try database.close()
+    let (reopened, report) = try GraphDatabase.open(configuration)
+    #expect(reopened.snapshot.dump() == dump, "a restart recovers the graph", sourceLocation: sourceLocation)
+    try reopened.close()
+    return report
 }
 
 /// A small mixed workload: people, friendships, property changes, a deletion.

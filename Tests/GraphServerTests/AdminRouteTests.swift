@@ -109,6 +109,26 @@ struct AdminRouteTests {
         }
     }
 
+    @Test("snapshot/load without a path refuses with 409 to discard the commits since the newest snapshot")
+    func loadWithoutPathRefuses() async throws {
+        let directory = TemporaryDirectory()
+        try await TestServer.make(storage: .dataDirectory(directory.child("data"))).run { client in
+            _ = try await client.tx(#"[{"op": "createNode"}]"#)
+            let checkpoint = try await client.post("/admin/checkpoint").json
+            _ = try await client.tx(#"[{"op": "createNode"}, {"op": "createNode"}]"#)
+            let refused = try await client.post("/admin/snapshot/load")
+            #expect(refused.status == 409)
+            #expect(refused.errorCode == "conflict")
+            #expect(refused.errorMessage.contains(checkpoint["path"]?.string ?? "?"), "\(refused.text)")
+            #expect(refused.errorMessage.contains("\"path\""), "says how to proceed: \(refused.text)")
+            #expect(try await client.get("/stats").json["nodes"] == 3)
+            // Once a checkpoint holds everything, loading the newest snapshot loses nothing.
+            _ = try await client.post("/admin/checkpoint")
+            #expect(try await client.post("/admin/snapshot/load").status == 200)
+            #expect(try await client.get("/stats").json["nodes"] == 3)
+        }
+    }
+
     @Test("checkpoint without a snapshot location is a 400 that says how to give one")
     func checkpointWithoutLocation() async throws {
         let directory = TemporaryDirectory()

@@ -4,6 +4,7 @@ import GraphServerCore
 import GraphStore
 import Hummingbird
 import Testing
+import WALTestSupport
 import WriteAheadLog
 
 @Suite("POST /tx")
@@ -83,6 +84,23 @@ struct TransactionRouteTests {
         try await TestServer.make(storage: .dataDirectory(directory.path), syncMode: .always).run { client in
             let json = try await client.tx(#"[{"op": "createNode"}]"#).json
             #expect(json["durable"] == true)
+        }
+    }
+
+    @Test(
+        "a transaction whose fsync fails is never visible: durable=true under group-sync, every commit under always",
+        arguments: [SyncMode.groupSync(interval: .seconds(3600)), .always])
+    func failedFsyncNeverVisible(syncMode: SyncMode) async throws {
+        let directory = TemporaryDirectory()
+        let fileSystem = FailingFileSystem()
+        try await TestServer.make(storage: .dataDirectory(directory.path), syncMode: syncMode, fileSystem: fileSystem).run { client in
+            #expect(try await client.tx(#"[{"op": "createNode", "labels": ["Kept"]}]"#, query: "?durable=true").status == 200)
+            fileSystem.failSyncs.store(true, ordering: .releasing)
+            let failed = try await client.tx(#"[{"op": "createNode", "labels": ["Lost"]}]"#, query: "?durable=true")
+            #expect(failed.status == 503)
+            #expect(failed.errorCode == "poisoned")
+            #expect(try await client.get("/stats").json["nodes"] == 1)
+            #expect(try await client.get("/nodes/1").status == 404)
         }
     }
 

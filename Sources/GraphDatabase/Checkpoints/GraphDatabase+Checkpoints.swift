@@ -29,8 +29,11 @@ extension GraphDatabase {
     public func checkpoint(to path: String? = nil) throws -> CheckpointResult {
         try checkpointLock.withLock { _ in
             // A consistent cut: no writer runs between the sync and the copy.
+            // The copy is the newest logged graph: the sync makes every
+            // logged commit durable, so it is what the log holds up to the
+            // stamp (and is visible once published).
             writerPermit.wait()
-            let store = snapshot
+            let store = versions.withLock { $0.logged }
             let walLSN: LSN
             do {
                 walLSN = try wal?.sync() ?? .none
@@ -39,6 +42,7 @@ extension GraphDatabase {
                 throw GraphDatabaseError.wrap(error, "cannot sync the log for a checkpoint")
             }
             writerPermit.signal()
+            publishDurable()
 
             let defaultPath = snapshots.defaultPath(for: walLSN)
             guard let target = path ?? defaultPath else {

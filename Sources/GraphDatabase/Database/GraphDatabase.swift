@@ -7,15 +7,22 @@ import WriteAheadLog
 /// An in-memory property graph made durable by a write-ahead log.
 ///
 /// **Isolation.** Write transactions run one at a time (serialisable).
-/// Each works on a private copy of the graph; on commit its events go to
-/// the log as one transaction and the copy becomes the committed graph. A
-/// failed transaction changes nothing, in memory or on disk. Readers get
-/// the committed graph as it was when they started (a snapshot), never a
-/// transaction in progress, and never wait for writers. A transaction is
-/// visible to readers once it is written to the log; its `write` call
-/// returns once the sync mode's durability is reached (under `always`,
-/// after the fsync), so a reader can see a transaction a moment before its
-/// writer hears it is durable.
+/// Each works on a private copy of the newest logged graph; on commit its
+/// events go to the log as one transaction and the copy becomes the newest
+/// logged graph. A failed transaction changes nothing, in memory or on
+/// disk. Readers get the visible graph as it was when they started (a
+/// snapshot), never a transaction in progress, and never wait for writers.
+///
+/// **Visibility follows the durability asked for.** A transaction that
+/// needs an fsync (every one under `always`, and `durable: true` in any
+/// mode) becomes visible only once an fsync covers it, so a reader never
+/// sees a transaction whose fsync then fails. Logged graphs are published
+/// to readers in LSN order, so a plain transaction logged after a durable
+/// one still waiting for its fsync is held back with it (and never shown if
+/// that fsync fails). A plain transaction with nothing durable pending
+/// ahead of it is visible as soon as it is written to the log, with no
+/// fsync wait. Every `write` (and `commit`) returns only once its
+/// transaction is visible: a writer reads its own writes.
 ///
 /// **Durability** follows the log's sync mode; `durable: true` on a write
 /// waits for an fsync whatever the mode. Commits of concurrent writers
@@ -28,8 +35,8 @@ public final class GraphDatabase: Sendable {
     public let configuration: GraphDatabaseConfiguration
     let wal: WAL<MutationEvent>?
     let snapshots: SnapshotCatalog
-    /// The committed graph. Readers copy it (a copy is cheap: copy-on-write).
-    let committed: Mutex<GraphStore>
+    /// The logged and the visible graph, and what lies between them.
+    let versions: Mutex<Versions>
     /// Held for the whole of a write transaction: one writer at a time.
     let writerPermit = DispatchSemaphore(value: 1)
     /// Serialises checkpoints, whoever asks for them.
@@ -44,11 +51,14 @@ public final class GraphDatabase: Sendable {
     let closed = Atomic<Bool>(false)
     var logger: Logger { configuration.logger }
 
-    init(configuration: GraphDatabaseConfiguration, wal: WAL<MutationEvent>?, snapshots: SnapshotCatalog, store: GraphStore) {
+    init(
+        configuration: GraphDatabaseConfiguration, wal: WAL<MutationEvent>?, snapshots: SnapshotCatalog, store: GraphStore,
+        lastCommitLSN: LSN
+    ) {
         self.configuration = configuration
         self.wal = wal
         self.snapshots = snapshots
-        self.committed = Mutex(store)
+        self.versions = Mutex(Versions(store: store, lsn: lastCommitLSN))
     }
 
     deinit {
@@ -57,10 +67,11 @@ public final class GraphDatabase: Sendable {
 
     // MARK: Reading
 
-    /// The committed graph, as a value the caller owns. Touches no log.
-    public var snapshot: GraphStore { committed.withLock { $0 } }
+    /// The visible graph, as a value the caller owns (a copy is cheap:
+    /// copy-on-write). Touches no log.
+    public var snapshot: GraphStore { versions.withLock { $0.visible } }
 
-    /// Runs `body` over the committed graph. Touches no log.
+    /// Runs `body` over the visible graph. Touches no log.
     public func read<R>(_ body: (GraphStore) throws -> R) rethrows -> R {
         try body(snapshot)
     }
@@ -80,11 +91,14 @@ public final class GraphDatabase: Sendable {
     /// the log has failed; `notFound`, `conflict` or `invalidValue` when the
     /// graph refuses a mutation. Blocks while another write runs and, under
     /// `always` or with `durable`, until an fsync covers the commit: call it
-    /// from a thread, or use the `async` overload.
+    /// from a thread, or use the `async` overload. Returns once the
+    /// transaction is visible to readers; a transaction logged but never
+    /// made visible (its fsync, or that of a durable transaction logged
+    /// before it, failed) throws, and readers never see it.
     @discardableResult
     public func write<R: Sendable>(durable: Bool = false, _ body: (inout WriteTransaction) throws -> R) throws -> WriteResult<R> {
         let (value, logged) = try runTransaction(durable: durable, body)
-        try waitForFsync(logged)
+        try waitUntilVisible(logged)
         return WriteResult(value: value, lsn: logged.lsn, isDurable: logged.needsFsync, eventCount: logged.eventCount)
     }
 
@@ -92,7 +106,8 @@ public final class GraphDatabase: Sendable {
     /// the database's own serial queue, never on the cooperative pool; the
     /// fsync wait suspends instead of blocking a thread, and is not cut
     /// short by cancellation: once logged, the transaction is committed,
-    /// and the caller learns whether an fsync covered it.
+    /// and the caller learns whether an fsync covered it. Like the blocking
+    /// form, it returns once the transaction is visible.
     @discardableResult
     public func write<R: Sendable>(
         durable: Bool = false, _ body: @escaping @Sendable (inout WriteTransaction) throws -> R
@@ -102,14 +117,14 @@ public final class GraphDatabase: Sendable {
                 continuation.resume(with: Result { try self.runTransaction(durable: durable, body) })
             }
         }
-        if logged.needsFsync, let wal {
-            let lsn = logged.lsn
+        if let barrier = logged.visibilityBarrier, let wal {
             do {
                 // An unstructured task does not inherit the caller's cancellation.
-                try await Task { try await wal.waitUntilDurable(lsn) }.value
+                try await Task { try await wal.waitUntilDurable(barrier) }.value
             } catch {
-                throw GraphDatabaseError.wrap(error, "the transaction at LSN \(lsn) was logged but its fsync failed")
+                throw notVisible(logged, barrier: barrier, error)
             }
+            publishDurable()
         }
         return WriteResult(value: value, lsn: logged.lsn, isDurable: logged.needsFsync, eventCount: logged.eventCount)
     }
@@ -138,12 +153,16 @@ public final class GraphDatabase: Sendable {
             throw GraphDatabaseError(.poisoned, "writes are refused until a restart because the log failed: \(failure)")
         }
         writerPermit.wait()
-        return ExplicitWriteTransaction(database: self, store: snapshot)
+        // Writers build on the newest logged graph, visible or not: the log
+        // orders transactions, so the next one follows the last one logged.
+        return ExplicitWriteTransaction(database: self, store: versions.withLock { $0.logged })
     }
 
-    /// Logs and publishes a finished transaction and releases the writer
-    /// permit it was called with; the fsync, if one is due, is left to
-    /// ``waitForFsync(_:)``, so that concurrent writers share it.
+    /// Logs a finished transaction, publishes it to readers unless it must
+    /// wait for an fsync (its own, or a durable transaction's logged before
+    /// it), and releases the writer permit it was called with. Waiting, if
+    /// any, is left to ``waitUntilVisible(_:)``, so that concurrent writers
+    /// share fsyncs.
     func log(_ transaction: WriteTransaction, durable: Bool) throws -> LoggedCommit {
         let events = transaction.events
         guard !events.isEmpty else {
@@ -151,7 +170,7 @@ public final class GraphDatabase: Sendable {
             return LoggedCommit(lsn: .none, needsFsync: false, eventCount: 0)
         }
         guard let wal else {
-            committed.withLock { $0 = transaction.store }
+            versions.withLock { $0.replaceAll(with: transaction.store, lsn: .none) }
             writerPermit.signal()
             return LoggedCommit(lsn: .none, needsFsync: false, eventCount: events.count)
         }
@@ -167,20 +186,40 @@ public final class GraphDatabase: Sendable {
             writerPermit.signal()
             throw GraphDatabaseError.wrap(error, "cannot log the transaction")
         }
-        committed.withLock { $0 = transaction.store }
+        let needsFsync = durable || wal.syncMode == .always
+        let barrier = versions.withLock { $0.append(transaction.store, lsn: commit.commitLSN, needsFsync: needsFsync) }
         writerPermit.signal()
         noteCommit(bytes: wal.appendedBytes - bytesBefore)
-        return LoggedCommit(lsn: commit.commitLSN, needsFsync: durable || wal.syncMode == .always, eventCount: events.count)
+        return LoggedCommit(lsn: commit.commitLSN, needsFsync: needsFsync, eventCount: events.count, visibilityBarrier: barrier)
     }
 
-    /// Blocks until an fsync covers `logged`, when it needs one.
-    func waitForFsync(_ logged: LoggedCommit) throws {
-        guard logged.needsFsync, let wal else { return }
+    /// Blocks until `logged` is visible: until an fsync covers the durable
+    /// transaction it waits behind (itself, when it needs an fsync), then
+    /// publishes what became durable.
+    func waitUntilVisible(_ logged: LoggedCommit) throws {
+        guard let barrier = logged.visibilityBarrier, let wal else { return }
         do {
-            try wal.waitUntilDurable(logged.lsn)
+            try wal.waitUntilDurable(barrier)
         } catch {
-            throw GraphDatabaseError.wrap(error, "the transaction at LSN \(logged.lsn) was logged but its fsync failed")
+            throw notVisible(logged, barrier: barrier, error)
         }
+        publishDurable()
+    }
+
+    /// Makes visible every logged graph that no longer waits for an fsync.
+    func publishDurable() {
+        guard let wal else { return }
+        let durable = wal.durableLSN
+        versions.withLock { $0.publish(durableUpTo: durable) }
+    }
+
+    /// The error of a transaction that was logged but will never be shown.
+    private func notVisible(_ logged: LoggedCommit, barrier: LSN, _ error: any Error) -> GraphDatabaseError {
+        let context =
+            barrier == logged.lsn
+            ? "the transaction at LSN \(logged.lsn) was logged but its fsync failed; it is not visible and may not survive a crash"
+            : "the transaction at LSN \(logged.lsn) was logged after a durable one (LSN \(barrier)) whose fsync failed; neither is visible and they may not survive a crash"
+        return GraphDatabaseError.wrap(error, context)
     }
 
     /// Writes, fsyncs and closes the log; later writes fail with `closed`.
@@ -222,15 +261,16 @@ public final class ExplicitWriteTransaction {
     /// The graph as this transaction sees it.
     public var store: GraphStore { transaction.store }
 
-    /// Logs the transaction and makes it visible; returns its commit LSN.
+    /// Logs the transaction and returns its commit LSN once it is visible
+    /// (under `always` or with `durable`, once an fsync covers it).
     @discardableResult
     public func commit(durable: Bool = false) throws -> (lsn: LSN, isDurable: Bool, eventCount: Int) {
         let logged = try log(durable: durable)
-        try database.waitForFsync(logged)
+        try database.waitUntilVisible(logged)
         return (logged.lsn, logged.needsFsync, logged.eventCount)
     }
 
-    /// Logs the transaction and makes it visible, without waiting for an fsync.
+    /// Logs the transaction, without waiting for it to become visible.
     func log(durable: Bool) throws -> LoggedCommit {
         guard !finished else { throw GraphDatabaseError(.closed, "the transaction already ended") }
         finished = true
@@ -245,10 +285,83 @@ public final class ExplicitWriteTransaction {
     }
 }
 
-/// A transaction in the log and visible to readers, and whether its
-/// writer must still wait for an fsync.
+/// A transaction in the log, and what its writer must still wait for.
 struct LoggedCommit: Sendable {
     var lsn: LSN
     var needsFsync: Bool
     var eventCount: Int
+    /// The LSN an fsync must cover before the transaction is visible: its
+    /// own commit when it needs an fsync, else the newest durable-required
+    /// commit logged before it and still waiting. Nil when it is visible.
+    var visibilityBarrier: LSN? = nil
+}
+
+/// The graph versions between the log and the readers.
+///
+/// Writers build on `logged`, the graph after the newest logged commit.
+/// Readers see `visible`. In between, `pending` holds the logged graphs not
+/// yet shown, in LSN order: a graph is published once nothing ahead of it
+/// (itself included) still waits for an fsync. If that fsync fails, the log
+/// is poisoned and the pending graphs are never shown.
+struct Versions {
+    var logged: GraphStore
+    /// The commit LSN of `logged` (or the snapshot's, before any commit).
+    var loggedLSN: LSN
+    var visible: GraphStore
+    var pending: [Pending] = []
+
+    struct Pending {
+        var store: GraphStore
+        var lsn: LSN
+        var needsFsync: Bool
+    }
+
+    init(store: GraphStore, lsn: LSN) {
+        logged = store
+        loggedLSN = lsn
+        visible = store
+    }
+
+    /// Records a newly logged graph. With nothing pending and no fsync to
+    /// wait for it is visible at once (the path of plain group-sync writes);
+    /// otherwise returns the LSN an fsync must reach before it shows.
+    mutating func append(_ store: GraphStore, lsn: LSN, needsFsync: Bool) -> LSN? {
+        logged = store
+        loggedLSN = lsn
+        if pending.isEmpty && !needsFsync {
+            visible = store
+            return nil
+        }
+        let barrier = needsFsync ? lsn : pending.last(where: \.needsFsync)?.lsn
+        pending.append(Pending(store: store, lsn: lsn, needsFsync: needsFsync))
+        guard let barrier else {
+            // Unreachable while every pending run starts with a durable
+            // commit; publishing here keeps the invariant if it ever did not.
+            publish(durableUpTo: .none)
+            return nil
+        }
+        return barrier
+    }
+
+    /// Publishes pending graphs, in order, up to the first that still waits
+    /// for an fsync beyond `durable`.
+    mutating func publish(durableUpTo durable: LSN) {
+        var published = 0
+        for entry in pending {
+            if entry.needsFsync && entry.lsn > durable { break }
+            published += 1
+        }
+        guard published > 0 else { return }
+        visible = pending[published - 1].store
+        pending.removeFirst(published)
+    }
+
+    /// Replaces every version at once: a commit without a log, or a loaded
+    /// snapshot (whose writer made everything logged durable first).
+    mutating func replaceAll(with store: GraphStore, lsn: LSN) {
+        logged = store
+        loggedLSN = lsn
+        visible = store
+        pending.removeAll()
+    }
 }

@@ -28,6 +28,10 @@ public struct GraphDatabaseError: Error, Sendable, Equatable, CustomStringConver
         case unavailable
         /// The database was closed.
         case closed
+        /// The operation would silently discard committed transactions
+        /// (loading the newest snapshot over later commits); the message
+        /// says what would be lost and how to proceed.
+        case wouldDiscardCommits
     }
 
     public var code: Code

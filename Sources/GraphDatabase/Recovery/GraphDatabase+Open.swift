@@ -26,6 +26,14 @@ extension GraphDatabase {
         var report = RecoveryReport()
         var store = GraphStore()
 
+        for entry in try snapshots.misnamedSnapshots() {
+            let nameLSN = entry.nameLSN ?? .none
+            logger.warning(
+                "snapshot file name disagrees with its header; ordering it by the header",
+                metadata: ["path": "\(entry.path)", "nameLSN": "\(nameLSN)", "headerLSN": "\(entry.walLSN)"])
+            report.misnamedSnapshots.append(MisnamedSnapshot(path: entry.path, nameLSN: nameLSN, headerLSN: entry.walLSN))
+        }
+
         for candidate in try snapshots.candidates() {
             do {
                 let loaded = try snapshots.files.load(candidate.path)
@@ -48,6 +56,7 @@ extension GraphDatabase {
         }
 
         var wal: WAL<MutationEvent>?
+        var lastCommitLSN = report.snapshotLSN
         if let directory = configuration.walDirectory {
             try requireLogReachesSnapshot(directory, configuration.wal.fileSystem, report)
             let progress = ReplayProgress(logger: logger)
@@ -66,6 +75,7 @@ extension GraphDatabase {
                         }
                     }
                     progress.transaction(events: transaction.events.count)
+                    lastCommitLSN = transaction.commitLSN
                 }
                 wal = opened
                 report.wal = walReport
@@ -96,6 +106,18 @@ extension GraphDatabase {
                 throw GraphDatabaseError.wrap(error, "cannot open the log in \(directory)")
             }
         }
+        // Only now, holding the log's directory lock (when there is a log),
+        // is no other process writing a snapshot here.
+        do {
+            report.removedTemporaryFiles = try snapshots.removeStaleTemporaryFiles()
+        } catch {
+            logger.warning("cannot remove a stale temporary snapshot file", metadata: ["reason": "\(error)"])
+        }
+        if !report.removedTemporaryFiles.isEmpty {
+            logger.notice(
+                "removed temporary snapshot files a crash mid-write left behind",
+                metadata: ["files": "\(report.removedTemporaryFiles)"])
+        }
         report.duration = clock.now - started
         logger.info(
             "recovered",
@@ -104,7 +126,9 @@ extension GraphDatabase {
                 "transactions": "\(report.transactionsReplayed)", "events": "\(report.eventsReplayed)",
                 "duration": "\(report.duration)",
             ])
-        return (GraphDatabase(configuration: configuration, wal: wal, snapshots: snapshots, store: store), report)
+        let database = GraphDatabase(
+            configuration: configuration, wal: wal, snapshots: snapshots, store: store, lastCommitLSN: lastCommitLSN)
+        return (database, report)
     }
 
     /// Refuses a log whose oldest segment starts above the snapshot's LSN + 1.

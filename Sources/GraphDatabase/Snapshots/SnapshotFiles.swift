@@ -11,10 +11,19 @@ struct SnapshotFiles: Sendable {
     let fileSystem: any FileSystem
 
     func write(_ bytes: [UInt8], to path: String) throws {
+        let temporary = try writeTemporary(bytes, for: path)
+        try rename(temporary, over: path)
+        try syncParent(of: path)
+    }
+
+    /// The first step of ``write(_:to:)``: writes and fsyncs the bytes to
+    /// the temp file beside `path`, and returns that file's path. On failure
+    /// the temp file is removed and `path` is untouched.
+    func writeTemporary(_ bytes: [UInt8], for path: String) throws -> String {
         let directory = parentPath(path) ?? "/"
+        let temporary = path + SnapshotCatalog.temporarySuffix
         do {
             try fileSystem.createDirectoryDurably(directory)
-            let temporary = path + ".tmp"
             if fileSystem.fileExists(temporary) { try fileSystem.removeFile(temporary) }
             let file = try fileSystem.openFile(temporary, mode: .createNew)
             do {
@@ -24,10 +33,32 @@ struct SnapshotFiles: Sendable {
                 try? fileSystem.removeFile(temporary)
                 throw error
             }
-            try fileSystem.rename(temporary, to: path)
-            try fileSystem.syncDirectory(directory)
+            return temporary
         } catch {
             throw GraphDatabaseError(.snapshot, "cannot write the snapshot: \(error)", path: path)
+        }
+    }
+
+    /// The second step: renames the written temp file over `path`. When it
+    /// fails, `path` is untouched and the temp file is removed.
+    func rename(_ temporary: String, over path: String) throws {
+        do {
+            try fileSystem.rename(temporary, to: path)
+        } catch {
+            try? fileSystem.removeFile(temporary)
+            throw GraphDatabaseError(.snapshot, "cannot write the snapshot: \(error)", path: path)
+        }
+    }
+
+    /// The last step: fsyncs the directory, which makes the rename durable.
+    /// When it fails the new file is in place but a crash may still bring
+    /// back what was there before.
+    func syncParent(of path: String) throws {
+        do {
+            try fileSystem.syncDirectory(parentPath(path) ?? "/")
+        } catch {
+            throw GraphDatabaseError(
+                .snapshot, "cannot write the snapshot: the file is in place but its directory fsync failed: \(error)", path: path)
         }
     }
 

@@ -81,7 +81,7 @@ public struct GraphServerError: Error, Sendable, Equatable, CustomStringConverti
         let code: Code =
             switch error.code {
             case .notFound: .notFound
-            case .conflict: .conflict
+            case .conflict, .wouldDiscardCommits: .conflict
             case .invalidValue: .invalidValue
             case .poisoned: .poisoned
             case .closed: .closed

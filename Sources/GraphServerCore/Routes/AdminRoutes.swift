@@ -102,6 +102,10 @@ struct AdminRoutes: Sendable {
             throw GraphServerError(.badSnapshot, "the snapshot cannot be loaded: \(error.graphError?.description ?? error.message)")
         } catch let error as GraphDatabaseError where error.code == .unavailable {
             throw GraphServerError(.unavailable, error.message)
+        } catch let error as GraphDatabaseError where error.code == .wouldDiscardCommits {
+            let snapshot = error.path ?? "/path/to/snapshot.snap"
+            throw GraphServerError(
+                .conflict, "\(error.message). The newest snapshot is \(snapshot): send {\"path\": \"\(snapshot)\"} to load it anyway")
         }
         var object = JSONObject()
         if let path { object["path"] = .string(path) }
