@@ -231,7 +231,7 @@ final class SimulatedFile: StorageFile {
             }
             if count > stored {
                 // Reserved space past the written end reads as zeros.
-                UnsafeMutableRawBufferPointer(rebasing: buffer[stored..<count]).initializeMemory(as: UInt8.self, repeating: 0)
+                if let base = buffer.baseAddress { memset(base + stored, 0, count - stored) }
             }
             return count
         }

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// What the scanner found at its position.
 enum ScanStep {
     /// A valid record; its payload is in the bytes handed to the visitor.
@@ -107,10 +115,29 @@ struct SegmentScanner {
                 try file.read(into: bytes, at: offset)
             }
             if count == 0 { break }
-            if chunk[0..<count].contains(where: { $0 != 0 }) { return false }
+            if !chunk.withUnsafeBytes({ Self.isZero(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }) { return false }
             offset += UInt64(count)
         }
         return true
+    }
+
+    private static let zeros = [UInt8](repeating: 0, count: 64 << 10)
+
+    /// Whether every byte is zero: `memcmp` against a zero block, so a
+    /// preallocated tail of many megabytes is checked at memory speed even
+    /// in a debug build.
+    static func isZero(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        return zeros.withUnsafeBytes { zero in
+            guard let zeroBase = zero.baseAddress else { return false }
+            var offset = 0
+            while offset < bytes.count {
+                let count = min(zero.count, bytes.count - offset)
+                if memcmp(base + offset, zeroBase, count) != 0 { return false }
+                offset += count
+            }
+            return true
+        }
     }
 
     /// What follows damage at `offset` of the active segment: a valid
@@ -165,6 +192,13 @@ struct SegmentScanner {
                     // them directly (no generic loads, no call).
                     let length = Int(base[candidate]) | Int(base[candidate + 1]) << 8 | Int(base[candidate + 2]) << 16
                         | Int(base[candidate + 3]) << 24
+                    if length == 0 {
+                        // Zeros (preallocated space) hold no candidate: go
+                        // on from the first offset whose length field
+                        // reaches a non-zero byte.
+                        candidate = max(candidate, Self.firstNonZero(base, from: candidate + 4, to: count) - 4)
+                        continue
+                    }
                     let kind = base[candidate + 4]
                     guard length >= minimum, length <= RecordFrame.maximumSize, kind >= lowestKind, kind <= highestKind else {
                         continue
@@ -203,6 +237,20 @@ struct SegmentScanner {
             start += UInt64(count - minimum + 1)
         }
         return result
+    }
+
+    /// The index of the first non-zero byte in `from..<end`, or `end`.
+    /// Whole blocks are compared with `memcmp`, so a long run of zeros
+    /// costs little even in a debug build.
+    static func firstNonZero(_ base: UnsafePointer<UInt8>, from: Int, to end: Int) -> Int {
+        var index = from
+        zeros.withUnsafeBytes { zero in
+            guard let zeroBase = zero.baseAddress else { return }
+            let block = 256
+            while index + block <= end, memcmp(base + index, zeroBase, block) == 0 { index += block }
+        }
+        while index < end, base[index] == 0 { index += 1 }
+        return index
     }
 
     /// The checksum budget of a look-ahead over `span` bytes: twice the
