@@ -135,7 +135,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WriteAheadLogTests",
-            dependencies: ["WriteAheadLog"],
+            dependencies: ["WriteAheadLog", "WALTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

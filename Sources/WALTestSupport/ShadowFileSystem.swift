@@ -17,10 +17,10 @@ import Musl
 /// with the content of its last fdatasync (empty if it had none). That is
 /// the harshest outcome the storage assumptions allow: nothing that no
 /// fsync covered survives. Only for tests: it copies whole files on every sync.
-package struct ShadowFileSystem: FileSystem {
+package struct ShadowFileSystem: WrappingFileSystem {
     package let root: String
     package let shadow: String
-    let inner = PosixFileSystem()
+    package let base = PosixFileSystem()
 
     package init(root: String, shadow: String) {
         self.root = root
@@ -39,37 +39,28 @@ package struct ShadowFileSystem: FileSystem {
     var inodes: String { joinPath(shadow, "inodes") }
     var directories: String { joinPath(shadow, "directories") }
 
-    package func createDirectory(_ path: String) throws { try inner.createDirectory(path) }
-
     package func openFile(_ path: String, mode: FileOpenMode) throws -> any StorageFile {
-        let file = try inner.openFile(path, mode: mode)
+        let file = try base.openFile(path, mode: mode)
         guard isTracked(path) else { return file }
         if mode == .createNew {
             // A new file has no durable content yet, whatever an earlier
             // file with the same inode number had.
-            try? inner.removeFile(joinPath(inodes, String(try Self.inode(of: path))))
+            try? base.removeFile(joinPath(inodes, String(try Self.inode(of: path))))
         }
         return ShadowFile(inner: file, owner: self)
     }
 
-    package func listDirectory(_ path: String) throws -> [String] { try inner.listDirectory(path) }
-    package func rename(_ source: String, to destination: String) throws { try inner.rename(source, to: destination) }
-    package func removeFile(_ path: String) throws { try inner.removeFile(path) }
-    package func fileExists(_ path: String) -> Bool { inner.fileExists(path) }
-    package func isDirectory(_ path: String) -> Bool { inner.isDirectory(path) }
-    package func lockDirectory(_ path: String) throws -> any DirectoryLock { try inner.lockDirectory(path) }
-    package func isDirectoryLocked(_ path: String) -> Bool { inner.isDirectoryLocked(path) }
 
     package func syncDirectory(_ path: String) throws {
-        try inner.syncDirectory(path)
+        try base.syncDirectory(path)
         guard isTracked(path) else {
             // The parent of root: root's own entry is what matters there.
             return
         }
         var lines: [String] = []
-        for name in try inner.listDirectory(path).sorted() where name != lockFileName {
+        for name in try base.listDirectory(path).sorted() where name != lockFileName {
             let child = joinPath(path, name)
-            let kind = inner.isDirectory(child) ? "d" : "f"
+            let kind = base.isDirectory(child) ? "d" : "f"
             lines.append("\(kind) \(try Self.inode(of: child)) \(name)")
         }
         try Self.replace(joinPath(directories, Self.key(relative(path))), with: Array(lines.joined(separator: "\n").utf8))
@@ -89,8 +80,8 @@ package struct ShadowFileSystem: FileSystem {
         let fileSystem = ShadowFileSystem(root: root, shadow: shadow)
         let lost = root + ".before-power-loss"
         try removeTree(lost)
-        try fileSystem.inner.rename(root, to: lost)
-        try fileSystem.inner.createDirectory(root)
+        try fileSystem.base.rename(root, to: lost)
+        try fileSystem.base.createDirectory(root)
         try fileSystem.rebuild("", at: root)
         try removeTree(lost)
         // What is on the disk after the reboot is durable, and the rebuilt
@@ -101,9 +92,9 @@ package struct ShadowFileSystem: FileSystem {
 
     /// Records `path` and everything below it as durable.
     private func recordTree(_ path: String) throws {
-        for name in try inner.listDirectory(path) where name != lockFileName {
+        for name in try base.listDirectory(path) where name != lockFileName {
             let child = joinPath(path, name)
-            if inner.isDirectory(child) { try recordTree(child) } else { try recordSync(of: child) }
+            if base.isDirectory(child) { try recordTree(child) } else { try recordSync(of: child) }
         }
         try syncDirectory(path)
     }
@@ -116,7 +107,7 @@ package struct ShadowFileSystem: FileSystem {
             let child = joinPath(path, fields[2])
             let childRelative = relativePath.isEmpty ? fields[2] : relativePath + "/" + fields[2]
             if fields[0] == "d" {
-                try inner.createDirectory(child)
+                try base.createDirectory(child)
                 try rebuild(childRelative, at: child)
             } else {
                 let content = (try? Self.readAll(joinPath(inodes, fields[1]))) ?? []
@@ -177,7 +168,7 @@ extension String {
 }
 
 /// A file of a ``ShadowFileSystem``: its successful syncs are recorded.
-final class ShadowFile: StorageFile {
+final class ShadowFile: WrappingStorageFile {
     let inner: any StorageFile
     let owner: ShadowFileSystem
 
@@ -185,14 +176,6 @@ final class ShadowFile: StorageFile {
         self.inner = inner
         self.owner = owner
     }
-
-    var path: String { inner.path }
-    func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws { try inner.write(bytes, at: offset) }
-    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws -> Int { try inner.read(into: buffer, at: offset) }
-    func size() throws -> UInt64 { try inner.size() }
-    func truncate(to size: UInt64) throws { try inner.truncate(to: size) }
-    func preallocate(to size: UInt64) throws -> Bool { try inner.preallocate(to: size) }
-    func map(size: Int) throws -> (any MappedRegion)? { try inner.map(size: size) }
 
     func sync() throws {
         try inner.sync()

@@ -22,20 +22,7 @@ import Logging
 import WALTestSupport
 import WriteAheadLog
 
-/// Writes one line with a single `write(2)`, so nothing sits in a
-/// user-space buffer when SIGKILL arrives.
-func emit(_ line: String) {
-    let bytes = Array((line + "\n").utf8)
-    var done = 0
-    while done < bytes.count {
-        let count = bytes.withUnsafeBytes { write(1, $0.baseAddress.map { $0 + done }, $0.count - done) }
-        if count < 0 {
-            if errno == EINTR { continue }
-            exit(3)
-        }
-        done += count
-    }
-}
+func emit(_ line: String) { emitLine(line) }
 
 func fail(_ message: String) -> Never {
     emit("error \(message)")

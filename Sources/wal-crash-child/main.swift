@@ -20,22 +20,7 @@ import Synchronization
 import WALTestSupport
 import WriteAheadLog
 
-/// Writes one line with a single `write(2)`: lines of several threads never
-/// interleave on the pipe, and nothing sits in a user-space buffer when
-/// SIGKILL arrives.
-func emit(_ line: String) {
-    var bytes = Array((line + "\n").utf8)
-    var done = 0
-    while done < bytes.count {
-        let count = bytes.withUnsafeMutableBytes { write(1, $0.baseAddress! + done, $0.count - done) }
-        if count < 0 {
-            if errno == EINTR { continue }
-            exit(3)
-        }
-        done += count
-    }
-    bytes.removeAll()
-}
+func emit(_ line: String) { emitLine(line) }
 
 final class Shared: Sendable {
     let wal: WAL<CrashEvent>

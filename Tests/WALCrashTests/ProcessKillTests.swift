@@ -20,16 +20,7 @@ import Glibc
 struct ProcessKillTests {
     /// `wal-crash-child`, built next to the test bundle.
     static func childExecutable() throws -> URL {
-        let candidates = [
-            URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent(),
-            Bundle.main.bundleURL.deletingLastPathComponent(),
-            Bundle.main.bundleURL,
-        ]
-        for directory in candidates {
-            let url = directory.appendingPathComponent("wal-crash-child")
-            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-        }
-        throw WALError(.invalidArgument, "wal-crash-child is not built next to the tests (looked in \(candidates.map(\.path)))")
+        try ChildProcess.executable("wal-crash-child")
     }
 
     struct Acknowledged: Hashable {
@@ -39,56 +30,12 @@ struct ProcessKillTests {
 
     /// Runs the child until `killAfter` past its "ready" line, kills it,
     /// and returns every commit it acknowledged.
-    ///
-    /// Spawned with `posix_spawn` and reaped with our own `waitpid`, so the
-    /// pid we kill cannot have been reaped and reused in between.
     static func runAndKill(_ executable: URL, directory: String, mode: String, killAfter: Duration) throws -> [Acknowledged] {
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw WALError(.io, "pipe failed", errno: errno) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
-        posix_spawn_file_actions_addclose(&actions, fds[0])
-        posix_spawn_file_actions_addclose(&actions, fds[1])
-        let arguments = [executable.path, directory, "2", mode]
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable.path, &actions, nil, &argv, environ)
-        close(fds[1])
-        guard spawned == 0, pid > 0 else {
-            close(fds[0])
-            throw WALError(.io, "cannot start \(executable.path)", errno: spawned)
-        }
-
-        let output = LockedBox<[UInt8]>([])
-        let ready = Gate()
-        let reading = Gate()
-        let readFD = fds[0]
-        let reader = Thread {
-            var chunk = [UInt8](repeating: 0, count: 1 << 16)
-            while true {
-                let count = chunk.withUnsafeMutableBytes { read(readFD, $0.baseAddress, $0.count) }
-                if count < 0 && errno == EINTR { continue }
-                if count <= 0 { break }
-                output.update { $0 += chunk[0..<count] }
-                if output.get().contains(UInt8(ascii: "\n")) { ready.open() }
-            }
-            ready.open()
-            reading.open()
-        }
-        reader.start()
-        #expect(ready.wait(timeout: .seconds(30)), "the child never said it was ready")
+        let child = try ChildProcess(executable, [directory, "2", mode])
+        #expect(child.wait(until: { $0.contains("\n") }, timeout: .seconds(30)), "the child never said it was ready")
         let (seconds, attoseconds) = killAfter.components
         Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
-        kill(pid, SIGKILL)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        #expect(reading.wait(timeout: .seconds(30)), "the pipe never closed")
-        close(readFD)
-        let text = String(decoding: output.get(), as: UTF8.self)
+        let text = child.kill().joined(separator: "\n")
 
         var acknowledged: [Acknowledged] = []
         for line in text.split(separator: "\n") {

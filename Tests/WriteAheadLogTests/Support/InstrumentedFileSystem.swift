@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 
 @testable import WriteAheadLog
+import WALTestSupport
 
 /// The real file system with hooks on file syncs: counts them, can slow
 /// them down, hold them at a gate, or make them fail.
@@ -62,10 +63,11 @@ final class InstrumentedFileSystem: WrappingFileSystem {
     }
 }
 
-final class InstrumentedFile: StorageFile {
+/// Takes the write-call path (no preallocation, no mapping), so that every
+/// byte the log writes passes through `write` and its hooks.
+final class InstrumentedFile: WrappingStorageFile {
     let inner: any StorageFile
     let owner: InstrumentedFileSystem
-    var path: String { inner.path }
 
     init(inner: any StorageFile, owner: InstrumentedFileSystem) {
         self.inner = inner
@@ -76,15 +78,12 @@ final class InstrumentedFile: StorageFile {
         try owner.beforeWrite()
         try inner.write(bytes, at: offset)
     }
-    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws -> Int {
-        try inner.read(into: buffer, at: offset)
-    }
-    func size() throws -> UInt64 { try inner.size() }
     func sync() throws {
         try owner.beforeSync()
         try inner.sync()
     }
-    func truncate(to size: UInt64) throws { try inner.truncate(to: size) }
+    func preallocate(to size: UInt64) throws -> Bool { false }
+    func map(size: Int) throws -> (any MappedRegion)? { nil }
 }
 
 extension WALOptions {

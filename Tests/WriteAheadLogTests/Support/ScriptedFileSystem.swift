@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 
 @testable import WriteAheadLog
+import WALTestSupport
 
 /// The real file system with behaviour a test scripts: it counts the bytes
 /// read (and fails a read past a cap, so a runaway scan ends as an error
@@ -67,13 +68,12 @@ final class ScriptedFileSystem: WrappingFileSystem {
     }
 }
 
-final class ScriptedFile: StorageFile {
+final class ScriptedFile: WrappingStorageFile {
     let inner: any StorageFile
     let owner: ScriptedFileSystem
     /// Once the size was read, reads end here.
     private let shrinkTo: UInt64?
     private let shrunk = Atomic<Bool>(false)
-    var path: String { inner.path }
 
     init(inner: any StorageFile, owner: ScriptedFileSystem, shrinkTo: UInt64?) {
         self.inner = inner
@@ -81,7 +81,6 @@ final class ScriptedFile: StorageFile {
         self.shrinkTo = shrinkTo
     }
 
-    func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws { try inner.write(bytes, at: offset) }
     func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws -> Int {
         try owner.beforeRead(buffer.count, path: path)
         var buffer = buffer
@@ -95,8 +94,6 @@ final class ScriptedFile: StorageFile {
         defer { shrunk.store(true, ordering: .relaxed) }
         return try inner.size()
     }
-    func sync() throws { try inner.sync() }
-    func truncate(to size: UInt64) throws { try inner.truncate(to: size) }
     func preallocate(to size: UInt64) throws -> Bool {
         switch owner.nextPreallocation() {
         case .real: return try inner.preallocate(to: size)
@@ -105,5 +102,4 @@ final class ScriptedFile: StorageFile {
             throw WALError(.io, "cannot reserve \(size) bytes", operation: "fallocate", path: path, errno: ENOSPC)
         }
     }
-    func map(size: Int) throws -> (any MappedRegion)? { try inner.map(size: size) }
 }
