@@ -1,4 +1,5 @@
 import Foundation
+import GraphStore
 import Testing
 import WriteAheadLog
 
@@ -22,6 +23,19 @@ struct VerifyTests {
         #expect(try LogFixture.size(of: segment) >= 1 << 20)
         let result = try Walctl.run("verify", directory.path)
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+    }
+
+    @Test("notes a superseded/ folder left when the log continued above a newer snapshot, and exits 0")
+    func superseded() throws {
+        let directory = try TemporaryDirectory("verify-superseded")
+        try LogFixture.writeGraphLog(at: directory.path, transactions: 4)
+        // A snapshot newer than the log: the log continues above it.
+        let (wal, _, report) = try WAL<MutationEvent>.open(directory: directory.path, options: WALOptions(syncMode: .none), fence: LSN(1000))
+        try wal.close()
+        #expect(report.continuedAboveFence?.fence == LSN(1000))
+        let result = try Walctl.run("verify", directory.path)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("superseded"), "\(result.stdout)")
     }
 
     @Test("exits 1 for a torn tail only, naming the file and offset")

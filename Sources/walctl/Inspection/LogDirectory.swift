@@ -22,6 +22,8 @@ struct LogDirectory {
     /// Segment files left half-created by a crash (`0000000003.wal.tmp`):
     /// never part of the log, removed by the library's next open.
     let temporaryFiles: [String]
+    /// Whether a `superseded/` folder exists: the log once continued above a snapshot newer than it.
+    let hasSuperseded: Bool
     /// Whether a `quarantine/` folder exists: salvage set something aside before.
     let hasQuarantine: Bool
 
@@ -64,6 +66,7 @@ struct LogDirectory {
         self.segments = segments.sorted { $0.id < $1.id }
         self.temporaryFiles = temporaryFiles.sorted()
         self.hasQuarantine = names.contains("quarantine")
+        self.hasSuperseded = names.contains("superseded")
     }
 
     /// Bytes of all segment files: what a full scan reads.

@@ -139,5 +139,14 @@ struct Verification {
                     severity: .note, code: "quarantine", path: joinPath(directory.path, "quarantine"), offset: nil,
                     lsn: nil, message: "salvage set damaged segments aside here before; they are kept, never read"))
         }
+        if directory.hasSuperseded {
+            findings.append(
+                Finding(
+                    severity: .note, code: "superseded", path: joinPath(directory.path, "superseded"), offset: nil,
+                    lsn: nil,
+                    message:
+                        "the log was once opened with a snapshot newer than its end and continued above it; the older segments are kept here, never read"
+                ))
+        }
     }
 }
