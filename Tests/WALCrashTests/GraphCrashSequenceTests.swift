@@ -110,10 +110,10 @@ struct GraphCrashSequence {
                 continue
             case .opened(let opened): database = opened
             }
-            act(plan.action, on: database, &known, alive: { disk.boot == bootBefore })
+            act(plan.action, on: database, &known, states: states, alive: { disk.boot == bootBefore })
             for _ in 0..<plan.writes where disk.boot == bootBefore && known.applied < Self.maximumTransactions {
                 write(database, durable: plan.durableWrites || random.chance(0.15), &known, alive: { disk.boot == bootBefore })
-                if script == nil, random.chance(0.1) { act(.checkpoint, on: database, &known, alive: { disk.boot == bootBefore }) }
+                if script == nil, random.chance(0.1) { act(.checkpoint, on: database, &known, states: states, alive: { disk.boot == bootBefore }) }
             }
             if disk.boot == bootBefore {
                 if plan.failure == .processKill { disk.kill() } else { disk.crash() }
@@ -196,7 +196,7 @@ struct GraphCrashSequence {
         if result.isDurable { known.durable = known.applied }
     }
 
-    private func act(_ action: Action, on database: GraphDatabase, _ known: inout Knowledge, alive: () -> Bool) {
+    private func act(_ action: Action, on database: GraphDatabase, _ known: inout Knowledge, states: [String], alive: () -> Bool) {
         switch action {
         case .none:
             return
@@ -212,10 +212,14 @@ struct GraphCrashSequence {
             guard let (path, count) = known.newestSnapshot, count <= known.applied else { return }
             known.pendingLoad = count
             guard (try? database.loadSnapshot(from: path)) != nil, alive() else { return }
+            // The file may hold more than the checkpoint that named it
+            // said, when a later checkpoint wrote it and then failed: the
+            // graph loaded says what it holds.
+            let loaded = states.lastIndex(of: database.snapshot.dump()) ?? count
             known.pendingLoad = nil
-            known.applied = count
-            known.durable = count
-            known.acknowledged = count
+            known.applied = loaded
+            known.durable = loaded
+            known.acknowledged = loaded
         }
     }
 }
