@@ -22,6 +22,16 @@ struct AdminRouteTests {
         }
     }
 
+    @Test("wal/status describes a group-sync interval too long to count in milliseconds, without trapping")
+    func statusWithHugeInterval() async throws {
+        let directory = TemporaryDirectory()
+        try await TestServer.make(storage: .dataDirectory(directory.path), syncMode: .groupSync(interval: .seconds(Int64.max))).run { client in
+            let response = try await client.post("/admin/wal/status")
+            #expect(response.status == 200, "\(response.text)")
+            #expect(try response.json["groupSyncIntervalMs"] == .integer(.max))
+        }
+    }
+
     @Test("wal/status reports a segment file it cannot size, naming it, instead of claiming there is no log")
     func statusNamesUnreadableSegment() async throws {
         let directory = TemporaryDirectory()

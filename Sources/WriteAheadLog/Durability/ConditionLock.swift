@@ -56,7 +56,9 @@ final class ConditionLock<Value>: @unchecked Sendable {
             clock_gettime(CLOCK_MONOTONIC, &deadline)
             let (seconds, attoseconds) = timeout.components
             var nanoseconds = Int(deadline.tv_nsec) + Int(attoseconds / 1_000_000_000)
-            deadline.tv_sec += Int(seconds) + nanoseconds / 1_000_000_000
+            // A deadline past the end of time waits until then, not a trap.
+            let (end, overflow) = deadline.tv_sec.addingReportingOverflow(Int(clamping: seconds) &+ nanoseconds / 1_000_000_000)
+            deadline.tv_sec = overflow ? .max : end
             nanoseconds %= 1_000_000_000
             deadline.tv_nsec = nanoseconds
         }
