@@ -56,6 +56,10 @@ package protocol MappedRegion: AnyObject, Sendable {
     /// leave any subset of `bytes` behind. Callers that need a prefix must
     /// order their own stores (see `LogEngine.storeRecords`).
     func store(_ bytes: UnsafeRawBufferPointer, at offset: Int)
+    /// The mapping's address, where the writer may store directly (the
+    /// same as `store`, without a call per store on the commit path); nil
+    /// where every store must go through `store` (a simulated mapping).
+    var directBase: UnsafeMutableRawPointer? { get }
     /// Best effort: brings the pages of `range` into the page cache and
     /// maps them, so that a later write into them finds them there. Never
     /// faults or signals, and changes no byte of the file.
@@ -63,6 +67,7 @@ package protocol MappedRegion: AnyObject, Sendable {
 }
 
 extension MappedRegion {
+    package var directBase: UnsafeMutableRawPointer? { nil }
     package func prefault(_ range: Range<Int>) {}
 }
 

@@ -227,6 +227,8 @@ final class PosixMappedRegion: MappedRegion, @unchecked Sendable {
 
     deinit { munmap(base, size) }
 
+    var directBase: UnsafeMutableRawPointer? { base }
+
     func store(_ bytes: UnsafeRawBufferPointer, at offset: Int) {
         guard let source = bytes.baseAddress, offset >= 0, offset + bytes.count <= size else { return }
         (base + offset).copyMemory(from: source, byteCount: bytes.count)

@@ -83,6 +83,7 @@ extension LogEngine {
     /// cut by open and rotation), so no stale length lies in wait there.
     private func storeRecords(_ writer: inout WriterState, from start: Int, to end: Int, into mapping: any MappedRegion, at offset: Int) {
         writer.lengths.removeAll(keepingCapacity: true)
+        let base = mapping.directBase
         writer.spare.withUnsafeMutableBytes { bytes in
             var position = start
             while position + 4 <= end {
@@ -92,12 +93,21 @@ extension LogEngine {
                 // A record is at least `minimumSize` bytes; the appenders wrote these.
                 position += max(Int(UInt32(littleEndian: length)), RecordFrame.minimumSize)
             }
-            mapping.store(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), at: offset)
+            let group = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+            if let base, let source = group.baseAddress {
+                (base + offset).copyMemory(from: source, byteCount: group.count)
+            } else {
+                mapping.store(group, at: offset)
+            }
         }
         for (relative, length) in writer.lengths {
             // No store may move ahead of the ones before it.
             atomicMemoryFence(ordering: .acquiringAndReleasing)
-            withUnsafeBytes(of: length) { mapping.store($0, at: offset + relative) }
+            if let base {
+                (base + offset + relative).storeBytes(of: length, as: UInt32.self)
+            } else {
+                withUnsafeBytes(of: length) { mapping.store($0, at: offset + relative) }
+            }
         }
     }
 
