@@ -39,10 +39,7 @@ struct AdminRoutes: Sendable {
             ("syncMode", .string(SyncModeName.name(of: status.syncMode))),
         ])
         if case .groupSync(let interval) = status.syncMode {
-            // A huge interval is valid (the log clamps it); its milliseconds can overflow.
-            let (seconds, attoseconds) = interval.components
-            let (milliseconds, overflow) = seconds.multipliedReportingOverflow(by: 1000)
-            object["groupSyncIntervalMs"] = .integer(overflow ? .max : milliseconds.addingReportingOverflow(attoseconds / 1_000_000_000_000_000).partialValue)
+            object["groupSyncIntervalMs"] = .integer(interval.wholeMilliseconds ?? .max)
         }
         object["durableLsn"] = .integer(Int64(clamping: status.durableLSN.rawValue))
         object["writtenLsn"] = .integer(Int64(clamping: status.writtenLSN.rawValue))

@@ -19,12 +19,8 @@ public enum SyncMode: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .groupSync(let interval):
-            let (seconds, attoseconds) = interval.components
-            // A huge interval is a valid value (the flusher clamps it); its
-            // millisecond count can overflow Int64.
-            let (milliseconds, overflow) = seconds.multipliedReportingOverflow(by: 1000)
-            let (total, overflowAgain) = milliseconds.addingReportingOverflow(attoseconds / 1_000_000_000_000_000)
-            return overflow || overflowAgain ? "groupSync(\(seconds) s)" : "groupSync(\(total) ms)"
+            if let milliseconds = interval.wholeMilliseconds { return "groupSync(\(milliseconds) ms)" }
+            return "groupSync(\(interval.components.seconds) s)"
         case .always: return "always"
         case .none: return "none"
         }
@@ -42,4 +38,16 @@ public enum CommitDurability: Sendable, Equatable {
     /// caller that serialises its own commits (a database's writer lock)
     /// release its lock before the fsync, so its commits share fsyncs.
     case written
+}
+
+extension Duration {
+    /// The duration in whole milliseconds, or nil where that overflows
+    /// `Int64`: a huge `groupSync` interval is a valid value (the flusher
+    /// clamps it), and describing it must not trap.
+    package var wholeMilliseconds: Int64? {
+        let (seconds, attoseconds) = components
+        let (milliseconds, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+        let (total, overflowAgain) = milliseconds.addingReportingOverflow(attoseconds / 1_000_000_000_000_000)
+        return overflow || overflowAgain ? nil : total
+    }
 }

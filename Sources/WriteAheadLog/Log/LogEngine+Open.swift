@@ -19,9 +19,8 @@ extension LogEngine {
                 report.quarantined = try quarantine(after: report, in: directory)
             }
             if let torn = report.tornTail {
-                let file = try fileSystem.openFile(torn.path, mode: .readWrite)
-                try file.truncate(to: torn.offset)
-                try file.sync()
+                // Made durable below, with the rest of what recovery read.
+                try fileSystem.openFile(torn.path, mode: .readWrite).truncate(to: torn.offset)
             }
             report.continuedAboveFence = try continueAboveFence(fence, after: report, in: directory)
             let (file, id, base, offset) = try resumeAppending(in: directory, after: report, fence: fence)
@@ -37,7 +36,8 @@ extension LogEngine {
             // was killed leaves commits there that no fsync covered. They
             // are reported durable from now on, so make them so before
             // anything (a snapshot stamped with this LSN, a commit acked as
-            // durable) can depend on it.
+            // durable) can depend on it. This also makes the torn-tail cut
+            // and a segment created just now durable.
             try makeRecoveredLogDurable(directory)
             let oldest = try directory.list().first?.id
             let engine = try start(directory, options, lock, file: file, id: id, base: base, offset: offset, report: report, oldest: oldest)
@@ -50,7 +50,8 @@ extension LogEngine {
 
     /// Opens the segment appending resumes in: the last one when it is not
     /// sealed, or a new one after it (a crash between sealing and creating
-    /// the successor, or an empty directory).
+    /// the successor, or an empty directory). The caller fsyncs the
+    /// directory before any record goes in.
     private static func resumeAppending(
         in directory: SegmentDirectory, after report: ReplayReport, fence: LSN
     ) throws -> (file: any StorageFile, id: SegmentID, base: LSN, offset: UInt64) {
@@ -61,9 +62,7 @@ extension LogEngine {
             // LSN lies above the fence, so no recovery skips it as covered.
             let id = try report.continuedAboveFence?.lastSetAside.successor() ?? .first
             let base = try max(LSN.first, fence.successor())
-            let file = try directory.create(id, baseLSN: base)
-            try fileSystem.syncDirectory(directory.root)
-            return (file, id, base, UInt64(SegmentHeader.size))
+            return (try directory.create(id, baseLSN: base), id, base, UInt64(SegmentHeader.size))
         }
         if let summary = report.segments.last(where: { $0.id == last.id }), !summary.isSealed {
             let file = try fileSystem.openFile(last.path, mode: .readWrite)
@@ -77,9 +76,7 @@ extension LogEngine {
         let id = try last.id.successor()
         let previousBase = try report.segments.last(where: { $0.id == last.id })?.baseLSN ?? directory.baseLSN(of: last.id)
         let base = max(try report.maxLSN.successor(), try previousBase.successor())
-        let file = try directory.create(id, baseLSN: base)
-        try fileSystem.syncDirectory(directory.root)
-        return (file, id, base, UInt64(SegmentHeader.size))
+        return (try directory.create(id, baseLSN: base), id, base, UInt64(SegmentHeader.size))
     }
 
     /// fdatasyncs the last two segments (the active one, and the one a
@@ -145,12 +142,11 @@ extension LogEngine {
         let append = AppendState(
             nextLSN: nextLSN, segmentID: id, segmentBytes: offset,
             newestSnapshotLSN: report.newestCheckpoint?.snapshotLSN ?? .none)
-        // Everything readable at open is durable (`open` fsynced it) and
-        // new records go after it. When the
-        // active segment starts above the last record (an empty segment
-        // with a higher base), the LSNs in between hold nothing and count
-        // as durable too: no write could ever cover them, and sync and
-        // close would wait for them forever.
+        // Everything readable at open is durable (`open` fsynced it) and new
+        // records go after it. When the active segment starts above the last
+        // record (an empty segment with a higher base), the LSNs in between
+        // hold nothing and count as durable too: no write could ever cover
+        // them, and sync and close would wait for them forever.
         let writer = WriterState(
             file: file, segmentID: id, baseLSN: base, fileOffset: offset, writtenLSN: LSN(nextLSN.rawValue - 1),
             oldestSegmentID: oldest ?? id)

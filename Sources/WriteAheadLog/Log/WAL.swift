@@ -31,6 +31,9 @@ public final class WAL<Event: WALEvent>: Sendable {
     ///
     /// - Parameter fence: the LSN your snapshot is consistent with (`.none`
     ///   without one). Transactions committed at or below it are skipped.
+    ///   A log that ends below it (a snapshot newer than the log) continues
+    ///   above it: its old segments move to `superseded/` and the next LSN
+    ///   is `fence + 1` (see ``ReplayReport/continuedAboveFence``).
     /// - Throws: `alreadyOpen` while another handle holds the directory;
     ///   `corruption` or `structural` for damage strict recovery refuses.
     public static func open(
