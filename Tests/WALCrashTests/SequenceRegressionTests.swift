@@ -148,6 +148,43 @@ extension RegressionTests {
         }
     }
 
+    /// Moving the old segments aside is several renames: a crash between
+    /// any two must leave a log the next open (with the same fence) takes,
+    /// continuing above the fence all the same, with nothing deleted.
+    @Test("a power loss or kill at any step of continuing above the fence leaves a log that continues above it")
+    func crashWhileContinuingAboveFence() throws {
+        let fence = LSN(500)
+        var interrupted = 0
+        for operations in 0..<40 {
+            for kind in CrashKind.allCases {
+                let disk = SimulatedDisk(seed: UInt64(operations) &* 7 &+ (kind == .powerLoss ? 1 : 2))
+                let crashedInOpen = try onThread {
+                    var options = Self.sequenceOptions(disk, .always)
+                    options.segmentTargetBytes = 300
+                    let (first, _, _) = try WAL<CrashEvent>.open(directory: Self.sequenceDirectory, options: options)
+                    for sequence in UInt32(0)..<8 { try first.commit(Self.transaction(sequence)) }
+                    try first.close()
+                    disk.crash(afterOperations: operations, kind: kind)
+                    let second = try? WAL<CrashEvent>.open(directory: Self.sequenceDirectory, options: Self.sequenceOptions(disk, .always), fence: fence)
+                    let crashedInOpen = disk.boot != 0
+                    if !crashedInOpen { disk.crash() }
+                    try? second?.wal.close()
+                    let (third, events, _) = try WAL<CrashEvent>.open(
+                        directory: Self.sequenceDirectory, options: Self.sequenceOptions(disk, .always), fence: fence)
+                    defer { try? third.close() }
+                    #expect(events.isEmpty, "\(kind) after \(operations) operations: replayed \(events.count) events below the fence")
+                    let commit = try #require(try third.commit(Self.transaction(99), durability: .durable))
+                    #expect(commit.beginLSN > fence, "\(kind) after \(operations) operations: LSN \(commit.beginLSN) at or below the fence")
+                    let segments = disk.snapshot(of: Self.sequenceDirectory).keys.filter { $0.hasSuffix(".wal") }
+                    #expect(segments.count >= 2, "\(kind) after \(operations) operations: segments were lost, not set aside")
+                    return crashedInOpen
+                }
+                if crashedInOpen { interrupted += 1 }
+            }
+        }
+        #expect(interrupted > 0, "no crash landed inside the open")
+    }
+
     @Test("a new log opened with a fence starts above it")
     func newLogStartsAboveFence() throws {
         let disk = SimulatedDisk(seed: 1)
