@@ -317,6 +317,62 @@ extension GraphDatabaseCrashTests {
         return problems
     }
 
+    /// Kills the process after 0, 1, 2, … disk operations of `scenario`;
+    /// restarts, closes cleanly and loses power: the second restart must
+    /// recover exactly the graph the first one showed, since a restart
+    /// reports what it recovered as durable. A kill leaves everything in the
+    /// page cache, so a snapshot renamed into place without its directory
+    /// fsync is seen by the first restart and lost by the power loss.
+    static func sweepKillThenPowerLoss(
+        seed: UInt64, explicit: Bool, setup: (SimulatedDisk) throws -> GraphDatabase, scenario: (GraphDatabase) -> Void
+    ) throws -> [String] {
+        var problems: [String] = []
+        let configuration = { (disk: SimulatedDisk) in Self.configuration(disk, storage: layout(explicit: explicit)) }
+        // A power loss keeps a seeded subset of what was not fsynced: a few
+        // seeds per kill point make losing each part of it near certain.
+        for killAfter in 0..<200 {
+          for trial in 0..<8 {
+            let disk = SimulatedDisk(seed: seed + UInt64(killAfter * 8 + trial))
+            let database = try setup(disk)
+            disk.kill(afterOperations: killAfter)
+            scenario(database)
+            let completed = disk.boot == 0
+            if completed { disk.kill() }
+            try? database.close()
+            let label = "kill after \(killAfter) operations (trial \(trial))"
+            do {
+                let (first, _) = try GraphDatabase.open(configuration(disk))
+                let shown = first.snapshot.dump()
+                try first.close()
+                let summary = disk.crash()
+                let (second, _) = try GraphDatabase.open(configuration(disk))
+                if second.snapshot.dump() != shown {
+                    problems.append("\(label): the restart after it showed one graph, a power loss after a clean close brought back another (\(summary))")
+                }
+                try? second.close()
+            } catch {
+                problems.append("\(label): recovery refused: \(error)")
+            }
+            if completed { return problems }
+          }
+        }
+        return problems
+    }
+
+    @Test("a kill at any moment of loadSnapshot or a checkpoint, a restart and a power loss: the graph the restart showed survives", arguments: [false, true])
+    func killThenPowerLoss(explicit: Bool) throws {
+        let problems = try onThread {
+            let load = try Self.sweepKillThenPowerLoss(seed: 0x1D1E_0000, explicit: explicit, setup: { try Self.restoreSetup($0, explicit: explicit) }) {
+                _ = try? $0.loadSnapshot(from: Self.exportPath)
+            }
+            let checkpoint = try Self.sweepKillThenPowerLoss(seed: 0x1D1E_1000, explicit: explicit, setup: { try Self.restoreSetup($0, explicit: explicit) }) {
+                _ = try? $0.checkpoint()
+            }
+            return load.map { "loadSnapshot, \($0)" } + checkpoint.map { "checkpoint, \($0)" }
+        }
+        for problem in problems { Issue.record(Comment(rawValue: problem)) }
+    }
+
     @Test("a power loss at any moment of loadSnapshot recovers the old graph or the loaded one, and a load that returned survives with the writes after it", arguments: [false, true])
     func loadSnapshotPowerLoss(explicit: Bool) throws {
         let states = try Self.expectedStates(count: 20)

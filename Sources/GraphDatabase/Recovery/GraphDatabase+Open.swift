@@ -35,18 +35,23 @@ extension GraphDatabase {
         }
 
         for candidate in try snapshots.candidates() {
+            let loaded: (store: GraphStore, walLSN: LSN)
             do {
-                let loaded = try snapshots.files.load(candidate.path)
-                store = loaded.store
-                report.snapshotPath = candidate.path
-                report.snapshotLSN = loaded.walLSN
-                break
+                loaded = try snapshots.files.load(candidate.path)
             } catch {
                 logger.warning(
                     "snapshot is unusable; trying an older one",
                     metadata: ["path": "\(candidate.path)", "reason": "\(error)"])
                 report.skippedSnapshots.append(SkippedSnapshot(path: candidate.path, reason: "\(error)"))
+                continue
             }
+            // Not a reason to fall back: an older snapshot may lack what
+            // the log was truncated for, and the failure is the disk's.
+            try snapshots.files.makeDurable(candidate.path)
+            store = loaded.store
+            report.snapshotPath = candidate.path
+            report.snapshotLSN = loaded.walLSN
+            break
         }
         if report.snapshotPath == nil, let skipped = report.skippedSnapshots.first {
             throw GraphDatabaseError(

@@ -62,6 +62,22 @@ struct SnapshotFiles: Sendable {
         }
     }
 
+    /// Makes a snapshot recovery is about to start from durable: its bytes
+    /// and the directory entry that names it. A process killed after the
+    /// rename of a checkpoint or a load and before the directory fsync
+    /// leaves that name in the page cache only; recovering from it and then
+    /// reporting commits durable on top of it would let a power loss bring
+    /// back an older graph. Cheap when both are already durable.
+    func makeDurable(_ path: String) throws {
+        do {
+            let file = try fileSystem.openFile(path, mode: .readOnly)
+            try file.sync()
+            try fileSystem.syncDirectory(parentPath(path) ?? "/")
+        } catch {
+            throw GraphDatabaseError(.snapshot, "cannot make the snapshot recovery starts from durable: \(error)", path: path)
+        }
+    }
+
     func read(_ path: String) throws -> [UInt8] {
         do {
             let file = try fileSystem.openFile(path, mode: .readOnly)
