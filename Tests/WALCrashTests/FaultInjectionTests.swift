@@ -57,8 +57,9 @@ struct FaultInjectionTests {
 
             // Latched: every later call fails with `poisoned`, naming the cause.
             let failure = try #require(wal.failure)
-            #expect(failure.contains("fdatasync"))
-            #expect(failure.contains("Input/output error"))
+            #expect(failure.operation == "fdatasync")
+            #expect(failure.errno == EIO)
+            #expect(failure.description.contains("Input/output error"))
             #expect(try wal.status().failure == failure)
             for call in [{ _ = try wal.sync() }, { try wal.flush() }, { _ = try wal.commit(Self.transaction(2)) }] {
                 let error = #expect(throws: WALError.self, performing: call)
@@ -112,7 +113,7 @@ struct FaultInjectionTests {
             #expect(error?.description.contains("No space left on device") == true)
             let poisoned = #expect(throws: WALError.self) { try wal.commit(Self.transaction(6)) }
             #expect(poisoned?.code == .poisoned)
-            #expect(wal.failure?.contains("No space left on device") == true)
+            #expect(wal.failure?.errno == ENOSPC)
 
             let (reopened, events) = try Self.crashAndReopen(disk, abandoning: wal)
             #expect(events == acknowledged)

@@ -175,7 +175,8 @@ struct DurabilityTests {
         fileSystem.hooks.withLock { $0.failSyncs = true }
         expectWALError(.io) { try wal.commit([Note(2, "not durable")]) }
         #expect(wal.durableLSN == first.commitLSN)
-        #expect(wal.failure?.contains("injected fsync failure") == true)
+        #expect(wal.failure?.code == .io)
+        #expect(wal.failure?.description.contains("injected fsync failure") == true)
         // Healing the disk changes nothing: no fsync is retried after a failure.
         fileSystem.hooks.withLock { $0.failSyncs = false }
         let syncsBefore = fileSystem.syncCount

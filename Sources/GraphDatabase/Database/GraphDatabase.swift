@@ -81,7 +81,7 @@ public final class GraphDatabase: Sendable {
     public func walStatus() throws -> WALStatus? { try wal?.status() }
 
     /// Why writes are refused, or nil while the log is healthy.
-    public var failure: String? { wal?.failure }
+    public var failure: WALError? { wal?.failure }
 
     // MARK: Writing
 

@@ -64,9 +64,9 @@ extension GraphDatabase {
         var lastCommitLSN = report.snapshotLSN
         if let directory = configuration.walDirectory {
             try requireLogReachesSnapshot(directory, configuration.wal.fileSystem, report)
-            let progress = ReplayProgress(logger: logger)
+            let progress = ReplayProgressLog(logger: logger)
             var options = configuration.wal
-            options.replayProgress = { scanned, total in progress.scanned(scanned, of: total) }
+            options.replayProgress = { progress.scanned($0.scannedBytes, of: $0.totalBytes) }
             do {
                 let (opened, walReport) = try WAL<MutationEvent>.open(
                     directory: directory, options: options, fence: report.snapshotLSN
@@ -180,7 +180,7 @@ extension GraphDatabase {
 
 /// Logs replay progress at most every two seconds: bytes scanned of the
 /// total and events per second.
-final class ReplayProgress: Sendable {
+final class ReplayProgressLog: Sendable {
     private struct State {
         var scanned: UInt64 = 0
         var total: UInt64 = 0

@@ -49,7 +49,7 @@ struct AdminRoutes: Sendable {
         object["segmentCount"] = .integer(Int64(status.segmentCount))
         object["totalBytes"] = .integer(Int64(clamping: status.totalBytes))
         object["poisoned"] = .bool(status.failure != nil)
-        object["failure"] = status.failure.map { .string($0) } ?? .null
+        object["failure"] = status.failure.map { .string("\($0)") } ?? .null
         return .json(.object(object))
     }
 

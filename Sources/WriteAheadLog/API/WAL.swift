@@ -101,7 +101,7 @@ public final class WAL<Event: WALEvent>: Sendable {
     /// Bytes of records appended since the log was opened.
     public var appendedBytes: UInt64 { engine.appendedBytes.load(ordering: .relaxed) }
     /// Why the log is poisoned, or nil while it is healthy.
-    public var failure: String? { engine.failure }
+    public var failure: WALError? { engine.failure }
 
     /// Everything an operator wants to see, including segment count and bytes.
     public func status() throws -> WALStatus { try engine.status() }

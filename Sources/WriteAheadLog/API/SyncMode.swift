@@ -26,28 +26,3 @@ public enum SyncMode: Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
-
-/// How long a commit waits before it returns.
-public enum CommitDurability: Sendable, Equatable {
-    /// As the sync mode says: durable under `always`, in the kernel otherwise.
-    case syncMode
-    /// Until an fsync covers the commit, whatever the sync mode.
-    case durable
-    /// Until the bytes are in the kernel, even under `always`; the caller
-    /// waits for durability later with `waitUntilDurable(_:)`. This lets a
-    /// caller that serialises its own commits (a database's writer lock)
-    /// release its lock before the fsync, so its commits share fsyncs.
-    case written
-}
-
-extension Duration {
-    /// The duration in whole milliseconds, or nil where that overflows
-    /// `Int64`: a huge `groupSync` interval is a valid value (the flusher
-    /// clamps it), and describing it must not trap.
-    package var wholeMilliseconds: Int64? {
-        let (seconds, attoseconds) = components
-        let (milliseconds, overflow) = seconds.multipliedReportingOverflow(by: 1000)
-        let (total, overflowAgain) = milliseconds.addingReportingOverflow(attoseconds / 1_000_000_000_000_000)
-        return overflow || overflowAgain ? nil : total
-    }
-}

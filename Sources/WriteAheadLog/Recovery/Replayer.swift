@@ -188,7 +188,7 @@ struct Replayer {
 /// error is damage at the commit record (salvage mode stops there).
 func replayDirectory<Event: WALEvent>(
     _ directory: SegmentDirectory, fence: LSN, mode: RecoveryMode, as _: Event.Type,
-    progress: ((UInt64, UInt64) -> Void)? = nil, readsWithoutLock: Bool = false,
+    progress: ((ReplayProgress) -> Void)? = nil, readsWithoutLock: Bool = false,
     _ deliver: (CommittedTransaction<Event>) throws -> Void
 ) throws -> ReplayReport {
     var events = 0
@@ -214,7 +214,7 @@ func replayDirectory<Event: WALEvent>(
 /// Walks a log's records through the replayer; `deliver` gets each committed
 /// transaction above the fence as bytes.
 func walkTransactions(
-    _ directory: SegmentDirectory, fence: LSN, mode: RecoveryMode, progress: ((UInt64, UInt64) -> Void)?,
+    _ directory: SegmentDirectory, fence: LSN, mode: RecoveryMode, progress: ((ReplayProgress) -> Void)?,
     readsWithoutLock: Bool = false, deliver: (LSN, LSN, PendingTransaction) throws -> Void
 ) throws -> ReplayReport {
     var report = ReplayReport()

@@ -28,7 +28,7 @@ struct LogWalker {
     let mode: RecoveryMode
 
     /// Progress callbacks get (bytes scanned, total bytes).
-    var progress: ((UInt64, UInt64) -> Void)?
+    var progress: ((ReplayProgress) -> Void)?
     /// Set for readers that do not hold the directory lock (`WAL.replay`,
     /// `WALInspector`): when another handle holds it, the active segment's
     /// tail may be in the middle of a write. See `isBeingWritten`.
@@ -181,7 +181,7 @@ struct LogWalker {
             report.bytesScanned += fileSize
             report.segments.append(summary)
             previous = (entry.id, header.baseLSN, summary.lastLSN)
-            progress?(report.bytesScanned, totalBytes)
+            progress?(ReplayProgress(scannedBytes: report.bytesScanned, totalBytes: totalBytes))
         }
     }
 

@@ -90,50 +90,6 @@ extension LogEngine {
         try fileSystem.syncDirectory(directory.root)
     }
 
-    /// When the log ends below `fence` (a snapshot newer than the log: a
-    /// restore from a backup, a log that lost its unsynced tail or was cut
-    /// by salvage, a log directory replaced), the next LSNs it would hand
-    /// out are at or below the fence, and the next recovery would skip the
-    /// transactions they carry as already in the snapshot. Everything the
-    /// log holds is at or below the fence, so the snapshot covers it: its
-    /// segments move to `superseded/`, oldest first, each move made durable
-    /// before the next (the log is always a suffix of itself, never a
-    /// hole), and appending starts a new segment above the fence. Nothing
-    /// is deleted. Returns nil when the log reaches the fence.
-    private static func continueAboveFence(
-        _ fence: LSN, after report: ReplayReport, in directory: SegmentDirectory
-    ) throws -> FenceContinuation? {
-        let entries = try directory.list()
-        guard let last = entries.last else { return nil }
-        let lastBase = try report.segments.last(where: { $0.id == last.id })?.baseLSN ?? directory.baseLSN(of: last.id)
-        let logEnd = max(report.maxLSN, LSN(lastBase.rawValue - 1))
-        guard fence > logEnd else { return nil }
-        let fileSystem = directory.fileSystem
-        let folder = directory.supersededPath
-        try fileSystem.createDirectoryDurably(folder)
-        var moved: [QuarantinedFile] = []
-        for entry in entries {
-            let destination = try uniqueName(for: entry.id, in: folder, fileSystem: fileSystem)
-            try fileSystem.rename(entry.path, to: destination)
-            try fileSystem.syncDirectory(directory.root)
-            moved.append(QuarantinedFile(original: entry.path, quarantined: destination, keptValidPrefix: false))
-        }
-        try fileSystem.syncDirectory(folder)
-        return FenceContinuation(fence: fence, logEnd: logEnd, lastSetAside: last.id, setAside: moved)
-    }
-
-    /// `folder/<segment name>`, with `.1`, `.2`, ... appended while that is taken.
-    private static func uniqueName(for id: SegmentID, in folder: String, fileSystem: any FileSystem) throws -> String {
-        let existing = Set(try fileSystem.listDirectory(folder))
-        var name = id.fileName
-        var suffix = 1
-        while existing.contains(name) {
-            name = id.fileName + ".\(suffix)"
-            suffix += 1
-        }
-        return joinPath(folder, name)
-    }
-
     private static func start(
         _ directory: SegmentDirectory, _ options: WALOptions, _ lock: any DirectoryLock, file: any StorageFile,
         id: SegmentID, base: LSN, offset: UInt64, report: ReplayReport, oldest: SegmentID? = nil
@@ -164,65 +120,5 @@ extension LogEngine {
         where name.hasSuffix(".tmp") && SegmentID(fileName: String(name.dropLast(4))) != nil {
             try directory.fileSystem.removeFile(joinPath(directory.root, name))
         }
-    }
-
-    /// Salvage: sets aside in `quarantine/` everything from the damage on:
-    /// a copy of the damaged segment, then every later segment moved whole,
-    /// newest first; then cuts the damaged segment to its valid prefix (or
-    /// moves it whole when no valid record precedes the damage). Nothing is
-    /// deleted.
-    ///
-    /// Every step is durable before the next. The copy, and the folder
-    /// entry naming it, are fsynced before anything else changes, so what
-    /// is set aside is never lost even if a crash then leaves the damaged
-    /// segment last, where a torn-tail cut could reach it. Each move is
-    /// fsynced in the log directory before the next, so a crash leaves the
-    /// log a prefix of itself, never a hole a later open would refuse.
-    private static func quarantine(after report: ReplayReport, in directory: SegmentDirectory) throws -> [QuarantinedFile] {
-        guard let damage = report.damage else { return [] }
-        let fileSystem = directory.fileSystem
-        let folder = directory.quarantinePath
-        try fileSystem.createDirectoryDurably(folder)
-        let entries = try directory.list().filter { $0.id >= damage.segment }
-        // Cut in place only when a valid record precedes the damage. A
-        // segment cut to its bare header would stay behind sealed and
-        // empty, and its successor would get the same base LSN, which the
-        // next open refuses; with nothing to keep it moves whole.
-        let cutInPlace = damage.offset > UInt64(SegmentHeader.size)
-        var copied: QuarantinedFile?
-        if cutInPlace, let damaged = entries.first(where: { $0.id == damage.segment }) {
-            let destination = try uniqueName(for: damaged.id, in: folder, fileSystem: fileSystem)
-            try copyFile(damaged.path, to: destination, fileSystem: fileSystem)
-            try fileSystem.syncDirectory(folder)
-            copied = QuarantinedFile(original: damaged.path, quarantined: destination, keptValidPrefix: true)
-        }
-        var moved: [QuarantinedFile] = []
-        for entry in entries.reversed() where !(cutInPlace && entry.id == damage.segment) {
-            let destination = try uniqueName(for: entry.id, in: folder, fileSystem: fileSystem)
-            try fileSystem.rename(entry.path, to: destination)
-            try fileSystem.syncDirectory(directory.root)
-            moved.append(QuarantinedFile(original: entry.path, quarantined: destination, keptValidPrefix: false))
-        }
-        try fileSystem.syncDirectory(folder)
-        if let copied {
-            let file = try fileSystem.openFile(copied.original, mode: .readWrite)
-            try file.truncate(to: damage.offset)
-            try file.sync()
-        }
-        return (copied.map { [$0] } ?? []) + moved.reversed()
-    }
-
-    private static func copyFile(_ source: String, to destination: String, fileSystem: any FileSystem) throws {
-        let input = try fileSystem.openFile(source, mode: .readOnly)
-        let output = try fileSystem.openFile(destination, mode: .createNew)
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        var offset: UInt64 = 0
-        while true {
-            let count = try buffer.withUnsafeMutableBytes { try input.read(into: $0, at: offset) }
-            if count == 0 { break }
-            try buffer.withUnsafeBytes { try output.write(UnsafeRawBufferPointer(rebasing: $0[0..<count]), at: offset) }
-            offset += UInt64(count)
-        }
-        try output.sync()
     }
 }

@@ -1,0 +1,26 @@
+/// A point in the append buffer where the next bytes belong to a new segment.
+struct SegmentBreak: Sendable {
+    var bufferOffset: Int
+    /// The last LSN written to the old segment.
+    var lastLSNBefore: LSN
+    var newID: SegmentID
+    var newBaseLSN: LSN
+}
+
+/// What the append lock guards: LSN allocation and the bytes not yet handed
+/// to the kernel. Nothing in here does I/O.
+struct AppendState: Sendable {
+    var nextLSN: LSN
+    var buffer: [UInt8] = []
+    var breaks: [SegmentBreak] = []
+    /// The segment new records go to, and its size including them.
+    var segmentID: SegmentID
+    var segmentBytes: UInt64
+    /// Transactions begun through the primitives and not yet ended: rotation
+    /// waits until there are none, so a transaction never spans segments.
+    var openTransactions: Set<LSN> = []
+    var newestSnapshotLSN: LSN = .none
+    var closed = false
+
+    var lastAppendedLSN: LSN { LSN(nextLSN.rawValue - 1) }
+}
