@@ -157,7 +157,7 @@ private struct HeldFsync {
 
 /// Waits until `count` committers are asleep registered for the next generation.
 private func waitUntilRegisteredForNext(_ count: Int, _ wal: WAL<Note>) throws {
-    for _ in 0..<5000 where wal.engine.progress.withLock({ $0.waitingForNext }) < count { usleep(1000) }
-    let registered = wal.engine.progress.withLock { $0.waitingForNext }
+    for _ in 0..<5000 where wal.engine.progress.withLock({ $0.group.waitingForNext }) < count { usleep(1000) }
+    let registered = wal.engine.progress.withLock { $0.group.waitingForNext }
     try #require(registered == count, "\(registered) committers registered for the next fsync, expected \(count)")
 }

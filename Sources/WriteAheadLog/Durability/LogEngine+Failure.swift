@@ -18,11 +18,7 @@ extension LogEngine {
         let reason = "\(cause)"
         let waiters = progress.withLock { progress in
             if progress.failure == nil { progress.failure = cause }
-            // A generation handed off but not yet taken has no leader to end it.
-            if progress.handoffPending {
-                progress.handoffPending = false
-                progress.syncInFlight = false
-            }
+            progress.group.abandonHandoff()
             return progress.takeWaiters { _ in true }
         }
         poisoned.store(true, ordering: .releasing)

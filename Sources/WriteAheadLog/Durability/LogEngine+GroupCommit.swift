@@ -1,12 +1,7 @@
 extension LogEngine {
-    /// Blocks until an fsync covers `lsn`, running it if nobody else is.
-    ///
-    /// Group commit: while one caller's fsync is in flight, the callers it
-    /// covers sleep on its generation's signal and the rest register for
-    /// the next generation. When it ends, one call wakes all it covered; if
-    /// anyone registered for the next, the leader begins that generation
-    /// and wakes one of them to lead it. Those still waiting are not woken,
-    /// so they do not wake only to sleep again.
+    /// Blocks until an fsync covers `lsn`, running it if nobody else is:
+    /// ``GroupCommit`` decides whether this thread leads, sleeps on the
+    /// generation in flight, or registers for the next.
     ///
     /// Only leaders write pending bytes: a waiter that wrote its own first
     /// would queue on the write lock behind the others only to find its
@@ -16,68 +11,24 @@ extension LogEngine {
         var registeredFor: UInt64?
         while true {
             if registeredFor == nil, durableMirror.load(ordering: .acquiring) >= lsn.rawValue { return }
-            let step = try progress.withLock { progress in
-                try nextStep(toward: lsn, registeredFor: &registeredFor, &progress)
+            // The ticket is taken under the progress lock, before the
+            // generation's leader can end it, so its notification is never missed.
+            let (step, ticket): (GroupCommit.Step, UInt32?) = progress.withLock { progress in
+                let step = progress.group.nextStep(
+                    toward: lsn, registeredFor: &registeredFor, durableLSN: progress.durableLSN,
+                    poisoned: progress.failure != nil)
+                guard case .sleep(let generation) = step else { return (step, nil) }
+                return (step, signal(for: generation).prepareWait())
             }
             switch step {
             case .done: return
             case .lead: try leadSync()
-            case .sleep(let signal, let ticket): signal.wait(ticket)
+            case .sleep(let generation): signal(for: generation).wait(ticket ?? 0)
+            case .failed:
+                let failure = progress.withLock { $0.failure }.map { "\($0)" } ?? "an earlier write or fsync failed"
+                throw WALError(.poisoned, "the log is poisoned: \(failure)", operation: "sync", path: directory.root, lsn: lsn)
             }
         }
-    }
-
-    private enum SyncStep {
-        case done
-        case lead
-        case sleep(EventCount, ticket: UInt32)
-    }
-
-    /// Decides, under the progress lock, what a thread waiting for `lsn`
-    /// does next. `registeredFor` is the generation it registered for when
-    /// it last slept, if it did.
-    private func nextStep(toward lsn: LSN, registeredFor: inout UInt64?, _ progress: inout Progress) throws -> SyncStep {
-        if let generation = registeredFor {
-            registeredFor = nil
-            if generation == progress.syncGeneration + 1 {
-                // Woke before its generation began: register again below.
-                progress.waitingForNext -= 1
-            } else if generation == progress.syncGeneration, progress.syncInFlight {
-                if progress.handoffPending {
-                    progress.handoffPending = false
-                    return .lead
-                }
-                // Registered before this generation's leader wrote, so the
-                // fsync in flight covers it.
-                return sleep(on: generation)
-            }
-        }
-        if let failure = progress.failure {
-            throw WALError(.poisoned, "the log is poisoned: \(failure)", operation: "sync", path: directory.root, lsn: lsn)
-        }
-        if progress.durableLSN >= lsn { return .done }
-        guard progress.syncInFlight else {
-            progress.beginGeneration()
-            return .lead
-        }
-        // Until the leader has written, what it will cover is unknown; it
-        // will write everything appended before it does, which takes in
-        // this caller unless the leader is writing right now. Guessing
-        // "covered" costs one extra wake-up when wrong; guessing "next"
-        // when covered would cost a whole empty generation.
-        if progress.syncTarget.map({ $0 >= lsn }) ?? true {
-            return sleep(on: progress.syncGeneration)
-        }
-        progress.waitingForNext += 1
-        registeredFor = progress.syncGeneration + 1
-        return sleep(on: progress.syncGeneration + 1)
-    }
-
-    /// The ticket is taken under the progress lock, before the generation's
-    /// leader can end it, so its notification is never missed.
-    private func sleep(on generation: UInt64) -> SyncStep {
-        let signal = signal(for: generation)
-        return .sleep(signal, ticket: signal.prepareWait())
     }
 
     private func signal(for generation: UInt64) -> EventCount {
@@ -90,7 +41,7 @@ extension LogEngine {
         do {
             try writePending()
             let (file, target) = writer.withLock { ($0.file, $0.writtenLSN) }
-            progress.withLock { $0.syncTarget = target }
+            progress.withLock { $0.group.target = target }
             if target > durableLSN {
                 let started = ContinuousClock.now
                 try fsyncing("fsync") { try file.sync() }
@@ -114,15 +65,7 @@ extension LogEngine {
         let commits = commitCount.load(ordering: .relaxed)
         let (ready, ended, handedOff, previousCommits) = progress.withLock { progress in
             let ready = target.map { progress.recordDurable($0, mirror: durableMirror) } ?? []
-            let ended = progress.syncGeneration
-            let handedOff = progress.waitingForNext > 0 && progress.failure == nil
-            if handedOff {
-                progress.beginGeneration()
-                progress.handoffPending = true
-            } else {
-                progress.syncInFlight = false
-                progress.syncTarget = nil
-            }
+            let (ended, handedOff) = progress.group.end(poisoned: progress.failure != nil)
             defer { progress.commitsAtLastSync = commits }
             return (ready, ended, handedOff, progress.commitsAtLastSync)
         }

@@ -4,19 +4,8 @@ import Synchronization
 /// failure, waiters, and requests for the flusher thread.
 struct Progress {
     var durableLSN: LSN
-    /// Group-commit leadership. A generation is one group fsync: its leader
-    /// runs it, the threads it covers sleep on its signal, and threads that
-    /// came too late for it register for the next generation.
-    var syncInFlight = false
-    var syncGeneration: UInt64 = 0
-    /// What the in-flight fsync covers, once its leader has written.
-    var syncTarget: LSN?
-    /// Threads registered for generation `syncGeneration + 1`.
-    var waitingForNext = 0
-    /// Set when a leader ended with threads registered for the next
-    /// generation and began it for them: the first of them to see this
-    /// leads it.
-    var handoffPending = false
+    /// Group-commit leadership and generations.
+    var group = GroupCommit()
     /// The write or fsync failure that poisoned the log.
     var failure: WALError?
     var waiters: [UInt64: WaiterSlot] = [:]
@@ -32,15 +21,6 @@ struct Progress {
 
 
 extension Progress {
-    /// Starts a group-fsync generation; its leader has yet to write.
-    mutating func beginGeneration() {
-        syncInFlight = true
-        syncGeneration += 1
-        syncTarget = nil
-        waitingForNext = 0
-        handoffPending = false
-    }
-
     /// Moves the durable LSN up to `lsn` (never down) and takes out the
     /// `async` waiters that reached it.
     mutating func recordDurable(_ lsn: LSN, mirror: borrowing Atomic<UInt64>) -> [AsyncWaiter] {

@@ -2,19 +2,32 @@ import Synchronization
 
 /// The byte-level log: everything of `WAL` that does not depend on the event type.
 ///
-/// Three locks, always taken in this order and each held briefly:
-/// - `writer` (the write lock) serialises writes to the segment files and
-///   rotation. Whoever holds it writes everyone's pending bytes at once, so
-///   concurrent committers share one `pwrite`.
-/// - `append` guards LSN allocation and the append buffer. No system call
-///   ever runs under it: appenders keep appending while a write or an fsync
-///   is in flight.
-/// - `progress` records the written and durable LSNs and the `async`
-///   waiters; the flusher thread sleeps on its condition.
+/// It coordinates the parts kept in the folders beside this one: the
+/// append buffer (`Appending/`), the segment writer and its mapping
+/// (`Writing/`), group commit, async waits, the flusher and the failure
+/// latch (`Durability/`), open-time recovery (`Recovery/`), truncation and
+/// status (`Maintenance/`).
 ///
-/// An fsync runs under none of them: one committer (the leader, elected by
-/// `syncInFlight`) runs it while the others sleep on `durableChanged`, and
-/// all whose bytes it covered return together (group commit).
+/// Five locks. A thread holding one takes only locks below it in this
+/// list, and each is held briefly:
+/// 1. `writer` (the write lock) serialises writes to the segment files,
+///    rotation and truncation. Whoever holds it writes everyone's pending
+///    bytes at once, so concurrent committers share one `pwrite`.
+/// 2. `fsyncGate` is held across every fsync of a segment file (the
+///    group-commit leader's, and rotation's under `writer`), so that a
+///    failed fsync poisons the log before another can succeed.
+/// 3. `append` guards LSN allocation and the append buffer. No system call
+///    ever runs under it: appenders keep appending while a write or an
+///    fsync is in flight.
+/// 4. `progress` records the durable LSN, the group-commit generations,
+///    the failure, the `async` waiters and the flusher's requests; the
+///    flusher thread sleeps on its condition.
+/// 5. `flusher` holds the flusher thread's handle; it is taken alone, at
+///    start and at stop.
+///
+/// An fsync never runs under `append` or `progress`: one committer (the
+/// leader ``GroupCommit`` elects) runs it while the others sleep on their
+/// generation's signal, and all whose bytes it covered return together.
 @usableFromInline
 final class LogEngine: Sendable {
     let directory: SegmentDirectory
