@@ -164,7 +164,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WalctlTests",
-            dependencies: ["walctl", "WriteAheadLog", "GraphStore"],
+            dependencies: ["walctl", "WriteAheadLog", "GraphStore", "WALTestSupport"],
             swiftSettings: strictSettings
         ),
     ]

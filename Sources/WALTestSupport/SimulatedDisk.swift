@@ -297,8 +297,6 @@ package final class SimulatedDisk: Sendable {
         }
     }
 
-    func isCurrent(boot: Int) -> Bool { state.withLock { $0.boot == boot } }
-
     private static func checkBoot(_ state: State, _ boot: Int, _ syscall: String, _ path: String) throws {
         guard state.boot == boot else {
             throw error(EIO, syscall, path, "the simulated machine crashed since this handle was opened")

@@ -2,6 +2,7 @@ import Foundation
 import GraphStore
 import Testing
 import WriteAheadLog
+import WALTestSupport
 
 @testable import GraphDatabase
 

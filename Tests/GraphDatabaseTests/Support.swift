@@ -7,21 +7,6 @@ import WriteAheadLog
 
 @testable import GraphDatabase
 
-/// A temporary directory owned by one test, removed when it ends.
-final class TemporaryDirectory {
-    let path: String
-
-    init(_ name: String = #function) {
-        let safe = name.filter { $0.isLetter || $0.isNumber }
-        path = NSTemporaryDirectory() + "graphdb-tests-\(safe.prefix(40))-\(UUID().uuidString)"
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func child(_ name: String) -> String { path + "/" + name }
-}
-
 extension GraphDatabaseConfiguration {
     static func dataDirectory(
         _ path: String, _ syncMode: SyncMode = .none, keepSnapshots: Int = 3, segmentTargetBytes: UInt64 = 1 << 20

@@ -3,6 +3,7 @@ import GraphDatabase
 import GraphServerCore
 import Hummingbird
 import Testing
+import WALTestSupport
 
 @Suite("Admin routes")
 struct AdminRouteTests {

@@ -3,6 +3,7 @@ import GraphDatabase
 import GraphServerCore
 import Testing
 import WriteAheadLog
+import WALTestSupport
 
 @Suite("Start-up settings")
 struct ConfigurationTests {

@@ -4,6 +4,7 @@ import GraphServerCore
 import GraphStore
 import Testing
 import WriteAheadLog
+import WALTestSupport
 
 /// A snapshot newer than the log (a restore from a backup into a fresh log
 /// directory, or a log that lost its unsynced tail): the log must continue

@@ -3,6 +3,7 @@ import Foundation
 import GraphServerCore
 import Synchronization
 import Testing
+import WALTestSupport
 
 #if canImport(Glibc)
 import Glibc

@@ -12,15 +12,6 @@ import WriteAheadLog
 @Suite("Corruption sweeps on a real log")
 struct CorruptionSweepTests {
     /// A temporary directory, removed when the value goes away.
-    final class TemporaryDirectory {
-        let path: String
-        init() throws {
-            path = FileManager.default.temporaryDirectory.appendingPathComponent("wal-sweep-\(UInt64.random(in: 0..<UInt64.max))").path
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        }
-        deinit { try? FileManager.default.removeItem(atPath: path) }
-    }
-
     struct Transaction: Equatable, Sendable {
         var beginLSN: LSN
         var commitLSN: LSN
@@ -41,7 +32,7 @@ struct CorruptionSweepTests {
         var activePath: String { joinPath(directory.path, activeID.fileName) }
 
         static func make() throws -> Pristine {
-            let directory = try TemporaryDirectory()
+            let directory = TemporaryDirectory()
             let root = directory.path
             let transactions = try onThread {
                 var transactions: [Transaction] = []

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WALTestSupport
 
 @Suite("walctl command line")
 struct CommandLineTests {
@@ -7,8 +8,8 @@ struct CommandLineTests {
 
     @Test("no command creates a directory that does not exist", arguments: readCommands + [["truncate", "--fence", "1"]])
     func missingDirectory(_ command: [String]) throws {
-        let parent = try TemporaryDirectory("missing")
-        let missing = parent.path("not-here")
+        let parent = TemporaryDirectory("missing")
+        let missing = parent.child("not-here")
         let result = try Walctl.run([command[0], missing] + command.dropFirst())
         #expect(result.status == 66)
         #expect(result.stderr == "walctl: \(missing): no such directory\n")
@@ -17,7 +18,7 @@ struct CommandLineTests {
 
     @Test("a directory without segments is refused and left empty", arguments: readCommands)
     func emptyDirectory(_ command: [String]) throws {
-        let directory = try TemporaryDirectory("empty")
+        let directory = TemporaryDirectory("empty")
         let result = try Walctl.run([command[0], directory.path] + command.dropFirst())
         #expect(result.status == 66)
         #expect(result.stderr.contains("no segment files"))
@@ -26,8 +27,8 @@ struct CommandLineTests {
 
     @Test("a file where a directory belongs is one clear line")
     func notADirectory() throws {
-        let directory = try TemporaryDirectory("file")
-        let file = directory.path("plain")
+        let directory = TemporaryDirectory("file")
+        let file = directory.child("plain")
         try Data([1]).write(to: URL(fileURLWithPath: file))
         let result = try Walctl.run("verify", file)
         #expect(result.status == 66)

@@ -1,12 +1,13 @@
 import Foundation
 import Testing
 import WriteAheadLog
+import WALTestSupport
 
 @Suite("walctl dump")
 struct DumpTests {
     @Test("prints one line per record with graph events decoded")
     func text() throws {
-        let directory = try TemporaryDirectory("dump-text")
+        let directory = TemporaryDirectory("dump-text")
         try LogFixture.writeGraphLog(at: directory.path, transactions: 2, eventsPerTransaction: 2)
         let result = try Walctl.run("dump", directory.path)
         #expect(result.status == 0)
@@ -20,7 +21,7 @@ struct DumpTests {
 
     @Test("shows every record kind: single mutations, aborts and checkpoints")
     func everyKind() throws {
-        let directory = try TemporaryDirectory("dump-kinds")
+        let directory = TemporaryDirectory("dump-kinds")
         try LogFixture.writeMixedLog(at: directory.path)
         let result = try Walctl.run("dump", directory.path, "--from", "5")
         #expect(result.status == 0)
@@ -33,7 +34,7 @@ struct DumpTests {
 
     @Test("--format jsonl gives one JSON object per line, only within --from and --to")
     func jsonlRange() throws {
-        let directory = try TemporaryDirectory("dump-jsonl")
+        let directory = TemporaryDirectory("dump-jsonl")
         try LogFixture.writeGraphLog(at: directory.path, transactions: 5)
         let result = try Walctl.run("dump", directory.path, "--from", "4", "--to", "8", "--format", "jsonl")
         #expect(result.status == 0)
@@ -49,7 +50,7 @@ struct DumpTests {
 
     @Test("shows events no known codec reads as raw hex")
     func hexFallback() throws {
-        let directory = try TemporaryDirectory("dump-hex")
+        let directory = TemporaryDirectory("dump-hex")
         try LogFixture.writeRawLog(at: directory.path, events: [[0xDE, 0xAD, 0xBE, 0xEF], [0x00]])
         let result = try Walctl.run("dump", directory.path, "--format", "jsonl")
         #expect(result.status == 0)
@@ -61,7 +62,7 @@ struct DumpTests {
 
     @Test("--raw prints graph events as hex too")
     func rawFlag() throws {
-        let directory = try TemporaryDirectory("dump-raw")
+        let directory = TemporaryDirectory("dump-raw")
         try LogFixture.writeGraphLog(at: directory.path, transactions: 1, eventsPerTransaction: 1)
         let result = try Walctl.run("dump", directory.path, "--raw")
         #expect(result.status == 0)
@@ -71,7 +72,7 @@ struct DumpTests {
 
     @Test("prints the records before damage, then names it and exits 2")
     func stopsAtDamage() throws {
-        let directory = try TemporaryDirectory("dump-damage")
+        let directory = TemporaryDirectory("dump-damage")
         try LogFixture.writeGraphLog(at: directory.path, transactions: 6)
         let records = try LogFixture.records(in: directory.path)
         let victim = records[6]  // the begin of the third transaction
@@ -85,7 +86,7 @@ struct DumpTests {
 
     @Test("refuses --from above --to with one line and exit 64")
     func badRange() throws {
-        let directory = try TemporaryDirectory("dump-range")
+        let directory = TemporaryDirectory("dump-range")
         let result = try Walctl.run("dump", directory.path, "--from", "9", "--to", "3")
         #expect(result.status == 64)
         #expect(result.stderr.split(separator: "\n").count == 1)

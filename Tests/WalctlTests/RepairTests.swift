@@ -2,14 +2,15 @@ import Foundation
 import GraphStore
 import Testing
 import WriteAheadLog
+import WALTestSupport
 
 @Suite("walctl repair")
 struct RepairTests {
     @Test("--dry-run says it would cut the torn tail, and changes nothing")
     func dryRun() throws {
-        let directory = try TemporaryDirectory("repair-dry")
+        let directory = TemporaryDirectory("repair-dry")
         try LogFixture.writeGraphLog(at: directory.path, transactions: 3)
-        let segment = directory.path("0000000001.wal")
+        let segment = directory.child("0000000001.wal")
         let validEnd = try LogFixture.size(of: segment)
         try LogFixture.appendGarbage(toLastSegmentIn: directory.path, count: 20)
 
@@ -22,9 +23,9 @@ struct RepairTests {
 
     @Test("cuts a torn tail, after which verify is clean")
     func cutsTornTail() throws {
-        let directory = try TemporaryDirectory("repair-torn")
+        let directory = TemporaryDirectory("repair-torn")
         try LogFixture.writeGraphLog(at: directory.path, transactions: 3)
-        let segment = directory.path("0000000001.wal")
+        let segment = directory.child("0000000001.wal")
         let validEnd = try LogFixture.size(of: segment)
         try LogFixture.appendGarbage(toLastSegmentIn: directory.path)
 
@@ -38,7 +39,7 @@ struct RepairTests {
 
     @Test("says so and touches nothing when there is nothing to repair")
     func nothingToDo() throws {
-        let directory = try TemporaryDirectory("repair-clean")
+        let directory = TemporaryDirectory("repair-clean")
         try LogFixture.writeGraphLog(at: directory.path, transactions: 2)
         let before = try directory.names()
         let result = try Walctl.run("repair", directory.path)
@@ -49,7 +50,7 @@ struct RepairTests {
 
     @Test("refuses mid-log damage without --salvage, with exit 2 and nothing changed")
     func refusesDamageWithoutSalvage() throws {
-        let directory = try TemporaryDirectory("repair-refuse")
+        let directory = TemporaryDirectory("repair-refuse")
         try LogFixture.writeGraphLog(at: directory.path, transactions: 6)
         let records = try LogFixture.records(in: directory.path)
         try LogFixture.flipByte(in: records[1].location.path, at: records[1].location.offset + 25)
@@ -60,12 +61,12 @@ struct RepairTests {
         #expect(result.stderr.contains("refusing to repair"))
         #expect(result.stderr.contains("--salvage"))
         #expect(try LogFixture.size(of: records[1].location.path) == size)
-        #expect(!FileManager.default.fileExists(atPath: directory.path("quarantine")))
+        #expect(!FileManager.default.fileExists(atPath: directory.child("quarantine")))
     }
 
     @Test("--salvage sets a damaged sealed segment and every later one aside, deleting nothing")
     func salvage() throws {
-        let directory = try TemporaryDirectory("repair-salvage")
+        let directory = TemporaryDirectory("repair-salvage")
         try LogFixture.writeGraphLog(at: directory.path, transactions: 40, segmentTargetBytes: 1024)
         let segments = try directory.segmentNames()
         let records = try LogFixture.records(in: directory.path)
@@ -74,25 +75,25 @@ struct RepairTests {
 
         let dry = try Walctl.run("repair", directory.path, "--salvage", "--dry-run")
         #expect(dry.status == 0, "\(dry.stderr)")
-        #expect(dry.stdout.contains("would copy \(directory.path("0000000001.wal")) to \(directory.path("quarantine/0000000001.wal"))"))
-        #expect(dry.stdout.contains("would move \(directory.path("0000000002.wal")) to \(directory.path("quarantine/0000000002.wal"))"))
-        #expect(!FileManager.default.fileExists(atPath: directory.path("quarantine")))
+        #expect(dry.stdout.contains("would copy \(directory.child("0000000001.wal")) to \(directory.child("quarantine/0000000001.wal"))"))
+        #expect(dry.stdout.contains("would move \(directory.child("0000000002.wal")) to \(directory.child("quarantine/0000000002.wal"))"))
+        #expect(!FileManager.default.fileExists(atPath: directory.child("quarantine")))
 
         let result = try Walctl.run("repair", directory.path, "--salvage")
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("copied \(directory.path("0000000001.wal")) to \(directory.path("quarantine/0000000001.wal"))"))
+        #expect(result.stdout.contains("copied \(directory.child("0000000001.wal")) to \(directory.child("quarantine/0000000001.wal"))"))
         #expect(result.stdout.contains("to its valid prefix of \(victim.location.offset) bytes (records up to LSN 4)"))
         #expect(try directory.names("quarantine") == segments)
-        #expect(try LogFixture.size(of: directory.path("0000000001.wal")) == victim.location.offset)
+        #expect(try LogFixture.size(of: directory.child("0000000001.wal")) == victim.location.offset)
         #expect(try Walctl.run("verify", directory.path).status == 0)
     }
 
     @Test("refuses while a live handle holds the lock, with exit 3 and nothing changed")
     func refusesWhileLocked() throws {
-        let directory = try TemporaryDirectory("repair-locked")
+        let directory = TemporaryDirectory("repair-locked")
         try LogFixture.writeGraphLog(at: directory.path, transactions: 3)
         try LogFixture.appendGarbage(toLastSegmentIn: directory.path)
-        let size = try LogFixture.size(of: directory.path("0000000001.wal"))
+        let size = try LogFixture.size(of: directory.child("0000000001.wal"))
         // Holding the lock in this process: flock conflicts between two
         // opens of the lock file even within one process, and walctl is another.
         let lock = try PosixFileSystem().lockDirectory(directory.path)
@@ -103,12 +104,12 @@ struct RepairTests {
             #expect(result.status == 3)
             #expect(result.stderr.contains("live process (pid \(getpid())) holds its lock"))
         }
-        #expect(try LogFixture.size(of: directory.path("0000000001.wal")) == size)
+        #expect(try LogFixture.size(of: directory.child("0000000001.wal")) == size)
     }
 
     @Test("refuses while a WAL handle is open in another process's place")
     func refusesWhileWALOpen() throws {
-        let directory = try TemporaryDirectory("repair-open")
+        let directory = TemporaryDirectory("repair-open")
         let (wal, _, _) = try WAL<MutationEvent>.open(directory: directory.path, options: WALOptions(syncMode: .none))
         defer { try? wal.close() }
         let result = try Walctl.run("repair", directory.path, "--salvage")
@@ -117,9 +118,9 @@ struct RepairTests {
 
     @Test("moves stale temporary segment files aside instead of letting open delete them")
     func temporaryFiles() throws {
-        let directory = try TemporaryDirectory("repair-tmp")
+        let directory = TemporaryDirectory("repair-tmp")
         try LogFixture.writeGraphLog(at: directory.path, transactions: 2)
-        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: directory.path("0000000002.wal.tmp")))
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: directory.child("0000000002.wal.tmp")))
         let result = try Walctl.run("repair", directory.path)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("moved the stale temporary file"))
@@ -128,7 +129,7 @@ struct RepairTests {
 
     @Test("refuses a directory with no segments and does not create one")
     func noSegments() throws {
-        let directory = try TemporaryDirectory("repair-empty")
+        let directory = TemporaryDirectory("repair-empty")
         let result = try Walctl.run("repair", directory.path)
         #expect(result.status == 66)
         #expect(try directory.names().isEmpty)

@@ -2,6 +2,7 @@ import Foundation
 import GraphStore
 import Testing
 import WriteAheadLog
+import WALTestSupport
 
 @Suite("walctl snapshot inspect")
 struct SnapshotInspectTests {
@@ -12,14 +13,14 @@ struct SnapshotInspectTests {
         let a = try store.createNode(labels: ["Person"], properties: ["name": "a"], events: &events)
         let b = try store.createNode(labels: ["Person"], properties: ["name": "b"], events: &events)
         try store.createRelationship(type: "KNOWS", from: a, to: b, events: &events)
-        let path = directory.path("graph.snapshot")
+        let path = directory.child("graph.snapshot")
         try Data(store.snapshotBytes(walLSN: LSN(42))).write(to: URL(fileURLWithPath: path))
         return path
     }
 
     @Test("shows the header, walLSN and counts, with the checksums intact")
     func intact() throws {
-        let directory = try TemporaryDirectory("snapshot")
+        let directory = TemporaryDirectory("snapshot")
         let path = try writeSnapshot(in: directory)
         let result = try Walctl.run("snapshot", "inspect", path, "--deep")
         #expect(result.status == 0, "\(result.stderr)")
@@ -37,7 +38,7 @@ struct SnapshotInspectTests {
 
     @Test("reports a flipped body byte as a checksum mismatch, exit 2")
     func damagedBody() throws {
-        let directory = try TemporaryDirectory("snapshot-body")
+        let directory = TemporaryDirectory("snapshot-body")
         let path = try writeSnapshot(in: directory)
         try LogFixture.flipByte(in: path, at: UInt64(SnapshotHeader.size + 2))
         let result = try Walctl.run("snapshot", "inspect", path)
@@ -48,7 +49,7 @@ struct SnapshotInspectTests {
 
     @Test("reports a damaged header, exit 2")
     func damagedHeader() throws {
-        let directory = try TemporaryDirectory("snapshot-header")
+        let directory = TemporaryDirectory("snapshot-header")
         let path = try writeSnapshot(in: directory)
         try LogFixture.flipByte(in: path, at: 13)
         let result = try Walctl.run("snapshot", "inspect", path)
@@ -58,7 +59,7 @@ struct SnapshotInspectTests {
 
     @Test("reports a truncated snapshot, exit 2")
     func truncated() throws {
-        let directory = try TemporaryDirectory("snapshot-short")
+        let directory = TemporaryDirectory("snapshot-short")
         let path = try writeSnapshot(in: directory)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         try bytes.prefix(bytes.count - 3).write(to: URL(fileURLWithPath: path))
@@ -69,9 +70,9 @@ struct SnapshotInspectTests {
 
     @Test("a missing file is one line and exit 66")
     func missing() throws {
-        let directory = try TemporaryDirectory("snapshot-missing")
-        let result = try Walctl.run("snapshot", "inspect", directory.path("nope"))
+        let directory = TemporaryDirectory("snapshot-missing")
+        let result = try Walctl.run("snapshot", "inspect", directory.child("nope"))
         #expect(result.status == 66)
-        #expect(result.stderr == "walctl: \(directory.path("nope")): no such file\n")
+        #expect(result.stderr == "walctl: \(directory.child("nope")): no such file\n")
     }
 }

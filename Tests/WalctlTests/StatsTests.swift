@@ -1,11 +1,12 @@
 import Foundation
 import Testing
+import WALTestSupport
 
 @Suite("walctl stats")
 struct StatsTests {
     @Test("counts records by kind, transactions, events per transaction and bytes by event kind")
     func counts() throws {
-        let directory = try TemporaryDirectory("stats")
+        let directory = TemporaryDirectory("stats")
         try LogFixture.writeGraphLog(at: directory.path, transactions: 10, eventsPerTransaction: 3)
         let result = try Walctl.run("stats", directory.path, "--json")
         #expect(result.status == 0, "\(result.stderr)")
@@ -32,7 +33,7 @@ struct StatsTests {
 
     @Test("counts aborted transactions and every record kind")
     func mixed() throws {
-        let directory = try TemporaryDirectory("stats-mixed")
+        let directory = TemporaryDirectory("stats-mixed")
         try LogFixture.writeMixedLog(at: directory.path)
         let json = try Walctl.run("stats", directory.path, "--json").json()
         #expect(json["complete"] as? Bool == true)
@@ -50,7 +51,7 @@ struct StatsTests {
 
     @Test("prints readable tables")
     func text() throws {
-        let directory = try TemporaryDirectory("stats-text")
+        let directory = TemporaryDirectory("stats-text")
         try LogFixture.writeRawLog(at: directory.path, events: [[1, 2], [3]])
         let result = try Walctl.run("stats", directory.path)
         #expect(result.status == 0)

@@ -2,12 +2,13 @@ import Foundation
 import Testing
 import WriteAheadLog
 import GraphStore
+import WALTestSupport
 
 @Suite("walctl status")
 struct StatusTests {
     @Test("lists every segment with its LSN range, and the next and highest LSN")
     func cleanRotatedLog() throws {
-        let directory = try TemporaryDirectory("status-clean")
+        let directory = TemporaryDirectory("status-clean")
         try LogFixture.writeGraphLog(at: directory.path, transactions: 40, segmentTargetBytes: 1024)
         let segments = try directory.segmentNames()
         #expect(segments.count > 2)
@@ -25,7 +26,7 @@ struct StatusTests {
 
     @Test("--json gives segments, LSNs and lock state for programs")
     func json() throws {
-        let directory = try TemporaryDirectory("status-json")
+        let directory = TemporaryDirectory("status-json")
         try LogFixture.writeGraphLog(at: directory.path, transactions: 20, segmentTargetBytes: 1024)
         let result = try Walctl.run("status", directory.path, "--json")
         #expect(result.status == 0)
@@ -44,7 +45,7 @@ struct StatusTests {
 
     @Test("shows the newest checkpoint marker and transactions by outcome")
     func checkpoint() throws {
-        let directory = try TemporaryDirectory("status-checkpoint")
+        let directory = TemporaryDirectory("status-checkpoint")
         try LogFixture.writeMixedLog(at: directory.path)
         let result = try Walctl.run("status", directory.path)
         #expect(result.status == 0, "\(result.stderr)")
@@ -58,9 +59,9 @@ struct StatusTests {
 
     @Test("shows a torn tail with its offset and the bytes the next open cuts")
     func tornTail() throws {
-        let directory = try TemporaryDirectory("status-torn")
+        let directory = TemporaryDirectory("status-torn")
         try LogFixture.writeGraphLog(at: directory.path, transactions: 3)
-        let before = try LogFixture.size(of: directory.path("0000000001.wal"))
+        let before = try LogFixture.size(of: directory.child("0000000001.wal"))
         try LogFixture.appendGarbage(toLastSegmentIn: directory.path, count: 37)
 
         let result = try Walctl.run("status", directory.path, "--json")
@@ -69,12 +70,12 @@ struct StatusTests {
         #expect(torn["offset"] as? Int == Int(before))
         #expect(torn["bytesToCut"] as? Int == 37)
         // Reading changed nothing.
-        #expect(try LogFixture.size(of: directory.path("0000000001.wal")) == before + 37)
+        #expect(try LogFixture.size(of: directory.child("0000000001.wal")) == before + 37)
     }
 
     @Test("names the live process that holds the lock")
     func lockHolder() throws {
-        let directory = try TemporaryDirectory("status-locked")
+        let directory = TemporaryDirectory("status-locked")
         let (wal, _, _) = try WAL<MutationEvent>.open(directory: directory.path, options: WALOptions(syncMode: .none))
         defer { try? wal.close() }
         let result = try Walctl.run("status", directory.path)
@@ -84,12 +85,12 @@ struct StatusTests {
 
     @Test("shows where damage stopped the walk, and exits 2")
     func damage() throws {
-        let directory = try TemporaryDirectory("status-damage")
+        let directory = TemporaryDirectory("status-damage")
         try LogFixture.writeGraphLog(at: directory.path, transactions: 30, segmentTargetBytes: 1024)
-        try LogFixture.flipByte(in: directory.path("0000000001.wal"), at: 100)
+        try LogFixture.flipByte(in: directory.child("0000000001.wal"), at: 100)
         let result = try Walctl.run("status", directory.path)
         #expect(result.status == 2)
-        #expect(result.stdout.contains("damage: \(directory.path("0000000001.wal")) offset"))
+        #expect(result.stdout.contains("damage: \(directory.child("0000000001.wal")) offset"))
         #expect(result.stdout.contains("not read: after the damage"))
     }
 }

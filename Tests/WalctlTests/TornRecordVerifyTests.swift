@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WriteAheadLog
+import WALTestSupport
 
 @Suite("walctl verify on a large torn record")
 struct TornRecordVerifyTests {
@@ -33,7 +34,7 @@ struct TornRecordVerifyTests {
 
     @Test("reports a torn 1 MiB record as a torn tail, naming file and offset")
     func tornMebibyteRecord() throws {
-        let directory = try TemporaryDirectory("verify-torn-mib")
+        let directory = TemporaryDirectory("verify-torn-mib")
         let (segment, offset) = try Self.writeTornLog(at: directory.path)
         let result = try Walctl.run("verify", directory.path)
         #expect(result.status == 1, "\(result.stdout)\(result.stderr)")

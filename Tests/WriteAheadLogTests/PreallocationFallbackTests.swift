@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WALTestSupport
 
 @testable import WriteAheadLog
 

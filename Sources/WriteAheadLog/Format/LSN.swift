@@ -28,15 +28,6 @@ public struct LSN: RawRepresentable, Hashable, Comparable, Sendable, CustomStrin
         return LSN(next)
     }
 
-    /// The LSN `count` positions later, or an `exhausted` error.
-    func advanced(by count: UInt64) throws -> LSN {
-        let (next, overflow) = rawValue.addingReportingOverflow(count)
-        if overflow {
-            throw WALError(.exhausted, "the LSN space is exhausted", lsn: self)
-        }
-        return LSN(next)
-    }
-
     public static func < (lhs: LSN, rhs: LSN) -> Bool { lhs.rawValue < rhs.rawValue }
     public var description: String { String(rawValue) }
 }

@@ -3,22 +3,6 @@ import Testing
 
 @testable import WriteAheadLog
 
-/// A temporary directory owned by one test, removed when the test ends.
-final class TemporaryDirectory {
-    let path: String
-
-    init(_ name: String = #function) {
-        let safe = name.filter { $0.isLetter || $0.isNumber }
-        path = NSTemporaryDirectory() + "wal-tests-\(safe.prefix(40))-\(UUID().uuidString)"
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    /// A path inside the directory (not created).
-    func child(_ name: String) -> String { path + "/" + name }
-}
-
 /// The second, trivial event type the log is proven with: a tagged note.
 struct Note: WALEvent, Equatable, CustomStringConvertible {
     var tag: UInt16
