@@ -73,9 +73,7 @@ public struct WALError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// The text of `errno`, as `strerror` gives it.
     public var errnoText: String? {
-        guard let errno else { return nil }
-        guard let text = strerror(errno) else { return "errno \(errno)" }
-        return String(cString: text) + " (errno \(errno))"
+        errno.map(WriteAheadLog.errnoText)
     }
 
     public var description: String {

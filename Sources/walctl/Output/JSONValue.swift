@@ -1,4 +1,5 @@
 import WriteAheadLog
+import GraphStore
 
 /// A JSON document built in code and written with its keys in the order
 /// they were added.
@@ -74,24 +75,9 @@ enum JSONValue {
     }
 
     private static func writeString(_ string: String, to text: inout String) {
-        text += "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let digits = String(scalar.value, radix: 16)
-                    text += "\\u" + String(repeating: "0", count: 4 - digits.count) + digits
-                } else {
-                    text.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        text += "\""
+        var bytes: [UInt8] = []
+        JSONString.append(string, to: &bytes)
+        text += String(decoding: bytes, as: UTF8.self)
     }
 }
 

@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import WriteAheadLog
 
 /// Reads a snapshot file whole, with errors an operator can act on.
 enum SnapshotFile {
