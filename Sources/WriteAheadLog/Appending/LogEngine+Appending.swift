@@ -66,9 +66,9 @@ extension LogEngine {
     /// one is full and no primitive transaction is open. Only the decision
     /// is made here; the writer seals and creates the files.
     private func rotateIfDue(_ state: inout AppendState) throws {
-        // A segment holding no record is never sealed: its successor would
-        // get the same base LSN, which replay rightly refuses. That happens
-        // when the target is no larger than a header.
+        // A segment holding no record is never sealed (see
+        // SegmentHeader.successorBaseLSN): it could be, with a target no
+        // larger than a header.
         guard state.segmentBytes >= options.segmentTargetBytes, state.segmentBytes > UInt64(SegmentHeader.size),
             state.openTransactions.isEmpty
         else { return }

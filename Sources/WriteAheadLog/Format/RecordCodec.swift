@@ -77,7 +77,7 @@ enum RecordCodec {
             return .damaged("length field \(length) exceeds the \(RecordFrame.maximumSize)-byte cap")
         }
         guard available >= length else { return .needMore(length) }
-        let kindByte = bytes[offset + 4]
+        let kindByte = bytes[offset + RecordFrame.Field.kind]
         let stored = UInt32(
             littleEndian: bytes.loadUnaligned(fromByteOffset: offset + length - 4, as: UInt32.self))
         let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length - 4)]))
@@ -88,8 +88,8 @@ enum RecordCodec {
         guard let kind = RecordKind(rawValue: kindByte) else {
             return .damaged("unknown record kind \(kindByte)")
         }
-        let lsn = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 5, as: UInt64.self))
-        let txBegin = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 13, as: UInt64.self))
+        let lsn = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + RecordFrame.Field.lsn, as: UInt64.self))
+        let txBegin = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + RecordFrame.Field.txBeginLSN, as: UInt64.self))
         return .record(
             RecordFrame(
                 kind: kind, lsn: LSN(lsn), txBeginLSN: LSN(txBegin),

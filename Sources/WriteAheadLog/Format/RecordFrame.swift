@@ -19,8 +19,17 @@ public struct RecordFrame: Sendable, Equatable {
     /// The whole record's size on disk.
     public var size: Int
 
+    /// Byte offsets of the header's fields within a record, as in the layout above.
+    package enum Field {
+        package static let length = 0
+        package static let kind = 4
+        package static let lsn = 5
+        package static let txBeginLSN = 13
+        package static let payload = 21
+    }
+
     /// Bytes before the payload: length, kind, lsn, txBeginLSN.
-    public static let headerSize = 21
+    public static let headerSize = Field.payload
     /// Bytes after the payload: the checksum.
     public static let trailerSize = 4
     /// The smallest possible record: a marker with no payload.

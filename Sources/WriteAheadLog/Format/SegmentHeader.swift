@@ -8,8 +8,36 @@
 /// 20  8  reserved, zero
 /// 28  4  CRC-32C of bytes 0..<28
 /// ```
+///
+/// Segments chain: the base LSN of each is one past the last record of the
+/// one before it (``successorBaseLSN(base:lastLSN:)``), so a log with a
+/// segment cut short at a record boundary is told from a whole one.
 public struct SegmentHeader: Sendable, Equatable {
     public static let size = 32
+
+    /// Byte offsets of the fields, as in the layout above.
+    package enum Field {
+        package static let magic = 0
+        package static let version = 8
+        package static let flags = 10
+        package static let baseLSN = 12
+        package static let reserved = 20
+        package static let checksum = 28
+    }
+
+    /// The base LSN the segment after one with base `base` must have, when
+    /// that segment's last record is `lastLSN` (`.none` if it holds none):
+    /// one past its last record, or one past its base when it is empty.
+    ///
+    /// Rotation starts the next segment there (the next LSN to hand out),
+    /// and so does open after a sealed last segment. Replay and `walctl
+    /// verify` check it between adjacent segments: any other base means the
+    /// earlier segment lost records at its end, cut at a record boundary,
+    /// which no record check can see. For the same reason a segment holding
+    /// no record is never sealed behind a successor with the same base.
+    package static func successorBaseLSN(base: LSN, lastLSN: LSN) -> LSN {
+        LSN((lastLSN == .none ? base : lastLSN).rawValue &+ 1)
+    }
     public static let magic: [UInt8] = Array("SWIFTWAL".utf8)
     /// Bumped on any change to the header or record format.
     public static let currentVersion: UInt16 = 1
@@ -43,29 +71,29 @@ public struct SegmentHeader: Sendable, Equatable {
         guard bytes.count >= Self.size else {
             throw WALError(.corruption, "segment header needs \(Self.size) bytes, found \(bytes.count)", offset: 0)
         }
-        guard Array(bytes[0..<8]) == Self.magic else {
+        guard Array(bytes[Field.magic..<Field.version]) == Self.magic else {
             throw WALError(.corruption, "segment header magic is wrong: this is not a segment file", offset: 0)
         }
-        let stored = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 28, as: UInt32.self))
-        let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<28]))
+        let stored = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: Field.checksum, as: UInt32.self))
+        let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<Field.checksum]))
         guard stored == computed else {
             throw WALError(
                 .corruption, "segment header checksum mismatch (stored \(hex(stored)), computed \(hex(computed)))",
-                offset: 28)
+                offset: UInt64(Field.checksum))
         }
-        let version = UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt16.self))
+        let version = UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: Field.version, as: UInt16.self))
         guard version == Self.currentVersion else {
             throw WALError(
                 .corruption, "segment format version \(version) is not supported (this build reads version \(Self.currentVersion))",
-                offset: 8)
+                offset: UInt64(Field.version))
         }
-        let flags = UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 10, as: UInt16.self))
+        let flags = UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: Field.flags, as: UInt16.self))
         guard flags & ~Self.sealedFlag == 0 else {
-            throw WALError(.corruption, "segment header has unknown flags \(flags)", offset: 10)
+            throw WALError(.corruption, "segment header has unknown flags \(flags)", offset: UInt64(Field.flags))
         }
-        let base = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 12, as: UInt64.self))
+        let base = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: Field.baseLSN, as: UInt64.self))
         guard base > 0 else {
-            throw WALError(.corruption, "segment base LSN is 0", offset: 12)
+            throw WALError(.corruption, "segment base LSN is 0", offset: UInt64(Field.baseLSN))
         }
         self.version = version
         self.baseLSN = LSN(base)

@@ -69,13 +69,12 @@ extension LogEngine {
             return (file, last.id, summary.baseLSN, report.tornTail?.offset ?? summary.validBytes)
         }
         // The last segment is sealed (a crash between sealing and creating
-        // its successor) or gone: start a fresh one. Its base LSN must also
-        // rise above the sealed segment's, which can lie above the last
-        // record when that segment is empty; otherwise the next open
-        // refuses the log.
+        // its successor) or gone: start a fresh one, chained to it
+        // (SegmentHeader.successorBaseLSN) and above every record read.
         let id = try last.id.successor()
         let previousBase = try report.segments.last(where: { $0.id == last.id })?.baseLSN ?? directory.baseLSN(of: last.id)
-        let base = max(try report.maxLSN.successor(), try previousBase.successor())
+        let previousLast = report.segments.last(where: { $0.id == last.id })?.lastLSN ?? .none
+        let base = max(try report.maxLSN.successor(), SegmentHeader.successorBaseLSN(base: previousBase, lastLSN: previousLast))
         return (try directory.create(id, baseLSN: base), id, base, UInt64(SegmentHeader.size))
     }
 

@@ -17,10 +17,10 @@ extension LogEngine {
         let folder = directory.quarantinePath
         try fileSystem.createDirectoryDurably(folder)
         let entries = try directory.list().filter { $0.id >= damage.segment }
-        // Cut in place only when a valid record precedes the damage. A
-        // segment cut to its bare header would stay behind sealed and
-        // empty, and its successor would get the same base LSN, which the
-        // next open refuses; with nothing to keep it moves whole.
+        // Cut in place only when a valid record precedes the damage: a
+        // segment cut to its bare header would stay behind sealed and empty
+        // (see SegmentHeader.successorBaseLSN). With nothing to keep it
+        // moves whole.
         let cutInPlace = damage.offset > UInt64(SegmentHeader.size)
         var copied: QuarantinedFile?
         if cutInPlace, let damaged = entries.first(where: { $0.id == damage.segment }) {

@@ -78,7 +78,7 @@ struct LogWalker {
             summary.baseLSN = header.baseLSN
             summary.isSealed = header.isSealed
             if let previousBase, header.baseLSN <= previousBase {
-                try damage(12, "base LSN \(header.baseLSN) is not above the previous segment's base LSN \(previousBase)", code: .structural)
+                try damage(UInt64(SegmentHeader.Field.baseLSN), "base LSN \(header.baseLSN) is not above the previous segment's base LSN \(previousBase)", code: .structural)
                 return
             }
             // Truncation removes segments only from the front, and rotation
@@ -89,23 +89,18 @@ struct LogWalker {
                 return
             }
             if header.baseLSN <= lastLSN {
-                try damage(12, "base LSN \(header.baseLSN) is not above the previous record's LSN \(lastLSN)", code: .structural)
+                try damage(UInt64(SegmentHeader.Field.baseLSN), "base LSN \(header.baseLSN) is not above the previous record's LSN \(lastLSN)", code: .structural)
                 return
             }
-            // Rotation gives the next segment the base LSN right after the
-            // last record of the sealed one (a segment is never sealed
-            // empty; after an empty sealed segment open starts the next at
-            // its base + 1). So between adjacent segment ids any other base
-            // means the earlier segment lost records at its end, cut at a
-            // record boundary, which no record check can see. Truncation
-            // leaves no gap between adjacent ids.
+            // Adjacent segments chain (SegmentHeader.successorBaseLSN);
+            // truncation leaves no gap between adjacent ids.
             if let previous, previous.id.rawValue + 1 == entry.id.rawValue {
-                let expected = previous.lastLSN == .none ? previous.base : previous.lastLSN
-                if header.baseLSN.rawValue != expected.rawValue + 1 {
+                let expected = SegmentHeader.successorBaseLSN(base: previous.base, lastLSN: previous.lastLSN)
+                if header.baseLSN != expected {
                     let held = previous.lastLSN == .none ? "holds no record" : "ends at LSN \(previous.lastLSN)"
                     try damage(
-                        12,
-                        "base LSN \(header.baseLSN) does not follow segment \(previous.id), which \(held): LSNs \(expected.rawValue + 1)...\(header.baseLSN.rawValue - 1) are missing, the earlier segment was cut short")
+                        UInt64(SegmentHeader.Field.baseLSN),
+                        "base LSN \(header.baseLSN) does not follow segment \(previous.id), which \(held): LSNs \(expected.rawValue)...\(header.baseLSN.rawValue - 1) are missing, the earlier segment was cut short")
                     return
                 }
             }

@@ -199,7 +199,7 @@ struct SegmentScanner {
                         candidate = max(candidate, Self.firstNonZero(base, from: candidate + 4, to: count) - 4)
                         continue
                     }
-                    let kind = base[candidate + 4]
+                    let kind = base[candidate + RecordFrame.Field.kind]
                     guard length >= minimum, length <= RecordFrame.maximumSize, kind >= lowestKind, kind <= highestKind else {
                         continue
                     }
@@ -270,12 +270,12 @@ struct SegmentScanner {
     ) -> Bool {
         guard length >= RecordFrame.minimumSize, length <= RecordFrame.maximumSize,
             fileOffset + UInt64(length) <= fileSize,
-            RecordKind(rawValue: bytes[index + 4]) != nil
+            RecordKind(rawValue: bytes[index + RecordFrame.Field.kind]) != nil
         else { return false }
-        let lsn = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index + 5, as: UInt64.self))
+        let lsn = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index + RecordFrame.Field.lsn, as: UInt64.self))
         let highest = before.addingReportingOverflow(1 + (fileOffset - damageAt) / UInt64(RecordFrame.minimumSize))
         guard lsn > before, highest.overflow || lsn <= highest.partialValue else { return false }
-        let transaction = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index + 13, as: UInt64.self))
+        let transaction = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index + RecordFrame.Field.txBeginLSN, as: UInt64.self))
         return transaction <= lsn
     }
 }

@@ -88,10 +88,12 @@ struct Verification {
                         message:
                             "segment ids jump from \(previous.id) to \(next.id): segment file(s) between them are missing"
                     ))
-            } else if !previous.lastLSN.isNone, next.baseLSN.rawValue != previous.lastLSN.rawValue + 1 {
+            } else if !previous.lastLSN.isNone,
+                next.baseLSN != SegmentHeader.successorBaseLSN(base: previous.baseLSN, lastLSN: previous.lastLSN)
+            {
                 findings.append(
                     Finding(
-                        severity: .error, code: "lsn-gap", path: next.path, offset: 12, lsn: next.baseLSN,
+                        severity: .error, code: "lsn-gap", path: next.path, offset: UInt64(SegmentHeader.Field.baseLSN), lsn: next.baseLSN,
                         message:
                             "base LSN \(next.baseLSN) does not follow LSN \(previous.lastLSN), the last record of \(previous.id.fileName): LSNs \(previous.lastLSN.rawValue + 1)...\(next.baseLSN.rawValue - 1) are missing"
                     ))
