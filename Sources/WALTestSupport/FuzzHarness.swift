@@ -96,7 +96,7 @@ package enum WALFuzzHarness {
                 case 2:
                     let begin = try wal.begin()
                     _ = try wal.appendBatch(events, to: begin)
-                    let commit = try wal.commitMarker(for: begin)
+                    let commit = try wal.commit(transaction: begin)
                     committed.append(Transaction(beginLSN: begin, commitLSN: commit, events: events))
                 default:
                     if let commit = try wal.commit(events) {

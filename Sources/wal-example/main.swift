@@ -12,7 +12,7 @@ enum CounterEvent: WALEvent, CustomStringConvertible {
         switch self {
         case .add(let amount):
             buffer.append(1)
-            buffer.appendLittleEndian(amount)
+            LittleEndian.append(amount, to: &buffer)
         case .reset:
             buffer.append(2)
         }

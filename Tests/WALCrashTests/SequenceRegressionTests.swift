@@ -39,7 +39,7 @@ extension RegressionTests {
                 let (second, recovered, _) = try WAL<CrashEvent>.open(directory: Self.sequenceDirectory, options: Self.sequenceOptions(disk, syncMode))
                 #expect(recovered.count == 10, "seed \(seed): a kill keeps every commit")
                 let snapshotLSN = try second.sync()
-                _ = try second.checkpointMarker(snapshotLSN: snapshotLSN)
+                _ = try second.recordCheckpoint(snapshotLSN: snapshotLSN)
 
                 // 3. Power loss: whatever the recovery called durable must be on disk.
                 disk.crash()

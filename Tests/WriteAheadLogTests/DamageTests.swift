@@ -231,13 +231,13 @@ struct DamageTests {
         let directory = TemporaryDirectory()
         let (wal, _, _) = try openNotes(directory.path)
         expectWALError(.invalidArgument) { _ = try wal.append(Note(1, "x"), to: LSN(77)) }
-        expectWALError(.invalidArgument) { _ = try wal.commitMarker(for: LSN(77)) }
+        expectWALError(.invalidArgument) { _ = try wal.commit(transaction: LSN(77)) }
         expectWALError(.invalidArgument) { _ = try wal.abort(LSN(77)) }
         expectWALError(.invalidArgument) { _ = try wal.appendBatch([Note](), to: LSN(77)) }
         let commit = try #require(try wal.commit([Note(1, "x")]))
-        expectWALError(.invalidArgument) { _ = try wal.checkpointMarker(snapshotLSN: LSN(50)) }
-        _ = try wal.checkpointMarker(snapshotLSN: commit.commitLSN)
-        expectWALError(.invalidArgument) { _ = try wal.checkpointMarker(snapshotLSN: commit.beginLSN) }
+        expectWALError(.invalidArgument) { _ = try wal.recordCheckpoint(snapshotLSN: LSN(50)) }
+        _ = try wal.recordCheckpoint(snapshotLSN: commit.commitLSN)
+        expectWALError(.invalidArgument) { _ = try wal.recordCheckpoint(snapshotLSN: commit.beginLSN) }
         try wal.close()
     }
 

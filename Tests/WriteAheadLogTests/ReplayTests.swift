@@ -69,7 +69,7 @@ struct ReplayTests {
             let tx = try wal.begin()
             _ = try wal.append(Note(1, "a"), to: tx)
             _ = try wal.appendBatch([Note(2, "b"), Note(3, "c")], to: tx)
-            _ = try wal.commitMarker(for: tx)
+            _ = try wal.commit(transaction: tx)
             try wal.close()
         }
         let (wal, events, _) = try openNotes(directory.path)
@@ -85,7 +85,7 @@ struct ReplayTests {
             let (wal, _, _) = try openNotes(directory.path)
             try wal.commit([Note(1, "in snapshot")])
             fenceLSN = try #require(try wal.commit([Note(2, "in snapshot too")])).commitLSN
-            _ = try wal.checkpointMarker(snapshotLSN: fenceLSN)
+            _ = try wal.recordCheckpoint(snapshotLSN: fenceLSN)
             try wal.commit([Note(3, "after")])
             try wal.close()
         }

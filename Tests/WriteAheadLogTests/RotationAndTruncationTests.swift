@@ -25,7 +25,7 @@ struct RotationAndTruncationTests {
         for index in 0..<20 { _ = try wal.append(Note(UInt16(index), String(repeating: "x", count: 30)), to: tx) }
         try wal.flush()
         #expect(try segments(directory.path) == ["0000000001.wal"])
-        _ = try wal.commitMarker(for: tx)
+        _ = try wal.commit(transaction: tx)
         // The next transaction starts the new segment.
         let commit = try #require(try wal.commit([Note(99, "next")]))
         #expect(wal.activeSegmentID == SegmentID(2))

@@ -55,7 +55,7 @@ extension GraphDatabase {
             var truncated: [SegmentID] = []
             if let wal, target == defaultPath {
                 do {
-                    _ = try wal.checkpointMarker(snapshotLSN: walLSN)
+                    _ = try wal.recordCheckpoint(snapshotLSN: walLSN)
                     let fence = try snapshots.prune() ?? walLSN
                     truncated = try wal.truncate(upTo: fence)
                 } catch {

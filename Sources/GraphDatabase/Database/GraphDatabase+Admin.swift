@@ -114,7 +114,7 @@ extension GraphDatabase {
             versions.withLock { $0.replaceAll(with: loaded.store, lsn: base.walLSN) }
             sinceCheckpoint.withLock { $0 = (0, 0) }
             do {
-                _ = try wal.checkpointMarker(snapshotLSN: base.walLSN)
+                _ = try wal.recordCheckpoint(snapshotLSN: base.walLSN)
                 try snapshots.removeAll(except: base.path)
                 _ = try wal.truncate(upTo: min(base.walLSN, try snapshots.coveredLSN()))
             } catch {
@@ -157,7 +157,7 @@ extension GraphDatabase {
             if case .managed = snapshots.kind, let existing = snapshots.defaultPath(for: walLSN),
                 snapshots.files.fileSystem.fileExists(existing)
             {
-                _ = try wal.checkpointMarker(snapshotLSN: walLSN)
+                _ = try wal.recordCheckpoint(snapshotLSN: walLSN)
                 walLSN = try wal.sync()
             }
             guard let target = snapshots.defaultPath(for: walLSN) else {

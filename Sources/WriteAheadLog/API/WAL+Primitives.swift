@@ -31,8 +31,8 @@ extension WAL {
             payload: { buffer in try RecordCodec.appendBatchPayload(events, to: &buffer) })
     }
 
-    /// Appends a commit record for an open transaction.
-    public func commitMarker(for transaction: LSN) throws -> LSN {
+    /// Appends a commit record for an open transaction, ending it.
+    public func commit(transaction: LSN) throws -> LSN {
         try engine.appendRecord(.txCommit, txBeginLSN: transaction, operation: "commit marker") { state, lsn in
             try Self.requireOpen(transaction, in: state, at: lsn)
             state.openTransactions.remove(transaction)
@@ -50,7 +50,7 @@ extension WAL {
     /// Appends a checkpoint marker saying a snapshot consistent with
     /// `snapshotLSN` was written. It must not point past the last record
     /// written, nor before the previous marker's snapshot.
-    public func checkpointMarker(snapshotLSN: LSN) throws -> LSN {
+    public func recordCheckpoint(snapshotLSN: LSN) throws -> LSN {
         try engine.appendRecord(.checkpoint, txBeginLSN: snapshotLSN, operation: "checkpoint marker") { state, lsn in
             guard snapshotLSN < lsn else {
                 throw WALError(
@@ -65,6 +65,12 @@ extension WAL {
             state.newestSnapshotLSN = snapshotLSN
         }
     }
+
+    @available(*, deprecated, renamed: "commit(transaction:)")
+    public func commitMarker(for transaction: LSN) throws -> LSN { try commit(transaction: transaction) }
+
+    @available(*, deprecated, renamed: "recordCheckpoint(snapshotLSN:)")
+    public func checkpointMarker(snapshotLSN: LSN) throws -> LSN { try recordCheckpoint(snapshotLSN: snapshotLSN) }
 
     private static func requireOpen(_ transaction: LSN, in state: AppendState, at lsn: LSN) throws {
         guard state.openTransactions.contains(transaction) else {

@@ -116,6 +116,7 @@ public final class WAL<Event: WALEvent>: Sendable {
     /// an `fdatasync` covers the commit. Returns nil for an empty list,
     /// which writes nothing.
     @inlinable @discardableResult
+    @available(*, noasync, message: "blocks its thread until the fsync; use the async commit")
     public func commit(_ events: some Collection<Event>, durability: CommitDurability = .syncMode) throws -> Commit? {
         guard !events.isEmpty else { return nil }
         let lsns = try engine.appendTransaction { buffer in try RecordCodec.appendBatchPayload(events, to: &buffer) }
@@ -155,6 +156,7 @@ public final class WAL<Event: WALEvent>: Sendable {
     /// Writes every pending byte and fsyncs (`pwrite` + `fdatasync`);
     /// returns the new durable LSN.
     @discardableResult
+    @available(*, noasync, message: "blocks its thread until the fsync; await waitUntilDurable(_:) for nextLSN - 1 instead")
     public func sync() throws -> LSN {
         try engine.checkOpen("sync")
         try engine.checkHealthy("sync")
@@ -164,6 +166,7 @@ public final class WAL<Event: WALEvent>: Sendable {
     }
 
     /// Blocks until an fsync covers `lsn`, running one if none is in flight.
+    @available(*, noasync, message: "blocks its thread until the fsync; use the async waitUntilDurable")
     public func waitUntilDurable(_ lsn: LSN) throws {
         try engine.checkOpen("wait")
         try checkAllocated(lsn)
@@ -201,6 +204,9 @@ public final class WAL<Event: WALEvent>: Sendable {
     /// `closed`; closing twice is harmless, and a close that overlaps
     /// another returns once that one has released the lock, so the
     /// directory can be reopened as soon as either returns.
+    ///
+    /// It blocks for the last fsync, but is allowed in async code: shutting
+    /// down is where a handle is closed, once.
     public func close() throws {
         try engine.close()
     }

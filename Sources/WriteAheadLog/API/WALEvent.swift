@@ -13,7 +13,7 @@
 ///
 ///     func encode(into buffer: inout [UInt8]) {
 ///         switch self {
-///         case .add(let amount): buffer.append(1); buffer.appendLittleEndian(amount)
+///         case .add(let amount): buffer.append(1); LittleEndian.append(amount, to: &buffer)
 ///         case .reset: buffer.append(2)
 ///         }
 ///     }

@@ -87,17 +87,23 @@ public struct ByteReader {
     }
 }
 
+/// Writes fixed-width integers in little-endian order: the counterpart of
+/// ``ByteReader`` for a ``WALEvent``'s `encode(into:)`.
+public enum LittleEndian {
+    /// Appends `value` to `buffer`, low byte first.
+    @inlinable
+    public static func append<T: FixedWidthInteger>(_ value: T, to buffer: inout [UInt8]) {
+        buffer.appendLittleEndian(value)
+    }
+}
+
+/// The package's own byte writing; not added to users' arrays.
 extension Array where Element == UInt8 {
     /// Appends a fixed-width integer in little-endian order.
     @inlinable
-    public mutating func appendLittleEndian<T: FixedWidthInteger>(_ value: T) {
-        // Byte by byte: specialised, the loop unrolls into plain appends.
-        // Growing by a repeated zero and storing in place went through an
-        // unspecialised append(contentsOf:) per field, and one contiguous
-        // append(contentsOf:) of the value's bytes costs more still (measured
-        // with callgrind: 2,705 instructions per one-event commit this way,
-        // 3,590 and 3,000 the other two). Shifting takes the low byte first
-        // on any host.
+    package mutating func appendLittleEndian<T: FixedWidthInteger>(_ value: T) {
+        // Byte by byte: specialised, the loop unrolls into plain appends,
+        // the cheapest of the ways measured (Benchmarks/README.md).
         for shift in stride(from: 0, to: T.bitWidth, by: 8) {
             append(UInt8(truncatingIfNeeded: value >> shift))
         }
@@ -105,14 +111,14 @@ extension Array where Element == UInt8 {
 
     /// Appends a `UInt32` length and then the bytes.
     @inlinable
-    public mutating func appendLengthPrefixed(_ bytes: some Collection<UInt8>) {
+    package mutating func appendLengthPrefixed(_ bytes: some Collection<UInt8>) {
         appendLittleEndian(UInt32(truncatingIfNeeded: bytes.count))
         append(contentsOf: bytes)
     }
 
     /// Appends a `UInt32` length and then the string's UTF-8 bytes.
     @inlinable
-    public mutating func appendLengthPrefixed(_ string: String) {
+    package mutating func appendLengthPrefixed(_ string: String) {
         appendLengthPrefixed(string.utf8)
     }
 

@@ -285,7 +285,7 @@ struct Writer {
         }
         switch intent {
         case .commit:
-            let commit = try wal.commitMarker(for: begin)
+            let commit = try wal.commit(transaction: begin)
             ledger.state.withLock { $0.spans[begin] = commit }
             ledger.acknowledge(events[0].key, begin: begin, commit: commit, durable: false)
         case .abort:

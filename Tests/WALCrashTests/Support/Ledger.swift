@@ -9,7 +9,7 @@ final class Ledger: Sendable {
         var events: [CrashEvent]
         var intent: CrashEvent.Intent
         var beginLSN: LSN?
-        /// Known once `commit` or `commitMarker` returned.
+        /// Known once `commit` or `commit(transaction:)` returned.
         var commitLSN: LSN?
         /// An fsync covered it before the call returned (`always`, `.durable`),
         /// or it survived an earlier recovery.

@@ -251,7 +251,7 @@ struct LogCrashSequence {
                 ledger.register(events, intent: commits ? .commit : .abort, begin: begin)
                 for event in events { _ = try wal.append(event, to: begin) }
                 if commits {
-                    let commit = try wal.commitMarker(for: begin)
+                    let commit = try wal.commit(transaction: begin)
                     // A commit marker is only appended; it reaches the kernel with the next write.
                     try wal.flush()
                     acknowledged(events[0].key, begin: begin, commit: commit, durable: false)
@@ -271,7 +271,7 @@ struct LogCrashSequence {
             ledger.observeDurable(lsn)
             guard lsn > ledger.fence else { return }
             ledger.state.withLock { $0.fence = lsn }
-            _ = try? wal.checkpointMarker(snapshotLSN: lsn)
+            _ = try? wal.recordCheckpoint(snapshotLSN: lsn)
             _ = try? wal.truncate(upTo: lsn)
         }
 

@@ -48,11 +48,11 @@ enum LogFixture {
         try wal.commit(events)
         let committed = try wal.begin()
         _ = try wal.append(.removeNodeLabel(node: node, label: "B"), to: committed)
-        _ = try wal.commitMarker(for: committed)
+        _ = try wal.commit(transaction: committed)
         let aborted = try wal.begin()
         _ = try wal.append(.deleteNode(node: node), to: aborted)
         _ = try wal.abort(aborted)
-        _ = try wal.checkpointMarker(snapshotLSN: LSN(6))
+        _ = try wal.recordCheckpoint(snapshotLSN: LSN(6))
         try wal.close()
     }
 
