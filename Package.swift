@@ -6,8 +6,8 @@ let strictSettings: [SwiftSetting] = [
 ]
 
 let package = Package(
+    // Linux only: see "Linux only, by decision" in the README.
     name: "swift-graph-wal",
-    platforms: [.macOS(.v15)],
     products: [
         .library(name: "WriteAheadLog", targets: ["WriteAheadLog"]),
         .library(name: "GraphStore", targets: ["GraphStore"]),

@@ -5,8 +5,6 @@ import WriteAheadLog
 import Glibc
 #elseif canImport(Musl)
 import Musl
-#elseif canImport(Darwin)
-import Darwin
 #endif
 
 /// The real file system, whose file fsyncs fail with `EIO` once told to:

@@ -5,8 +5,6 @@ import WriteAheadLog
 import Glibc
 #elseif canImport(Musl)
 import Musl
-#elseif canImport(Darwin)
-import Darwin
 #endif
 
 /// A simulated machine's disk that remembers what an fsync made durable and

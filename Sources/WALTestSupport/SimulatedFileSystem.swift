@@ -4,8 +4,6 @@ import WriteAheadLog
 import Glibc
 #elseif canImport(Musl)
 import Musl
-#elseif canImport(Darwin)
-import Darwin
 #endif
 
 /// The ``FileSystem`` seam over a ``SimulatedDisk``, valid for one "boot":

@@ -5,8 +5,6 @@ import WriteAheadLog
 import Glibc
 #elseif canImport(Musl)
 import Musl
-#elseif canImport(Darwin)
-import Darwin
 #endif
 
 /// `walctl`: the operator's offline tool for write-ahead log directories

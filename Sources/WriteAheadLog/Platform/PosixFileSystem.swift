@@ -1,11 +1,13 @@
+#if !os(Linux)
+#error("swift-graph-wal runs on Linux only: its durability rests on fdatasync, fallocate, flock, futexes and Linux's shared mappings (see the README)")
+#endif
+
 import CFileSpace
 import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
 import Musl
-#elseif canImport(Darwin)
-import Darwin
 #endif
 
 /// The real file system, through POSIX calls.
