@@ -3,11 +3,10 @@ import WriteAheadLog
 /// A bounds-checked cursor over the bytes of one event or snapshot body:
 /// the reading side of the encoding in `BinaryWriting.swift`.
 ///
-/// Why not `WriteAheadLog.ByteReader` directly: its reads build their error
-/// text eagerly (a `String(describing:)` per integer), which made decoding
-/// about ten times slower than applying. Decoders take the bytes from a
-/// `ByteReader` once and read them here, where messages are built only when
-/// a read fails.
+/// Why not `WriteAheadLog.ByteReader`, the log's general reader: decoders
+/// of graph events and snapshots need more than bounds checks, namely the
+/// field a failed read was reading and a cap on nesting. They take the
+/// bytes from a `ByteReader` once and read them here.
 ///
 /// Every read names the field it was reading (built lazily, so the happy
 /// path pays nothing) and the byte where it started. Counts and lengths are

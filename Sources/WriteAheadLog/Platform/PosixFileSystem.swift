@@ -242,9 +242,8 @@ final class PosixMappedRegion: MappedRegion, @unchecked Sendable {
     /// work a first write into each page would otherwise do on a
     /// committer's thread. The pages are dirty zeros until written, so an
     /// fsync in between writes zeros where zeros already read back: no
-    /// byte of the file changes. (`MADV_POPULATE_READ` leaves them clean
-    /// but read-only, and the write-enable fault each then takes measured
-    /// slower than no prefault at all.) Where the range lies past a
+    /// byte of the file changes. (Why not `MADV_POPULATE_READ`: see
+    /// Benchmarks/README.md.) Where the range lies past a
     /// truncation the call fails with `EFAULT` instead of raising
     /// `SIGBUS`; every failure is ignored, as the write would simply fault
     /// as before.
