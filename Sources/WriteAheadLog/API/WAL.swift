@@ -3,7 +3,7 @@
 /// Open one with ``open(directory:options:fence:)``: it takes the directory
 /// lock, replays the committed transactions above your snapshot's fence and
 /// hands them back, cuts a torn tail, and resumes appending. Commit a
-/// transaction with ``commit(_:durability:)``; it returns once the bytes are
+/// transaction with ``commit(_:durability:)-(Collection<Event>,_)``; it returns once the bytes are
 /// in the kernel, and under ``SyncMode/always`` once an fsync covers them.
 ///
 /// All methods are thread-safe. Concurrent committers share writes and
@@ -29,11 +29,15 @@ public final class WAL<Event: WALEvent>: Sendable {
     /// Opens or creates the log in `directory` and returns the events of
     /// every transaction committed above `fence`, in commit order.
     ///
-    /// - Parameter fence: the LSN your snapshot is consistent with (`.none`
-    ///   without one). Transactions committed at or below it are skipped.
-    ///   A log that ends below it (a snapshot newer than the log) continues
-    ///   above it: its old segments move to `superseded/` and the next LSN
-    ///   is `fence + 1` (see ``ReplayReport/continuedAboveFence``).
+    /// - Parameters:
+    ///   - directory: The log directory; created (durably, with every
+    ///     missing parent) when it does not exist.
+    ///   - options: How the log is opened and run.
+    ///   - fence: The LSN your snapshot is consistent with (`.none`
+    ///     without one). Transactions committed at or below it are skipped.
+    ///     A log that ends below it (a snapshot newer than the log) continues
+    ///     above it: its old segments move to `superseded/` and the next LSN
+    ///     is `fence + 1` (see ``ReplayReport/continuedAboveFence``).
     /// - Throws: `alreadyOpen` while another handle holds the directory;
     ///   `corruption` or `structural` for damage strict recovery refuses.
     public static func open(

@@ -10,7 +10,7 @@
 /// ```
 ///
 /// Segments chain: the base LSN of each is one past the last record of the
-/// one before it (``successorBaseLSN(base:lastLSN:)``), so a log with a
+/// one before it (`successorBaseLSN(base:lastLSN:)`), so a log with a
 /// segment cut short at a record boundary is told from a whole one.
 public struct SegmentHeader: Sendable, Equatable {
     public static let size = 32
