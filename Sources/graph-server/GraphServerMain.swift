@@ -61,7 +61,8 @@ enum GraphServerMain {
         do {
             try await server.run(logger: logger) { host, port in
                 // One plain line on stdout, so scripts and tests can find a port chosen with --port 0.
-                FileHandle.standardOutput.write(Data("graph-server listening on http://\(host):\(port)\n".utf8))
+                let scheme = configuration.tls == nil ? "http" : "https"
+                FileHandle.standardOutput.write(Data("graph-server listening on \(scheme)://\(host):\(port)\n".utf8))
             }
         } catch {
             try? database.close()
