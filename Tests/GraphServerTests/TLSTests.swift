@@ -66,6 +66,29 @@ struct TLSTests {
         }
     }
 
+    @Test("over TLS too, a client that sends its whole oversize body before reading gets the 413", .enabled(if: toolsPresent && ConnectionLimitTests.hasPython))
+    func oversizeBodyOverTLS() async throws {
+        let directory = TemporaryDirectory()
+        let files = try Self.makeCertificate(in: directory)
+        let script = """
+            import ssl, sys, urllib.request, urllib.error
+            context = ssl.create_default_context(cafile=sys.argv[2])
+            request = urllib.request.Request(sys.argv[1], data=b" " * (3 << 20), headers={"Content-Type": "application/json"}, method="POST")
+            try:
+                print(urllib.request.urlopen(request, timeout=20, context=context).status)
+            except urllib.error.HTTPError as error:
+                print(error.code)
+            """
+        try await LiveServer.run({
+            $0.tls = files
+            $0.limits.maxBodyBytes = 1 << 20
+        }) { port throws in
+            let result = try await Self.run(
+                "/usr/bin/env", ["python3", "-c", script, "https://127.0.0.1:\(port)/tx", files.certificatePath])
+            #expect(result.output.trimmingCharacters(in: .whitespacesAndNewlines) == "413", "\(result.output)")
+        }
+    }
+
     @Test("curl without the certificate refuses the connection", .enabled(if: toolsPresent))
     func untrusted() async throws {
         let directory = TemporaryDirectory()
