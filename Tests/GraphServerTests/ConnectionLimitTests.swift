@@ -136,6 +136,19 @@ struct ConnectionLimitTests {
         }
     }
 
+    @Test("a new connection that sends nothing is closed after the header timeout, not the idle one")
+    func silentConnection() async throws {
+        try await LiveServer.run({
+            $0.limits.headerTimeout = .milliseconds(500)
+            $0.limits.idleTimeout = .seconds(600)
+        }) { port throws in
+            let connection = try RawConnection(port: port)
+            let started = ContinuousClock.now
+            #expect(try await connection.readToEnd().isEmpty)
+            #expect(ContinuousClock.now - started < .seconds(5))
+        }
+    }
+
     @Test("with hundreds of idle half-sent requests open, a normal request is served at once")
     func halfSentRequests() async throws {
         try await LiveServer.run { port throws in

@@ -10,7 +10,8 @@ import NIOCore
 ///   a client dripping one byte at a time does not extend it. Past it the
 ///   client gets `408` and the connection closes.
 /// - **body**: from the end of the head to the end of the body, as a whole.
-/// - **idle**: a kept-alive connection waiting for its next request.
+/// - **idle**: a kept-alive connection waiting for its next request; a new
+///   connection waits for its first one at most the header timeout.
 ///
 /// While the server works on a request no deadline runs: a durable commit
 /// may wait for an fsync.
@@ -64,7 +65,7 @@ final class ConnectionGuardHandler: ChannelInboundHandler, RemovableChannelHandl
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        if context.channel.isActive { arm(.idle, in: limits.idle) }
+        if context.channel.isActive { armFirstRequest() }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -73,8 +74,15 @@ final class ConnectionGuardHandler: ChannelInboundHandler, RemovableChannelHandl
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        arm(.idle, in: limits.idle)
+        armFirstRequest()
         context.fireChannelActive()
+    }
+
+    /// A new connection gets the header timeout, not the longer idle one,
+    /// to start its first request: connections opened and left silent would
+    /// otherwise hold the connection limit for the whole idle timeout.
+    private func armFirstRequest() {
+        arm(.idle, in: min(limits.header, limits.idle))
     }
 
     func channelInactive(context: ChannelHandlerContext) {
