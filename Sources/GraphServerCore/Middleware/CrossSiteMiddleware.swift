@@ -25,6 +25,9 @@ struct CrossSiteMiddleware<Context: RequestContext>: RouterMiddleware {
             verdict = try policy.verdict(
                 origin: request.headers[.origin], fetchSite: Self.fetchSite(request.headers), authority: request.head.authority)
         } catch {
+            // Operators find out here why a browser app or a proxied name is refused.
+            context.logger.info(
+                "request refused", metadata: ["path": "\(request.uri.path.prefix(200))", "reason": "\(error.message.prefix(300))"])
             return .error(error)
         }
         guard case .allowedOrigin(let origin) = verdict else {
