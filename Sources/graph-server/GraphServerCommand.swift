@@ -96,6 +96,9 @@ struct GraphServerCommand: ParsableCommand {
     @Option(help: "Largest request body accepted (default 16MiB); larger gets 413.")
     var maxBodyBytes: String?
 
+    @Option(help: "Bytes of request bodies decoded at once across requests (default 64MiB); more wait.")
+    var maxDecodingBytes: String?
+
     @Option(help: "Host names the Host header may carry besides loopback names, IP literals and --host (comma-separated).")
     var allowedHost: String?
 
@@ -137,7 +140,7 @@ struct GraphServerCommand: ParsableCommand {
             .segmentTargetBytes: segmentTargetBytes, .checkpointEveryCommits: checkpointEveryCommits,
             .checkpointEveryBytes: checkpointEveryBytes, .recoveryMode: recoveryMode, .adminToken: adminToken,
             .adminTokenFile: adminTokenFile, .writeToken: writeToken, .writeTokenFile: writeTokenFile, .readToken: readToken,
-            .readTokenFile: readTokenFile, .maxBodyBytes: maxBodyBytes, .allowedHost: allowedHost, .corsOrigin: corsOrigin,
+            .readTokenFile: readTokenFile, .maxBodyBytes: maxBodyBytes, .maxDecodingBytes: maxDecodingBytes, .allowedHost: allowedHost, .corsOrigin: corsOrigin,
             .snapshotDir: snapshotDir, .maxSnapshotBytes: maxSnapshotBytes, .tlsCert: tlsCert, .tlsKey: tlsKey,
             .headerTimeoutMs: headerTimeoutMs, .bodyTimeoutMs: bodyTimeoutMs, .idleTimeoutMs: idleTimeoutMs,
             .maxConnections: maxConnections, .maxScan: maxScan,

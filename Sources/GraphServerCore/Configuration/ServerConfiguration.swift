@@ -118,6 +118,10 @@ public struct ServerConfiguration: Sendable {
             configuration.limits.maxBodyBytes = Int(limit)
         }
 
+        if let bytes = try reader.byteCount(.maxDecodingBytes, minimum: 1) {
+            guard bytes <= 1 << 40 else { throw reader.invalid(.maxDecodingBytes, "\(bytes)", "at most 1TiB") }
+            configuration.limits.maxDecodingBytes = Int(bytes)
+        }
         if let bytes = try reader.byteCount(.maxSnapshotBytes, minimum: 1) { configuration.limits.maxSnapshotBytes = bytes }
         if let scan = try reader.integer(.maxScan, in: 1...Int(Int32.max)) { configuration.limits.maxScan = scan }
         if let milliseconds = try reader.integer(.headerTimeoutMs, in: 1...3_600_000) {

@@ -2,6 +2,9 @@
 public struct ServerLimits: Sendable, Equatable {
     /// The largest request body accepted; larger ones get 413 and the connection is closed.
     public var maxBodyBytes: Int
+    /// Bytes of request bodies decoded at once, across requests; at least
+    /// ``maxBodyBytes`` is always allowed, so one maximal body never waits for nothing.
+    public var maxDecodingBytes: Int
     /// The page size of `GET /nodes` and `GET /nodes/{id}/relationships` without `limit`.
     public var defaultPageSize: Int
     /// The largest `limit` a page query may ask for.
@@ -22,11 +25,12 @@ public struct ServerLimits: Sendable, Equatable {
 
     /// Limits with these values; the defaults are the server's.
     public init(
-        maxBodyBytes: Int = 16 << 20, defaultPageSize: Int = 100, maxPageSize: Int = 10_000, maxScan: Int = 100_000,
+        maxBodyBytes: Int = 16 << 20, maxDecodingBytes: Int = 64 << 20, defaultPageSize: Int = 100, maxPageSize: Int = 10_000, maxScan: Int = 100_000,
         maxSnapshotBytes: UInt64 = 4 << 30, headerTimeout: Duration = .seconds(10), bodyTimeout: Duration = .seconds(60),
         idleTimeout: Duration = .seconds(60), maxConnections: Int = 512
     ) {
         self.maxBodyBytes = maxBodyBytes
+        self.maxDecodingBytes = maxDecodingBytes
         self.defaultPageSize = defaultPageSize
         self.maxPageSize = maxPageSize
         self.maxScan = maxScan

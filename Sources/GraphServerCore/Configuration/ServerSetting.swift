@@ -22,6 +22,7 @@ public enum ServerSetting: String, CaseIterable, Sendable {
     case inMemory = "in-memory"
     case allowOpenAdmin = "allow-open-admin"
     case maxBodyBytes = "max-body-bytes"
+    case maxDecodingBytes = "max-decoding-bytes"
     case allowedHost = "allowed-host"
     case corsOrigin = "cors-origin"
     case snapshotDir = "snapshot-dir"

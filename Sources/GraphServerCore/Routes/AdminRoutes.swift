@@ -14,6 +14,10 @@ struct AdminRoutes: Sendable {
     let limits: ServerLimits
     let snapshots: SnapshotFolder
 
+    /// Admin bodies are a path or a fence: a few bytes. A low limit keeps a
+    /// (possibly unauthenticated, on loopback) admin route from decoding megabytes.
+    var adminBodyLimit: Int { min(limits.maxBodyBytes, 64 << 10) }
+
     func register(on group: RouterGroup<BasicRequestContext>) {
         group.post("wal/status") { request, _ in try await status(request) }
         group.post("wal/truncate") { request, _ in try await truncate(request) }
@@ -34,7 +38,7 @@ struct AdminRoutes: Sendable {
     }
 
     func status(_ request: Request) async throws -> Response {
-        _ = try await request.optionalJSONObject(limit: limits.maxBodyBytes, allowed: [])
+        _ = try await request.optionalJSONObject(limit: adminBodyLimit, allowed: [])
         let status = try await requireLog()
         var object = JSONObject([
             ("directory", .string(status.directory)),
@@ -56,7 +60,7 @@ struct AdminRoutes: Sendable {
     }
 
     func truncate(_ request: Request) async throws -> Response {
-        let body = try await request.optionalJSONObject(limit: limits.maxBodyBytes, allowed: ["fenceLsn"])
+        let body = try await request.optionalJSONObject(limit: adminBodyLimit, allowed: ["fenceLsn"])
         _ = try await requireLog()
         // Without a fence the database uses the durable LSN, as lora-server.
         let fence = try body.optionalUnsigned("fenceLsn").map { LSN($0) }
@@ -70,7 +74,7 @@ struct AdminRoutes: Sendable {
     }
 
     func checkpoint(_ request: Request, save: Bool) async throws -> Response {
-        let body = try await request.optionalJSONObject(limit: limits.maxBodyBytes, allowed: ["path"])
+        let body = try await request.optionalJSONObject(limit: adminBodyLimit, allowed: ["path"])
         let requested = try body.optionalString("path")
         let database = database
         let snapshots = snapshots
@@ -99,7 +103,7 @@ struct AdminRoutes: Sendable {
     }
 
     func load(_ request: Request) async throws -> Response {
-        let body = try await request.optionalJSONObject(limit: limits.maxBodyBytes, allowed: ["path"])
+        let body = try await request.optionalJSONObject(limit: adminBodyLimit, allowed: ["path"])
         let requested = try body.optionalString("path")
         let database = database
         let snapshots = snapshots
@@ -131,7 +135,7 @@ struct AdminRoutes: Sendable {
     }
 
     func sync(_ request: Request) async throws -> Response {
-        _ = try await request.optionalJSONObject(limit: limits.maxBodyBytes, allowed: [])
+        _ = try await request.optionalJSONObject(limit: adminBodyLimit, allowed: [])
         _ = try await requireLog()
         let database = database
         let durable = try await Blocking.run { try database.sync() }

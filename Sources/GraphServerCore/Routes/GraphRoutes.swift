@@ -6,9 +6,13 @@ import Hummingbird
 struct GraphRoutes: Sendable {
     let database: GraphDatabase
     let limits: ServerLimits
+    let decoding: DecodingBudget
 
     /// `POST /tx` on `writes`, the read routes on `reads`: each group
     /// carries the token check its routes need.
+    /// Bodies up to this size are decoded where they are read; larger ones on the blocking pool.
+    static let inlineDecodingBytes = 64 << 10
+
     func register(reads: RouterGroup<BasicRequestContext>, writes: RouterGroup<BasicRequestContext>) {
         writes.post("tx") { request, _ in try await transaction(request) }
         reads.get("nodes") { request, _ in try nodes(request) }
@@ -22,7 +26,13 @@ struct GraphRoutes: Sendable {
         let query = try QueryReader(request, allowed: ["durable"])
         let durable = try query.flag("durable")
         let body = try await request.bodyBytes(limit: limits.maxBodyBytes)
-        let parsed = try TransactionRequest(json: try JSONParser.parse(body))
+        // The JSON tree is the costly part; it is gone once the ops are built.
+        // A large body takes long enough to parse that it must not hold a
+        // thread of the cooperative pool, which every other request needs.
+        let parsed = try await decoding.withReservation(body.count) {
+            guard body.count > Self.inlineDecodingBytes else { return try TransactionRequest(json: try JSONParser.parse(body)) }
+            return try await Blocking.run { try TransactionRequest(json: try JSONParser.parse(body)) }
+        }
         if let failure = database.failure {
             throw GraphServerError(.poisoned, "writes are refused until a restart because the write-ahead log failed: \(failure)")
         }

@@ -56,7 +56,8 @@ public struct GraphServer: Sendable {
                     tokens: [token] + [configuration.writeToken, configuration.adminToken].compactMap { $0 },
                     what: "the read token (--read-token)"))
         }
-        GraphRoutes(database: database, limits: configuration.limits).register(reads: reads, writes: writes)
+        let decoding = DecodingBudget(capacity: max(configuration.limits.maxDecodingBytes, configuration.limits.maxBodyBytes))
+        GraphRoutes(database: database, limits: configuration.limits, decoding: decoding).register(reads: reads, writes: writes)
         HealthRoutes(database: database, metrics: metrics).register(open: router, reads: reads)
         AdminRoutes(database: database, limits: configuration.limits, snapshots: SnapshotFolder(configuration: configuration))
             .register(on: admin)

@@ -99,10 +99,11 @@ extension LoopbackHTTP {
     /// One request with exactly these header lines (plus Content-Length for
     /// a body, and Connection: close), its whole response read to the end.
     static func call(
-        port: Int, _ method: String, _ path: String, headers: [String] = ["Host: 127.0.0.1"], body: String? = nil
+        port: Int, _ method: String, _ path: String, headers: [String] = ["Host: 127.0.0.1"], body: String? = nil,
+        timeoutSeconds: Int = 10
     ) async throws -> Reply {
         try await offPool {
-            let connection = try RawConnection(port: port)
+            let connection = try RawConnection(port: port, timeoutSeconds: timeoutSeconds)
             var head = "\(method) \(path) HTTP/1.1\r\n" + headers.map { $0 + "\r\n" }.joined() + "Connection: close\r\n"
             let payload = Array((body ?? "").utf8)
             if body != nil { head += "Content-Length: \(payload.count)\r\n" }
