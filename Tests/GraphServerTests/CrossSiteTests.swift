@@ -26,6 +26,8 @@ struct CrossSiteTests {
                 ],
                 body: Self.clear)
             #expect(attack.status == 403, "\(attack.body)")
+            #expect(attack.header("x-content-type-options") == "nosniff")
+            #expect(attack.header("cross-origin-resource-policy") == "same-origin")
             #expect(attack.errorCode == "forbidden")
             #expect(attack.body.contains("--cors-origin"))
             // The same body as text/plain without an Origin is still refused: not JSON.
@@ -70,6 +72,7 @@ struct CrossSiteTests {
                 port: port, "POST", "/tx",
                 headers: ["Host: 127.0.0.1:\(port)", json, "Origin: http://127.0.0.1:\(port)", "Sec-Fetch-Site: same-origin"], body: Self.create)
             #expect(sameOrigin.status == 200, "\(sameOrigin.body)")
+            #expect(sameOrigin.header("x-content-type-options") == "nosniff")
             #expect(try await LoopbackHTTP.call(port: port, "GET", "/stats", headers: ["Host: localhost:\(port)", "Sec-Fetch-Site: none"]).status == 200)
             // An admin route with no body needs no Content-Type (curl -X POST).
             #expect(try await LoopbackHTTP.call(port: port, "POST", "/admin/sync", headers: ["Host: 127.0.0.1"]).errorCode == "unavailable")

@@ -19,6 +19,15 @@ struct CrossSiteMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await judge(request, context: context, next: next)
+        // Browsers must not sniff a JSON answer into a script or style, nor
+        // let another site embed it (a <script src> needs no CORS).
+        response.headers[.xContentTypeOptions] = "nosniff"
+        response.headers[.crossOriginResourcePolicy] = "same-origin"
+        return response
+    }
+
+    private func judge(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let verdict: CrossSitePolicy.Verdict
         do {
             try policy.checkHost(request.head.authority)
