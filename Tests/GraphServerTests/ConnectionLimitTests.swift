@@ -81,6 +81,19 @@ struct ConnectionLimitTests {
         }
     }
 
+    @Test("pipelined requests are all answered, in order, under short timeouts")
+    func pipelined() async throws {
+        try await LiveServer.run(short) { port throws in
+            let connection = try RawConnection(port: port)
+            let create = #"{"ops": [{"op": "createNode"}]}"#
+            let post = "POST /tx HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(create.utf8.count)\r\n\r\n\(create)"
+            try await connection.send(post + "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" + post + "GET /stats HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            let text = String(decoding: try await connection.readToEnd(), as: UTF8.self)
+            #expect(text.components(separatedBy: "HTTP/1.1 200").count - 1 == 4, "\(text)")
+            #expect(text.hasSuffix(#""nodes":2,"relationships":0,"labels":{},"types":{}}"#), "\(text)")
+        }
+    }
+
     @Test("a request head that does not arrive in time gets 408 and is closed")
     func slowHead() async throws {
         try await LiveServer.run(short) { port throws in
