@@ -36,6 +36,7 @@ enum GraphServerMain {
             return handler
         }
         let logger = Logger(label: "graph-server")
+        for warning in configuration.exposureWarnings { logger.warning("\(warning)") }
         // Before the database opens: the log creates its metrics when it opens.
         let metrics = ServerMetrics.bootstrapPrometheus()
 

@@ -120,6 +120,17 @@ struct ConfigurationTests {
         #expect(try resolve([.host: host], switches: [.allowOpenAdmin]).allowOpenAdmin)
     }
 
+    @Test("a network address without a write token or without TLS is warned about at start-up")
+    func exposureWarnings() throws {
+        #expect(try resolve().exposureWarnings.isEmpty)
+        let open = try resolve([.host: "0.0.0.0", .adminToken: "a"]).exposureWarnings
+        #expect(open.count == 2)
+        #expect(open.first?.contains("--write-token") == true)
+        #expect(open.last?.contains("--tls-cert") == true)
+        let guarded = try resolve([.host: "0.0.0.0", .adminToken: "a", .writeToken: "w", .tlsCert: "/c", .tlsKey: "/k"])
+        #expect(guarded.exposureWarnings.isEmpty)
+    }
+
     @Test("loopback hosts need no token", arguments: ["127.0.0.1", "127.1.2.3", "localhost", "::1", "[::1]"])
     func loopback(host: String) throws {
         #expect(ServerConfiguration.isLoopback(host))

@@ -164,6 +164,21 @@ public struct ServerConfiguration: Sendable {
         return configuration
     }
 
+    /// What a server on a network address lacks, one sentence each, for
+    /// the start-up log: nothing on loopback. The server starts anyway; an
+    /// admin route open to the network is refused in ``resolve(_:environment:)``.
+    public var exposureWarnings: [String] {
+        guard !Self.isLoopback(host) else { return [] }
+        var warnings: [String] = []
+        if writeToken == nil {
+            warnings.append("POST /tx is open to anyone who can reach \(host): set --write-token-file to require a token for writes")
+        }
+        if tls == nil && (adminToken != nil || writeToken != nil || readToken != nil) {
+            warnings.append("bearer tokens cross the network in clear text: serve TLS with --tls-cert and --tls-key")
+        }
+        return warnings
+    }
+
     /// Creates the directories the storage layout needs and checks that
     /// they (and a snapshot to restore) are usable, naming the flag on failure.
     public func preparePaths() throws(GraphServerError) {
