@@ -89,6 +89,24 @@ struct TLSTests {
         }
     }
 
+    @Test("a client that stalls in the TLS handshake is closed after the header timeout", .enabled(if: toolsPresent))
+    func stalledHandshake() async throws {
+        let directory = TemporaryDirectory()
+        let files = try Self.makeCertificate(in: directory)
+        try await LiveServer.run({
+            $0.tls = files
+            $0.limits.headerTimeout = .milliseconds(500)
+        }) { port throws in
+            let connection = try RawConnection(port: port)
+            // The first bytes of a ClientHello record, and then nothing.
+            try await connection.send([0x16, 0x03, 0x01, 0x02, 0x00, 0x01])
+            let started = ContinuousClock.now
+            // Closed (an end or a reset), not left waiting for the receive timeout.
+            _ = try? await connection.readToEnd()
+            #expect(ContinuousClock.now - started < .seconds(5))
+        }
+    }
+
     @Test("curl without the certificate refuses the connection", .enabled(if: toolsPresent))
     func untrusted() async throws {
         let directory = TemporaryDirectory()
