@@ -21,8 +21,8 @@ struct GraphServerCommand: ParsableCommand {
               graph-server --host 0.0.0.0 --admin-token-file /etc/graph/admin.token \\
                 --tls-cert cert.pem --tls-key key.pem
 
-              curl -s localhost:4747/tx -H 'Content-Type: application/json' -d '{"ops": [
-                {"op": "createNode", "ref": "a", "labels": ["Person"], "properties": {"name": "Ada"}}]}'
+              curl -s localhost:4747/tx -H 'Content-Type: application/json' \\
+                -d '{"ops": [{"op": "createNode", "labels": ["Person"]}]}'
               curl -s 'localhost:4747/nodes?label=Person'
               curl -s -X POST localhost:4747/admin/checkpoint \\
                 -H 'Authorization: Bearer s3cret'
