@@ -18,10 +18,11 @@ struct GraphServerCommand: ParsableCommand {
               graph-server --port 8080 --wal-sync-mode always
               graph-server --wal-dir ./wal --snapshot-path ./graph.snap
               graph-server --in-memory --port 0 # nothing on disk, a free port
-              GRAPH_SERVER_ADMIN_TOKEN=s3cret graph-server --host 0.0.0.0
+              graph-server --host 0.0.0.0 --admin-token-file /etc/graph/admin.token \\
+                --tls-cert cert.pem --tls-key key.pem
 
-              curl -s localhost:4747/tx -d '{"ops": [{"op": "createNode",
-                "ref": "a", "labels": ["Person"], "properties": {"name": "Ada"}}]}'
+              curl -s localhost:4747/tx -H 'Content-Type: application/json' \\
+                -d '{"ops": [{"op": "createNode", "labels": ["Person"]}]}'
               curl -s 'localhost:4747/nodes?label=Person'
               curl -s -X POST localhost:4747/admin/checkpoint \\
                 -H 'Authorization: Bearer s3cret'
@@ -68,8 +69,23 @@ struct GraphServerCommand: ParsableCommand {
     @Option(help: "strict (default) or salvage.")
     var recoveryMode: String?
 
-    @Option(help: "Require 'Authorization: Bearer TOKEN' on /admin/*.")
+    @Option(help: "Require 'Authorization: Bearer TOKEN' on /admin/* (visible in ps: prefer --admin-token-file).")
     var adminToken: String?
+
+    @Option(help: "Read the admin token from this file (one line).")
+    var adminTokenFile: String?
+
+    @Option(help: "Require this bearer token on POST /tx (the admin token works too).")
+    var writeToken: String?
+
+    @Option(help: "Read the write token from this file.")
+    var writeTokenFile: String?
+
+    @Option(help: "Require this bearer token on the read routes and /metrics (write and admin tokens work too).")
+    var readToken: String?
+
+    @Option(help: "Read the read token from this file.")
+    var readTokenFile: String?
 
     @Flag(help: "Keep nothing on disk.")
     var inMemory = false
@@ -80,6 +96,42 @@ struct GraphServerCommand: ParsableCommand {
     @Option(help: "Largest request body accepted (default 16MiB); larger gets 413.")
     var maxBodyBytes: String?
 
+    @Option(help: "Bytes of request bodies decoded at once across requests (default 64MiB); more wait.")
+    var maxDecodingBytes: String?
+
+    @Option(help: "Host names the Host header may carry besides loopback names, IP literals and --host (comma-separated).")
+    var allowedHost: String?
+
+    @Option(help: "Browser origins allowed to call the API across sites, e.g. http://localhost:3000 (comma-separated).")
+    var corsOrigin: String?
+
+    @Option(help: "The folder admin snapshot paths are confined to (default: the data directory's snapshots/).")
+    var snapshotDir: String?
+
+    @Option(help: "Largest snapshot file /admin/snapshot/load reads (default 4GiB).")
+    var maxSnapshotBytes: String?
+
+    @Option(help: "Serve HTTPS with this PEM certificate chain (needs --tls-key).")
+    var tlsCert: String?
+
+    @Option(help: "The PEM private key of --tls-cert.")
+    var tlsKey: String?
+
+    @Option(help: "Time a client has to send a request head, in ms (default 10000).")
+    var headerTimeoutMs: String?
+
+    @Option(help: "Time a client has to send a request body, in ms (default 60000).")
+    var bodyTimeoutMs: String?
+
+    @Option(help: "Time a kept-alive connection may sit idle, in ms (default 60000).")
+    var idleTimeoutMs: String?
+
+    @Option(help: "Most connections served at once (default 512); more wait to be accepted.")
+    var maxConnections: String?
+
+    @Option(help: "Most nodes or relationships one filtered page query examines (default 100000).")
+    var maxScan: String?
+
     /// The flags given, by setting.
     var flags: ServerFlags {
         let values: [ServerSetting: String?] = [
@@ -87,7 +139,11 @@ struct GraphServerCommand: ParsableCommand {
             .restoreFrom: restoreFrom, .walSyncMode: walSyncMode, .groupSyncIntervalMs: groupSyncIntervalMs,
             .segmentTargetBytes: segmentTargetBytes, .checkpointEveryCommits: checkpointEveryCommits,
             .checkpointEveryBytes: checkpointEveryBytes, .recoveryMode: recoveryMode, .adminToken: adminToken,
-            .maxBodyBytes: maxBodyBytes,
+            .adminTokenFile: adminTokenFile, .writeToken: writeToken, .writeTokenFile: writeTokenFile, .readToken: readToken,
+            .readTokenFile: readTokenFile, .maxBodyBytes: maxBodyBytes, .maxDecodingBytes: maxDecodingBytes, .allowedHost: allowedHost, .corsOrigin: corsOrigin,
+            .snapshotDir: snapshotDir, .maxSnapshotBytes: maxSnapshotBytes, .tlsCert: tlsCert, .tlsKey: tlsKey,
+            .headerTimeoutMs: headerTimeoutMs, .bodyTimeoutMs: bodyTimeoutMs, .idleTimeoutMs: idleTimeoutMs,
+            .maxConnections: maxConnections, .maxScan: maxScan,
         ]
         var switches: Set<ServerSetting> = []
         if inMemory { switches.insert(.inMemory) }

@@ -36,6 +36,7 @@ enum GraphServerMain {
             return handler
         }
         let logger = Logger(label: "graph-server")
+        for warning in configuration.exposureWarnings { logger.warning("\(warning)") }
         // Before the database opens: the log creates its metrics when it opens.
         let metrics = ServerMetrics.bootstrapPrometheus()
 
@@ -61,7 +62,8 @@ enum GraphServerMain {
         do {
             try await server.run(logger: logger) { host, port in
                 // One plain line on stdout, so scripts and tests can find a port chosen with --port 0.
-                FileHandle.standardOutput.write(Data("graph-server listening on http://\(host):\(port)\n".utf8))
+                let scheme = configuration.tls == nil ? "http" : "https"
+                FileHandle.standardOutput.write(Data("graph-server listening on \(scheme)://\(host):\(port)\n".utf8))
             }
         } catch {
             try? database.close()

@@ -83,17 +83,19 @@ struct AdminRouteTests {
         }
     }
 
-    @Test("snapshot/save writes where asked and snapshot/load replaces the graph with it")
+    @Test("snapshot/save writes the named file in the snapshot folder and snapshot/load replaces the graph with it")
     func saveAndLoad() async throws {
         let directory = TemporaryDirectory()
-        let snapshot = directory.child("saved.snap")
         try await TestServer.make(storage: .dataDirectory(directory.child("data"))).run { client in
             _ = try await client.tx(#"[{"op": "createNode", "properties": {"v": 1}}]"#)
-            let saved = try await client.post("/admin/snapshot/save", #"{"path": "\#(snapshot)"}"#).json
-            #expect(saved["path"]?.string == snapshot)
+            let saved = try await client.post("/admin/snapshot/save", #"{"path": "saved.snap"}"#).json
+            let path = try #require(saved["path"]?.string)
+            #expect(path.hasSuffix("/data/snapshots/saved.snap"))
+            #expect(FileManager.default.fileExists(atPath: path))
             _ = try await client.tx(#"[{"op": "createNode"}, {"op": "createNode"}]"#)
             #expect(try await client.get("/stats").json["nodes"] == 3)
-            let loaded = try await client.post("/admin/snapshot/load", #"{"path": "\#(snapshot)"}"#).json
+            // The absolute path the save answered is inside the folder too.
+            let loaded = try await client.post("/admin/snapshot/load", #"{"path": "\#(path)"}"#).json
             #expect(loaded["nodes"] == 1)
             #expect(try await client.get("/stats").json["nodes"] == 1)
         }
@@ -107,13 +109,13 @@ struct AdminRouteTests {
     @Test("snapshot/load of a missing file is 404 and of a damaged one 400")
     func loadFailures() async throws {
         let directory = TemporaryDirectory()
-        let garbage = directory.child("garbage.snap")
-        try Data("not a snapshot".utf8).write(to: URL(fileURLWithPath: garbage))
         try await TestServer.make(storage: .dataDirectory(directory.child("data"))).run { client in
             _ = try await client.tx(#"[{"op": "createNode"}]"#)
-            let missing = try await client.post("/admin/snapshot/load", #"{"path": "\#(directory.child("nope.snap"))"}"#)
+            _ = try await client.post("/admin/checkpoint")
+            try Data("not a snapshot".utf8).write(to: URL(fileURLWithPath: directory.child("data/snapshots/garbage.snap")))
+            let missing = try await client.post("/admin/snapshot/load", #"{"path": "nope.snap"}"#)
             #expect(missing.status == 404)
-            let damaged = try await client.post("/admin/snapshot/load", #"{"path": "\#(garbage)"}"#)
+            let damaged = try await client.post("/admin/snapshot/load", #"{"path": "garbage.snap"}"#)
             #expect(damaged.status == 400)
             #expect(damaged.errorCode == "bad_snapshot")
             #expect(try await client.get("/stats").json["nodes"] == 1)
@@ -130,7 +132,8 @@ struct AdminRouteTests {
             let refused = try await client.post("/admin/snapshot/load")
             #expect(refused.status == 409)
             #expect(refused.errorCode == "conflict")
-            #expect(refused.errorMessage.contains(checkpoint["path"]?.string ?? "?"), "\(refused.text)")
+            let name = (checkpoint["path"]?.string ?? "?").split(separator: "/").last.map(String.init) ?? "?"
+            #expect(refused.errorMessage.contains("{\"path\": \"\(name)\"}"), "\(refused.text)")
             #expect(refused.errorMessage.contains("\"path\""), "says how to proceed: \(refused.text)")
             #expect(try await client.get("/stats").json["nodes"] == 3)
             // Once a checkpoint holds everything, loading the newest snapshot loses nothing.
@@ -149,8 +152,16 @@ struct AdminRouteTests {
             #expect(response.status == 400)
             #expect(response.errorCode == "unavailable")
             #expect(response.errorMessage.contains("--snapshot-path"))
-            let explicitPath = try await client.post("/admin/checkpoint", #"{"path": "\#(directory.child("x.snap"))"}"#)
-            #expect(explicitPath.status == 200)
+            // Nor is there a folder to confine a named file to.
+            let named = try await client.post("/admin/checkpoint", #"{"path": "\#(directory.child("x.snap"))"}"#)
+            #expect(named.status == 400)
+            #expect(named.errorCode == "unavailable")
+            #expect(named.errorMessage.contains("--snapshot-dir"))
+        }
+        try await TestServer.make(storage: storage) { $0.snapshotDirectory = directory.child("snaps") }.run { client in
+            let named = try await client.post("/admin/checkpoint", #"{"path": "x.snap"}"#)
+            #expect(named.status == 200, "\(named.text)")
+            #expect(FileManager.default.fileExists(atPath: directory.child("snaps/x.snap")))
         }
     }
 

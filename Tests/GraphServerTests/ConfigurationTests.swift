@@ -53,6 +53,26 @@ struct ConfigurationTests {
         #expect(configuration.adminToken == "t")
     }
 
+    @Test("the safety settings parse their documented forms")
+    func safetyForms() throws {
+        let configuration = try resolve([
+            .allowedHost: "DB.internal, graph.example.org", .corsOrigin: "http://localhost:3000", .snapshotDir: "/srv/snaps",
+            .maxSnapshotBytes: "1GiB", .maxDecodingBytes: "128MiB", .tlsCert: "/c.pem", .tlsKey: "/k.pem", .writeToken: "w",
+            .readToken: "r",
+        ])
+        #expect(configuration.allowedHosts == ["db.internal", "graph.example.org"])
+        #expect(configuration.corsOrigins == ["http://localhost:3000"])
+        #expect(configuration.snapshotDirectory == "/srv/snaps")
+        #expect(configuration.limits.maxSnapshotBytes == 1 << 30)
+        #expect(configuration.limits.maxDecodingBytes == 128 << 20)
+        #expect(configuration.tls == TLSFiles(certificatePath: "/c.pem", keyPath: "/k.pem"))
+        #expect(configuration.writeToken == "w")
+        #expect(configuration.readToken == "r")
+        let defaults = try resolve()
+        #expect(defaults.allowedHosts.isEmpty && defaults.corsOrigins.isEmpty && defaults.tls == nil)
+        #expect(defaults.writeToken == nil && defaults.readToken == nil && defaults.snapshotDirectory == nil)
+    }
+
     @Test(
         "a bad value is refused in one line that names the flag",
         arguments: [
@@ -66,6 +86,11 @@ struct ConfigurationTests {
             ([.maxBodyBytes: "0"], "--max-body-bytes: invalid value"),
             ([.adminToken: ""], "--admin-token: invalid value \"\"; must not be empty"),
             ([.dataDir: "/d", .walDir: "/w"], "--data-dir cannot be combined with --wal-dir"),
+            ([.allowedHost: "a.example,,b.example"], "--allowed-host: invalid value"),
+            ([.tlsKey: "/k.pem"], "--tls-key needs --tls-cert"),
+            ([.maxSnapshotBytes: "lots"], "--max-snapshot-bytes: invalid value"),
+            ([.maxDecodingBytes: "0"], "--max-decoding-bytes: invalid value"),
+            ([.writeToken: ""], "--write-token: invalid value \"\"; must not be empty"),
         ])
     func badValues(values: [ServerSetting: String], message: String) {
         let error = #expect(throws: GraphServerError.self) { try resolve(values) }
@@ -94,6 +119,17 @@ struct ConfigurationTests {
         #expect(error?.message.contains("--admin-token") == true)
         #expect(try resolve([.host: host, .adminToken: "t"]).host == host)
         #expect(try resolve([.host: host], switches: [.allowOpenAdmin]).allowOpenAdmin)
+    }
+
+    @Test("a network address without a write token or without TLS is warned about at start-up")
+    func exposureWarnings() throws {
+        #expect(try resolve().exposureWarnings.isEmpty)
+        let open = try resolve([.host: "0.0.0.0", .adminToken: "a"]).exposureWarnings
+        #expect(open.count == 2)
+        #expect(open.first?.contains("--write-token") == true)
+        #expect(open.last?.contains("--tls-cert") == true)
+        let guarded = try resolve([.host: "0.0.0.0", .adminToken: "a", .writeToken: "w", .tlsCert: "/c", .tlsKey: "/k"])
+        #expect(guarded.exposureWarnings.isEmpty)
     }
 
     @Test("loopback hosts need no token", arguments: ["127.0.0.1", "127.1.2.3", "localhost", "::1", "[::1]"])

@@ -21,8 +21,25 @@ public struct ServerConfiguration: Sendable {
     public var checkpointEveryCommits: Int?
     /// Managed checkpoint once the log grew this much (nil: never by size).
     public var checkpointEveryBytes: UInt64? = 256 << 20
-    /// Required as a bearer token on `/admin/*` when set.
+    /// Required as a bearer token on `/admin/*` when set; also accepted
+    /// wherever a write or read token is.
     public var adminToken: String?
+    /// Required as a bearer token on `POST /tx` when set; also accepted
+    /// wherever a read token is.
+    public var writeToken: String?
+    /// Required as a bearer token on the read routes and `/metrics` when set.
+    public var readToken: String?
+    /// Host names, beyond loopback names, IP literals and `host`, that the
+    /// `Host` header may carry (`--allowed-host`).
+    public var allowedHosts: [String] = []
+    /// Browser origins (`https://app.example:8443`) allowed to call the API
+    /// across sites, with CORS headers (`--cors-origin`).
+    public var corsOrigins: [String] = []
+    /// The folder admin snapshot paths are confined to (`--snapshot-dir`);
+    /// nil: the layout's snapshot folder.
+    public var snapshotDirectory: String?
+    /// Certificate chain and private key files (PEM) to serve HTTPS with.
+    public var tls: TLSFiles?
     /// Lets the server bind beyond loopback with no admin token.
     public var allowOpenAdmin = false
     /// Per-request limits.
@@ -101,19 +118,72 @@ public struct ServerConfiguration: Sendable {
             configuration.limits.maxBodyBytes = Int(limit)
         }
 
-        configuration.adminToken = try reader.string(.adminToken)
+        if let bytes = try reader.byteCount(.maxDecodingBytes, minimum: 1) {
+            guard bytes <= 1 << 40 else { throw reader.invalid(.maxDecodingBytes, "\(bytes)", "at most 1TiB") }
+            configuration.limits.maxDecodingBytes = Int(bytes)
+        }
+        if let bytes = try reader.byteCount(.maxSnapshotBytes, minimum: 1) { configuration.limits.maxSnapshotBytes = bytes }
+        if let scan = try reader.integer(.maxScan, in: 1...Int(Int32.max)) { configuration.limits.maxScan = scan }
+        if let milliseconds = try reader.integer(.headerTimeoutMs, in: 1...3_600_000) {
+            configuration.limits.headerTimeout = .milliseconds(milliseconds)
+        }
+        if let milliseconds = try reader.integer(.bodyTimeoutMs, in: 1...3_600_000) {
+            configuration.limits.bodyTimeout = .milliseconds(milliseconds)
+        }
+        if let milliseconds = try reader.integer(.idleTimeoutMs, in: 1...3_600_000) {
+            configuration.limits.idleTimeout = .milliseconds(milliseconds)
+        }
+        if let connections = try reader.integer(.maxConnections, in: 1...1_000_000) { configuration.limits.maxConnections = connections }
+
+        configuration.allowedHosts = try reader.list(.allowedHost).map { $0.lowercased() }
+        configuration.corsOrigins = try reader.list(.corsOrigin).map { origin throws(GraphServerError) in
+            guard let normalized = BrowserOrigin.normalize(origin) else {
+                throw reader.invalid(.corsOrigin, origin, "expected an origin such as https://app.example or http://localhost:3000")
+            }
+            return normalized
+        }
+        configuration.snapshotDirectory = try reader.string(.snapshotDir)
+        switch (try reader.string(.tlsCert), try reader.string(.tlsKey)) {
+        case (nil, nil): break
+        case (let certificate?, let key?): configuration.tls = TLSFiles(certificatePath: certificate, keyPath: key)
+        case (nil, _?):
+            throw GraphServerError(.invalidConfiguration, "\(reader.source(.tlsKey)) needs \(ServerSetting.tlsCert.flag), its certificate: pass both")
+        case (_?, nil):
+            throw GraphServerError(.invalidConfiguration, "\(reader.source(.tlsCert)) needs \(ServerSetting.tlsKey.flag), its private key: pass both")
+        }
+
+        configuration.adminToken = try reader.token(.adminToken, file: .adminTokenFile)
+        configuration.writeToken = try reader.token(.writeToken, file: .writeTokenFile)
+        configuration.readToken = try reader.token(.readToken, file: .readTokenFile)
         configuration.allowOpenAdmin = try reader.flag(.allowOpenAdmin)
         if !isLoopback(configuration.host) && configuration.adminToken == nil && !configuration.allowOpenAdmin {
             throw GraphServerError(
                 .invalidConfiguration,
-                "refusing to serve on \(configuration.host) without --admin-token: /admin/* (snapshots, truncation) would be open to the network; set --admin-token (or GRAPH_SERVER_ADMIN_TOKEN), or pass --allow-open-admin to accept that")
+                "refusing to serve on \(configuration.host) without --admin-token: /admin/* (snapshots, truncation) would be open to the network; set --admin-token or --admin-token-file (or GRAPH_SERVER_ADMIN_TOKEN), or pass --allow-open-admin to accept that")
         }
         return configuration
+    }
+
+    /// What a server on a network address lacks, one sentence each, for
+    /// the start-up log: nothing on loopback. The server starts anyway; an
+    /// admin route open to the network is refused in ``resolve(_:environment:)``.
+    public var exposureWarnings: [String] {
+        guard !Self.isLoopback(host) else { return [] }
+        var warnings: [String] = []
+        if writeToken == nil {
+            warnings.append("POST /tx is open to anyone who can reach \(host): set --write-token-file to require a token for writes")
+        }
+        if tls == nil && (adminToken != nil || writeToken != nil || readToken != nil) {
+            warnings.append("bearer tokens cross the network in clear text: serve TLS with --tls-cert and --tls-key")
+        }
+        return warnings
     }
 
     /// Creates the directories the storage layout needs and checks that
     /// they (and a snapshot to restore) are usable, naming the flag on failure.
     public func preparePaths() throws(GraphServerError) {
+        if let tls { _ = try ServerTLS.configuration(tls) }
+        if let snapshotDirectory { try Self.prepareDirectory(snapshotDirectory, flag: .snapshotDir) }
         switch storage {
         case .inMemory:
             break
@@ -224,6 +294,36 @@ struct SettingReader {
         let bytes = base << shift
         guard bytes >= minimum else { throw invalid(setting, text, "must be at least \(minimum) bytes") }
         return bytes
+    }
+
+    /// A comma-separated list; empty items are refused.
+    func list(_ setting: ServerSetting) throws(GraphServerError) -> [String] {
+        guard let text = try string(setting) else { return [] }
+        let items = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !items.contains(where: \.isEmpty) else { throw invalid(setting, text, "expected a comma-separated list without empty items") }
+        return items
+    }
+
+    /// A token given directly (visible in `ps` and the environment) or read
+    /// from a file, which keeps it out of both. The file's trailing line
+    /// break and spaces are not part of the token.
+    func token(_ setting: ServerSetting, file fileSetting: ServerSetting) throws(GraphServerError) -> String? {
+        let direct = try string(setting)
+        guard let path = try string(fileSetting) else { return direct }
+        if direct != nil { throw conflict(setting, fileSetting, "and \(source(fileSetting)) both give the token; pass one") }
+        let contents: String
+        do {
+            contents = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw GraphServerError(.invalidConfiguration, "\(source(fileSetting)) \(path): cannot read the token file")
+        }
+        let token = String(contents.reversed().drop { $0.isWhitespace || $0.isNewline }.reversed())
+        guard !token.isEmpty else { throw GraphServerError(.invalidConfiguration, "\(source(fileSetting)) \(path): the token file is empty") }
+        guard !token.contains(where: { $0.isNewline || !$0.isASCII || $0.asciiValue.map { $0 < 0x21 || $0 == 0x7F } == true }) else {
+            throw GraphServerError(
+                .invalidConfiguration, "\(source(fileSetting)) \(path): the token must be one line of printable ASCII without spaces")
+        }
+        return token
     }
 
     func flag(_ setting: ServerSetting) throws(GraphServerError) -> Bool {

@@ -19,8 +19,12 @@ public struct GraphServerError: Error, Sendable, Equatable, CustomStringConverti
         case badRequest = "bad_request"
         /// A property value the graph cannot store.
         case invalidValue = "invalid_value"
-        /// `/admin/*` without the right bearer token.
+        /// A route that needs a bearer token, without the right one.
         case unauthorized
+        /// A request from a foreign site, or for a host name that is not this server's.
+        case forbidden
+        /// A state-changing request whose body is not `application/json`.
+        case unsupportedMediaType = "unsupported_media_type"
         /// A node, relationship or file the request names does not exist.
         case notFound = "not_found"
         /// No route has this method and path.
@@ -60,6 +64,8 @@ public struct GraphServerError: Error, Sendable, Equatable, CustomStringConverti
         switch code {
         case .badJSON, .badRequest, .invalidValue, .unavailable, .badSnapshot, .invalidConfiguration: .badRequest
         case .unauthorized: .unauthorized
+        case .forbidden: .forbidden
+        case .unsupportedMediaType: .unsupportedMediaType
         case .notFound, .noRoute: .notFound
         case .conflict: .conflict
         case .payloadTooLarge: .contentTooLarge

@@ -12,6 +12,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             switch failure.code {
             case .internal:
                 context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            case .unauthorized:
+                // Failed bearer tokens, for whoever watches for guessing.
+                context.logger.info("request refused", metadata: ["path": "\(request.uri.path.prefix(200))", "error": "\(failure.message)"])
             case .poisoned:
                 context.logger.warning("request refused", metadata: ["path": "\(request.uri.path)", "error": "\(failure.message)"])
             default:

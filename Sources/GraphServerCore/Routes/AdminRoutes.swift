@@ -6,11 +6,17 @@ import WriteAheadLog
 /// The operator routes under `/admin`, as lora-server has them (all POST).
 ///
 /// Each may touch the disk (fsync, snapshot files), so each runs on the
-/// blocking thread pool. They can read and write files anywhere the
-/// process may, which is why a server bound beyond loopback needs a token.
+/// blocking thread pool. Named snapshot files are confined to the
+/// ``SnapshotFolder``; the routes still write, load and truncate, which is
+/// why a server bound beyond loopback needs a token.
 struct AdminRoutes: Sendable {
     let database: GraphDatabase
     let limits: ServerLimits
+    let snapshots: SnapshotFolder
+
+    /// Admin bodies are a path or a fence: a few bytes. A low limit keeps a
+    /// (possibly unauthenticated, on loopback) admin route from decoding megabytes.
+    var adminBodyLimit: Int { min(limits.maxBodyBytes, 64 << 10) }
 
     func register(on group: RouterGroup<BasicRequestContext>) {
         group.post("wal/status") { request, _ in try await status(request) }
@@ -32,7 +38,7 @@ struct AdminRoutes: Sendable {
     }
 
     func status(_ request: Request) async throws -> Response {
-        _ = try await request.optionalJSONObject(limit: limits.maxBodyBytes, allowed: [])
+        _ = try await request.optionalJSONObject(limit: adminBodyLimit, allowed: [])
         let status = try await requireLog()
         var object = JSONObject([
             ("directory", .string(status.directory)),
@@ -54,7 +60,7 @@ struct AdminRoutes: Sendable {
     }
 
     func truncate(_ request: Request) async throws -> Response {
-        let body = try await request.optionalJSONObject(limit: limits.maxBodyBytes, allowed: ["fenceLsn"])
+        let body = try await request.optionalJSONObject(limit: adminBodyLimit, allowed: ["fenceLsn"])
         _ = try await requireLog()
         // Without a fence the database uses the durable LSN, as lora-server.
         let fence = try body.optionalUnsigned("fenceLsn").map { LSN($0) }
@@ -68,16 +74,24 @@ struct AdminRoutes: Sendable {
     }
 
     func checkpoint(_ request: Request, save: Bool) async throws -> Response {
-        let body = try await request.optionalJSONObject(limit: limits.maxBodyBytes, allowed: ["path"])
-        let path = try body.optionalString("path")
+        let body = try await request.optionalJSONObject(limit: adminBodyLimit, allowed: ["path"])
+        let requested = try body.optionalString("path")
         let database = database
+        let snapshots = snapshots
         let result: CheckpointResult
         do {
-            result = try await Blocking.run { save ? try database.saveSnapshot(to: path) : try database.checkpoint(to: path) }
+            result = try await Blocking.run {
+                let path = try requested.map { requested throws(GraphServerError) in
+                    let path = try snapshots.resolve(requested, creating: true)
+                    try snapshots.checkWritable(path)
+                    return path
+                }
+                return save ? try database.saveSnapshot(to: path) : try database.checkpoint(to: path)
+            }
         } catch let error as GraphDatabaseError where error.code == .unavailable {
             throw GraphServerError(
                 .unavailable,
-                "no snapshot location: pass {\"path\": \"/some/file.snap\"}, or start the server with --data-dir or --snapshot-path")
+                "no snapshot location: start the server with --data-dir, --snapshot-path or --snapshot-dir")
         }
         return .json([
             "path": .string(result.path),
@@ -89,33 +103,39 @@ struct AdminRoutes: Sendable {
     }
 
     func load(_ request: Request) async throws -> Response {
-        let body = try await request.optionalJSONObject(limit: limits.maxBodyBytes, allowed: ["path"])
-        let path = try body.optionalString("path")
-        if let path, !FileManager.default.fileExists(atPath: path) {
-            throw GraphServerError(.notFound, "no snapshot file at \(path)")
-        }
+        let body = try await request.optionalJSONObject(limit: adminBodyLimit, allowed: ["path"])
+        let requested = try body.optionalString("path")
         let database = database
+        let snapshots = snapshots
         let counts: (nodeCount: Int, relationshipCount: Int)
         do {
-            counts = try await Blocking.run { try database.loadSnapshot(from: path) }
+            counts = try await Blocking.run {
+                let path = try requested.map { requested throws(GraphServerError) in
+                    let path = try snapshots.resolve(requested, creating: false)
+                    try snapshots.checkLoadable(path)
+                    return path
+                }
+                return try database.loadSnapshot(from: path)
+            }
         } catch let error as GraphDatabaseError where error.code == .snapshot && error.graphError != nil {
             throw GraphServerError(.badSnapshot, "the snapshot cannot be loaded: \(error.graphError?.description ?? error.message)")
         } catch let error as GraphDatabaseError where error.code == .unavailable {
             throw GraphServerError(.unavailable, error.message)
         } catch let error as GraphDatabaseError where error.code == .wouldDiscardCommits {
-            let snapshot = error.path ?? "/path/to/snapshot.snap"
+            // A name relative to the snapshot folder: what a request may send back.
+            let snapshot = error.path.map { ($0 as NSString).lastPathComponent } ?? "snapshot-<lsn>.snap"
             throw GraphServerError(
                 .conflict, "\(error.message). The newest snapshot is \(snapshot): send {\"path\": \"\(snapshot)\"} to load it anyway")
         }
         var object = JSONObject()
-        if let path { object["path"] = .string(path) }
+        if let requested { object["path"] = .string(requested) }
         object["nodes"] = .integer(Int64(counts.nodeCount))
         object["relationships"] = .integer(Int64(counts.relationshipCount))
         return .json(.object(object))
     }
 
     func sync(_ request: Request) async throws -> Response {
-        _ = try await request.optionalJSONObject(limit: limits.maxBodyBytes, allowed: [])
+        _ = try await request.optionalJSONObject(limit: adminBodyLimit, allowed: [])
         _ = try await requireLog()
         let database = database
         let durable = try await Blocking.run { try database.sync() }

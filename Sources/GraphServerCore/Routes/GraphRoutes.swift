@@ -6,21 +6,33 @@ import Hummingbird
 struct GraphRoutes: Sendable {
     let database: GraphDatabase
     let limits: ServerLimits
+    let decoding: DecodingBudget
 
-    func register(on router: Router<BasicRequestContext>) {
-        router.post("tx") { request, _ in try await transaction(request) }
-        router.get("nodes") { request, _ in try nodes(request) }
-        router.get("nodes/:id") { request, context in try node(request, context) }
-        router.get("nodes/:id/relationships") { request, context in try relationshipsOfNode(request, context) }
-        router.get("relationships/:id") { request, context in try relationship(request, context) }
-        router.get("stats") { request, _ in try stats(request) }
+    /// `POST /tx` on `writes`, the read routes on `reads`: each group
+    /// carries the token check its routes need.
+    /// Bodies up to this size are decoded where they are read; larger ones on the blocking pool.
+    static let inlineDecodingBytes = 64 << 10
+
+    func register(reads: RouterGroup<BasicRequestContext>, writes: RouterGroup<BasicRequestContext>) {
+        writes.post("tx") { request, _ in try await transaction(request) }
+        reads.get("nodes") { request, _ in try nodes(request) }
+        reads.get("nodes/:id") { request, context in try node(request, context) }
+        reads.get("nodes/:id/relationships") { request, context in try relationshipsOfNode(request, context) }
+        reads.get("relationships/:id") { request, context in try relationship(request, context) }
+        reads.get("stats") { request, _ in try stats(request) }
     }
 
     func transaction(_ request: Request) async throws -> Response {
         let query = try QueryReader(request, allowed: ["durable"])
         let durable = try query.flag("durable")
         let body = try await request.bodyBytes(limit: limits.maxBodyBytes)
-        let parsed = try TransactionRequest(json: try JSONParser.parse(body))
+        // The JSON tree is the costly part; it is gone once the ops are built.
+        // A large body takes long enough to parse that it must not hold a
+        // thread of the cooperative pool, which every other request needs.
+        let parsed = try await decoding.withReservation(body.count) {
+            guard body.count > Self.inlineDecodingBytes else { return try TransactionRequest(json: try JSONParser.parse(body)) }
+            return try await Blocking.run { try TransactionRequest(json: try JSONParser.parse(body)) }
+        }
         if let failure = database.failure {
             throw GraphServerError(.poisoned, "writes are refused until a restart because the write-ahead log failed: \(failure)")
         }
@@ -63,11 +75,16 @@ struct GraphRoutes: Sendable {
             }
             value = try Self.queryValue(text)
         }
+        let budget = limits.maxScan
         let page = database.read { store in
-            if let key {
-                return store.nodes(label: label, propertyKey: key, value: value, limit: limit, after: after)
+            guard let key else { return store.nodes(label: label, limit: limit, after: after) }
+            // No property index: examine at most `budget` candidates per request.
+            return Self.scannedPage(limit: limit, budget: budget, after: after) { cursor, count in
+                store.nodes(label: label, limit: count, after: cursor)
+            } matching: { node in
+                guard let found = node.properties[key] else { return false }
+                return value.map { $0 == found } ?? true
             }
-            return store.nodes(label: label, limit: limit, after: after)
         }
         return .json(["nodes": .array(page.items.map { $0.json }), "next": page.nextCursor.cursorJSON])
     }
@@ -114,7 +131,21 @@ struct GraphRoutes: Sendable {
         let store = database.snapshot
         let page: Page<Relationship>
         do {
-            page = try store.relationships(of: NodeID(id), direction: direction, type: type, limit: limit, after: after)
+            if let type {
+                // A node may have millions of relationships: a type filter examines at most `maxScan` per request.
+                var failure: (any Error)?
+                page = Self.scannedPage(limit: limit, budget: limits.maxScan, after: after) { cursor, count in
+                    do {
+                        return try store.relationships(of: NodeID(id), direction: direction, limit: count, after: cursor)
+                    } catch {
+                        failure = error
+                        return Page(items: [], nextCursor: nil)
+                    }
+                } matching: { $0.type == type }
+                if let failure { throw failure }
+            } else {
+                page = try store.relationships(of: NodeID(id), direction: direction, limit: limit, after: after)
+            }
         } catch {
             throw GraphServerError(.notFound, "node \(id) does not exist")
         }
@@ -133,6 +164,34 @@ struct GraphRoutes: Sendable {
             "labels": .object(labels),
             "types": .object(types),
         ])
+    }
+
+    /// A page of at most `limit` candidates that match, examining at most
+    /// `budget` candidates in id order above `after`.
+    ///
+    /// When the budget runs out first, the page holds the matches found so
+    /// far (perhaps none) and its cursor is the last candidate examined, so
+    /// the next request continues the scan where this one stopped: a page
+    /// may be short, or empty, and still have a `next`.
+    static func scannedPage<Item: Identifiable & Sendable>(
+        limit: Int, budget: Int, after: Item.ID?, fetch: (Item.ID?, Int) -> Page<Item>, matching: (Item) -> Bool
+    ) -> Page<Item> where Item.ID: Sendable {
+        var items: [Item] = []
+        var cursor = after
+        var examined = 0
+        while examined < budget {
+            let chunk = fetch(cursor, min(budget - examined, 1024))
+            for item in chunk.items {
+                examined += 1
+                if matching(item) {
+                    if items.count == limit { return Page(items: items, nextCursor: items.last?.id) }
+                    items.append(item)
+                }
+                cursor = item.id
+            }
+            if chunk.nextCursor == nil { return Page(items: items, nextCursor: nil) }
+        }
+        return Page(items: items, nextCursor: cursor)
     }
 
     static func pathID(_ context: BasicRequestContext, kind: String) throws(GraphServerError) -> UInt64 {

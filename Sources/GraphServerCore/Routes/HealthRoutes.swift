@@ -6,9 +6,10 @@ struct HealthRoutes: Sendable {
     let database: GraphDatabase
     let metrics: ServerMetrics?
 
-    func register(on router: Router<BasicRequestContext>) {
-        router.get("health") { _, _ in health() }
-        router.get("metrics") { _, _ in try await exposition() }
+    /// `/health` stays open for load balancers; `/metrics` is a read.
+    func register(open: Router<BasicRequestContext>, reads: RouterGroup<BasicRequestContext>) {
+        open.get("health") { _, _ in health() }
+        reads.get("metrics") { _, _ in try await exposition() }
     }
 
     func health() -> Response {

@@ -12,7 +12,7 @@ extension Response {
     static func error(_ error: GraphServerError) -> Response {
         var response = Response.json(error.json, status: error.status)
         if error.code == .unauthorized {
-            response.headers[.wwwAuthenticate] = "Bearer realm=\"graph-server admin\""
+            response.headers[.wwwAuthenticate] = "Bearer realm=\"graph-server\""
         }
         return response
     }

@@ -1,5 +1,7 @@
 import GraphDatabase
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -23,30 +25,68 @@ public struct GraphServer: Sendable {
         self.metrics = metrics
     }
 
-    /// Every route, behind the metrics and error middleware, with
-    /// `/admin/*` behind the bearer token when one is configured.
+    /// Every route, behind the metrics, error and cross-site middleware,
+    /// each group behind the bearer tokens configured for it.
+    ///
+    /// The admin token opens everything, a write token writes and reads, a
+    /// read token reads; a group with none of its tokens configured is open.
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
-        // Outermost first: metrics see the status the error middleware chose.
+        // Outermost first: metrics see every status; the cross-site check
+        // refuses before anything else runs and adds CORS headers to the
+        // responses the error middleware makes of failures.
         router.add(middleware: RequestMetricsMiddleware())
+        router.add(middleware: CrossSiteMiddleware(policy: CrossSitePolicy(configuration: configuration)))
         router.add(middleware: ErrorMiddleware())
-        GraphRoutes(database: database, limits: configuration.limits).register(on: router)
-        HealthRoutes(database: database, metrics: metrics).register(on: router)
+
         let admin = router.group("admin")
         if let token = configuration.adminToken {
-            admin.add(middleware: AdminAuthMiddleware(token: token))
+            admin.add(middleware: TokenAuthMiddleware(tokens: [token], what: "the admin token (--admin-token)"))
         }
-        AdminRoutes(database: database, limits: configuration.limits).register(on: admin)
+        let writes = router.group()
+        if let token = configuration.writeToken {
+            writes.add(
+                middleware: TokenAuthMiddleware(
+                    tokens: [token] + [configuration.adminToken].compactMap { $0 }, what: "the write token (--write-token)"))
+        }
+        let reads = router.group()
+        if let token = configuration.readToken {
+            reads.add(
+                middleware: TokenAuthMiddleware(
+                    tokens: [token] + [configuration.writeToken, configuration.adminToken].compactMap { $0 },
+                    what: "the read token (--read-token)"))
+        }
+        let decoding = DecodingBudget(capacity: max(configuration.limits.maxDecodingBytes, configuration.limits.maxBodyBytes))
+        GraphRoutes(database: database, limits: configuration.limits, decoding: decoding).register(reads: reads, writes: writes)
+        HealthRoutes(database: database, metrics: metrics).register(open: router, reads: reads)
+        AdminRoutes(database: database, limits: configuration.limits, snapshots: SnapshotFolder(configuration: configuration))
+            .register(on: admin)
         return router
     }
 
-    /// The Hummingbird application bound to the configured host and port.
+    /// The Hummingbird application bound to the configured host and port,
+    /// over TLS when configured, with the connection limits.
+    ///
+    /// Throws when the TLS files cannot be read or do not form a certificate
+    /// and its key; the message names the flag and the file.
     public func application(
         logger: Logger, onListening: @escaping @Sendable (String, Int) -> Void = { _, _ in }
-    ) -> some ApplicationProtocol {
-        Application(
+    ) throws -> some ApplicationProtocol {
+        let limits = configuration.limits
+        let guardLimits = ConnectionGuardHandler.Limits(
+            header: TimeAmount(limits.headerTimeout), body: TimeAmount(limits.bodyTimeout), idle: TimeAmount(limits.idleTimeout))
+        let tls = try configuration.tls.map { try ServerTLS.configuration($0) }
+        let server = HTTPServerBuilder { responder in
+            let channel = GuardedHTTPChannel(responder: responder, limits: guardLimits)
+            guard let tls else { return channel }
+            return try TLSChannel(channel, tlsConfiguration: tls)
+        }
+        return Application(
             router: router(),
-            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "graph-server"),
+            server: server,
+            configuration: ApplicationConfiguration(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "graph-server",
+                availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections, logger: logger)),
             onServerRunning: { channel in
                 let address = channel.localAddress
                 onListening(address?.ipAddress ?? "?", address?.port ?? 0)
@@ -66,7 +106,7 @@ public struct GraphServer: Sendable {
                 services: [
                     ServiceGroupConfiguration.ServiceConfiguration(service: DatabaseService(database: database, logger: logger)),
                     ServiceGroupConfiguration.ServiceConfiguration(
-                        service: application(logger: logger, onListening: onListening),
+                        service: try application(logger: logger, onListening: onListening),
                         successTerminationBehavior: .gracefullyShutdownGroup,
                         failureTerminationBehavior: .gracefullyShutdownGroup),
                 ],

@@ -18,6 +18,18 @@ enum LoopbackHTTP {
     struct Reply: Sendable {
         var status: Int
         var body: String
+        /// Header lines as sent, names in lower case.
+        var headers: [(name: String, value: String)] = []
+
+        func header(_ name: String) -> String? {
+            headers.first { $0.name == name.lowercased() }?.value
+        }
+
+        /// The `code` of an error body.
+        var errorCode: String? {
+            guard let range = body.range(of: #""code":""#) else { return nil }
+            return String(body[range.upperBound...].prefix { $0 != "\"" })
+        }
     }
 
     static func request(port: Int, method: String, path: String, body: String? = nil, timeoutSeconds: Int = 10) throws -> Reply {
@@ -72,7 +84,11 @@ enum LoopbackHTTP {
         guard statusParts.count >= 2, let status = Int(statusParts[1]) else { throw Failure(description: "bad status line: \(lines.first ?? "")") }
         let chunked = lines.contains { $0.lowercased().hasPrefix("transfer-encoding:") && $0.lowercased().contains("chunked") }
         if chunked { body = try dechunk(body) }
-        return Reply(status: status, body: String(decoding: body, as: UTF8.self))
+        let headers = lines.dropFirst().compactMap { line -> (name: String, value: String)? in
+            guard let colon = line.firstIndex(of: ":") else { return nil }
+            return (line[..<colon].lowercased(), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+        }
+        return Reply(status: status, body: String(decoding: body, as: UTF8.self), headers: headers)
     }
 
     static func dechunk(_ bytes: [UInt8]) throws -> [UInt8] {

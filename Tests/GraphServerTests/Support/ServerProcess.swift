@@ -46,7 +46,7 @@ final class ServerProcess {
     private func awaitListening(timeout: Duration = .seconds(60)) throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if let line = stdout.split(separator: "\n").first(where: { $0.hasPrefix("graph-server listening on http://") }),
+            if let line = stdout.split(separator: "\n").first(where: { $0.hasPrefix("graph-server listening on http") }),
                 let port = line.split(separator: ":").last.flatMap({ Int($0) })
             {
                 self.port = port

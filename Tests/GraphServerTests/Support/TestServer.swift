@@ -21,7 +21,7 @@ struct TestServer: Sendable {
     /// A server over `storage` (in memory by default).
     static func make(
         storage: StorageLayout = .inMemory, syncMode: SyncMode = .none, adminToken: String? = nil,
-        maxBodyBytes: Int = 1 << 20, fileSystem: (any FileSystem)? = nil
+        maxBodyBytes: Int = 1 << 20, fileSystem: (any FileSystem)? = nil, configure: (inout ServerConfiguration) -> Void = { _ in }
     ) throws -> TestServer {
         var configuration = ServerConfiguration()
         configuration.storage = storage
@@ -30,6 +30,7 @@ struct TestServer: Sendable {
         configuration.checkpointEveryBytes = nil
         configuration.adminToken = adminToken
         configuration.limits.maxBodyBytes = maxBodyBytes
+        configure(&configuration)
         _ = sharedMetrics
         var logger = Logger(label: "graph-server-tests")
         logger.logLevel = .warning
@@ -74,8 +75,11 @@ struct APIResponse: Sendable {
 struct Client: Sendable {
     let inner: any TestClientProtocol
 
+    /// A request; a body is sent as `application/json` unless `headers` say otherwise.
     func request(_ method: HTTPRequest.Method, _ uri: String, body: String? = nil, headers: HTTPFields = [:]) async throws -> APIResponse {
         let buffer = body.map { ByteBuffer(string: $0) }
+        var headers = headers
+        if body != nil && headers[.contentType] == nil { headers[.contentType] = "application/json" }
         let response = try await inner.execute(uri: uri, method: method, headers: headers, body: buffer)
         return APIResponse(status: Int(response.status.code), headers: response.headers, text: String(buffer: response.body))
     }
