@@ -1,6 +1,7 @@
 import Foundation
 import GraphServerCore
 import Testing
+import WALTestSupport
 
 /// Browser rules, through a real server on loopback with a raw client, so
 /// that every header is exactly what a browser (or curl) sends.

@@ -2,6 +2,7 @@ import Foundation
 import GraphDatabase
 import GraphServerCore
 import Testing
+import WALTestSupport
 
 #if canImport(Glibc)
 import Glibc

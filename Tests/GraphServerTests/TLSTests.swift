@@ -1,6 +1,7 @@
 import Foundation
 import GraphServerCore
 import Testing
+import WALTestSupport
 
 /// HTTPS with a certificate made for the test, checked by curl, a client
 /// that knows nothing of this server.

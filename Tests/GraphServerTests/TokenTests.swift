@@ -1,6 +1,7 @@
 import Foundation
 import GraphServerCore
 import Testing
+import WALTestSupport
 
 @Suite("Bearer tokens")
 struct TokenTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WALTestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -85,24 +86,6 @@ final class ServerProcess {
     /// The built executable: `GRAPH_SERVER_BINARY` if set, else
     /// `graph-server` beside the test binary in the build products directory.
     static func binary() throws -> URL {
-        if let override = ProcessInfo.processInfo.environment["GRAPH_SERVER_BINARY"] {
-            return URL(fileURLWithPath: override)
-        }
-        var candidates: [URL] = [
-            Bundle.main.bundleURL,
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
-        ]
-        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            candidates.append(URL(fileURLWithPath: exe).deletingLastPathComponent())
-        }
-        for directory in candidates {
-            var current = directory
-            for _ in 0..<4 {
-                let binary = current.appendingPathComponent("graph-server")
-                if FileManager.default.isExecutableFile(atPath: binary.path) { return binary }
-                current = current.deletingLastPathComponent()
-            }
-        }
-        throw LoopbackHTTP.Failure(description: "graph-server binary not found beside the tests; searched \(candidates.map(\.path))")
+        try BuiltExecutable.url(named: "graph-server", overriddenBy: "GRAPH_SERVER_BINARY")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WALTestSupport
 import WriteAheadLog
 
 #if canImport(Glibc)
@@ -19,16 +20,7 @@ final class ChildProcess: Sendable {
 
     /// The executable `name`, built next to the test bundle.
     static func executable(_ name: String) throws -> URL {
-        let candidates = [
-            URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent(),
-            Bundle.main.bundleURL.deletingLastPathComponent(),
-            Bundle.main.bundleURL,
-        ]
-        for directory in candidates {
-            let url = directory.appendingPathComponent(name)
-            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-        }
-        throw WALError(.invalidArgument, "\(name) is not built next to the tests (looked in \(candidates.map(\.path)))")
+        try BuiltExecutable.url(named: name)
     }
 
     init(_ executable: URL, _ arguments: [String]) throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WALTestSupport
 
 /// What one run of the `walctl` executable printed and how it exited.
 struct WalctlResult {
@@ -57,34 +58,6 @@ enum Walctl {
     /// The built executable: `WALCTL_BINARY` if set, else `walctl` in the
     /// build products directory that holds this test binary.
     static func binary() throws -> URL {
-        if let override = ProcessInfo.processInfo.environment["WALCTL_BINARY"] {
-            return URL(fileURLWithPath: override)
-        }
-        var candidates: [URL] = [
-            Bundle.main.bundleURL,
-            Bundle.main.bundleURL.deletingLastPathComponent(),
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
-        ]
-        if let executable = Bundle.main.executableURL {
-            candidates.append(executable.deletingLastPathComponent())
-        }
-        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            candidates.append(URL(fileURLWithPath: exe).deletingLastPathComponent())
-        }
-        for directory in candidates {
-            // On macOS the bundle is Foo.xctest/Contents/MacOS/Foo; walk up a few levels.
-            var current = directory
-            for _ in 0..<4 {
-                let binary = current.appendingPathComponent("walctl")
-                if FileManager.default.isExecutableFile(atPath: binary.path) { return binary }
-                current = current.deletingLastPathComponent()
-            }
-        }
-        throw BinaryNotFound(searched: candidates.map(\.path))
-    }
-
-    struct BinaryNotFound: Error, CustomStringConvertible {
-        var searched: [String]
-        var description: String { "walctl binary not found next to the tests; searched \(searched)" }
+        try BuiltExecutable.url(named: "walctl", overriddenBy: "WALCTL_BINARY")
     }
 }
