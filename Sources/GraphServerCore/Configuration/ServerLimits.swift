@@ -6,11 +6,15 @@ public struct ServerLimits: Sendable, Equatable {
     public var defaultPageSize: Int
     /// The largest `limit` a page query may ask for.
     public var maxPageSize: Int
+    /// The most nodes one `GET /nodes?key=` request looks at when no index
+    /// answers it; the page then ends early with a cursor to continue from.
+    public var maxScan: Int
 
     /// Limits with these values; the defaults are the server's.
-    public init(maxBodyBytes: Int = 16 << 20, defaultPageSize: Int = 100, maxPageSize: Int = 10_000) {
+    public init(maxBodyBytes: Int = 16 << 20, defaultPageSize: Int = 100, maxPageSize: Int = 10_000, maxScan: Int = 100_000) {
         self.maxBodyBytes = maxBodyBytes
         self.defaultPageSize = defaultPageSize
         self.maxPageSize = maxPageSize
+        self.maxScan = max(maxScan, 1)
     }
 }

@@ -65,7 +65,10 @@ struct GraphRoutes: Sendable {
         }
         let page = database.read { store in
             if let key {
-                return store.nodes(label: label, propertyKey: key, value: value, limit: limit, after: after)
+                // Through the index on (label, key) when there is one;
+                // otherwise a scan of at most `maxScan` nodes per request.
+                return store.nodes(
+                    label: label, propertyKey: key, value: value, limit: limit, after: after, scanLimit: limits.maxScan)
             }
             return store.nodes(label: label, limit: limit, after: after)
         }
@@ -123,7 +126,7 @@ struct GraphRoutes: Sendable {
 
     func stats(_ request: Request) throws -> Response {
         _ = try QueryReader(request, allowed: [])
-        let stats = database.read { $0.stats }
+        let (stats, indexes) = database.read { ($0.stats, $0.indexes) }
         let labels = JSONObject(stats.nodesPerLabel.keys.sorted().map { ($0, .integer(Int64(stats.nodesPerLabel[$0] ?? 0))) })
         let types = JSONObject(
             stats.relationshipsPerType.keys.sorted().map { ($0, .integer(Int64(stats.relationshipsPerType[$0] ?? 0))) })
@@ -132,6 +135,10 @@ struct GraphRoutes: Sendable {
             "relationships": .integer(Int64(stats.relationshipCount)),
             "labels": .object(labels),
             "types": .object(types),
+            "indexes": .array(
+                indexes.map { index -> JSONValue in
+                    ["label": .string(index.label), "key": .string(index.key), "unique": .bool(index.isUnique)]
+                }),
         ])
     }
 
