@@ -208,6 +208,32 @@ struct PersistenceTests {
         #expect(try before.relationships(of: hub, direction: .outgoing).items.count == 100_000, "the old version is intact")
     }
 
+    /// The address of a set's storage: equal for sets that share it.
+    static func storage(of labels: Set<String>) -> UInt {
+        withUnsafeBytes(of: labels) { $0.load(as: UInt.self) }
+    }
+
+    @Test("nodes with the same labels share one set, through mutations, replay and snapshots")
+    func labelSetsAreShared() throws {
+        var store = GraphStore()
+        var events: [MutationEvent] = []
+        for _ in 0..<100 { try store.createNode(labels: ["Person", "Admin"], events: &events) }
+        let other = try store.createNode(labels: ["Person"], events: &events)
+        try store.addNodeLabel(other, label: "Admin", events: &events)
+        var replayed = GraphStore()
+        for event in events { try replayed.apply(event) }
+        let (loaded, _) = try GraphStore.decodeSnapshot(store.snapshotBytes())
+        for candidate in [store, replayed, loaded] {
+            let addresses = Set(candidate.nodes(limit: 1000).items.map { Self.storage(of: $0.labels) })
+            #expect(addresses.count == 1, "101 nodes, one set")
+            #expect(candidate == store)
+        }
+        #expect(store.labelSets.count == 2)
+        try store.removeNodeLabel(other, label: "Admin", events: &events)
+        #expect(store.node(other)?.labels == ["Person"])
+        #expect(store.consistencyProblems() == [])
+    }
+
     @Test("a one-node transaction on a large graph copies a path per structure it touches")
     func createNodeCopiesPaths() throws {
         var store = GraphStore()

@@ -178,7 +178,7 @@ extension GraphStore {
         var previous: UInt64? = nil
         for index in 0..<Int(header.nodeCount) {
             let id = try readID(&reader, after: previous, "id of node \(index)")
-            let labels = try reader.readLabels("labels of node \(id)")
+            let labels = store.labelSets.intern(try reader.readLabels("labels of node \(id)"))
             let properties = try reader.readProperties("properties of node \(id)")
             store.nodeRecords.insert(
                 NodeRecord(node: Node(id: NodeID(id), labels: labels, properties: properties)), for: id)

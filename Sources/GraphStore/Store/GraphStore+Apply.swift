@@ -26,7 +26,8 @@ extension GraphStore {
                 throw GraphStoreError(.idInUse, "cannot create node \(id): a node with that id already exists")
             }
             try checkUnique(node: id, labels: labels, properties: properties, "create node \(id)")
-            nodeRecords.insert(NodeRecord(node: Node(id: id, labels: labels, properties: properties)), for: id.rawValue)
+            let shared = labelSets.intern(labels)
+            nodeRecords.insert(NodeRecord(node: Node(id: id, labels: shared, properties: properties)), for: id.rawValue)
             for label in labels {
                 labelIndex[label, default: IDSet()].insert(id.rawValue)
                 indexProperties(of: id, label: label, properties)
@@ -76,7 +77,8 @@ extension GraphStore {
             }
             guard !record.node.labels.contains(label) else { break }
             try checkUnique(node: node, labels: [label], properties: record.node.properties, "\(action) node \(node)")
-            try updateNode(node, action) { $0.node.labels.insert(label) }
+            let labels = labelSets.intern(record.node.labels.union([label]))
+            try updateNode(node, action) { $0.node.labels = labels }
             labelIndex[label, default: IDSet()].insert(node.rawValue)
             indexProperties(of: node, label: label, record.node.properties)
 
@@ -86,7 +88,8 @@ extension GraphStore {
                 throw GraphStoreError(.nodeNotFound, "cannot \(action) node \(node): it does not exist")
             }
             guard record.node.labels.contains(label) else { break }
-            try updateNode(node, action) { $0.node.labels.remove(label) }
+            let labels = labelSets.intern(record.node.labels.subtracting([label]))
+            try updateNode(node, action) { $0.node.labels = labels }
             unindex(node, label: label, properties: record.node.properties)
 
         case .setRelationshipProperty(let relationship, let key, let value):

@@ -40,6 +40,8 @@ public struct GraphStore: Sendable, Equatable {
     /// The property indexes, by label and then by key; a label without
     /// indexes has no entry.
     var propertyIndexes: [String: [String: PropertyIndex]] = [:]
+    /// Each distinct label set once, shared by the nodes that carry it.
+    var labelSets = LabelSets()
 
     /// The id the next created node gets.
     public internal(set) var nextNodeID: NodeID = 0
