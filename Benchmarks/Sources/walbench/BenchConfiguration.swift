@@ -39,8 +39,9 @@ struct BenchConfiguration {
           --duration       seconds per system in each durable workload
           --count          commits of groupsync-single and graph-create-groupsync,
                            transactions of recovery, nodes of the graph recoveries
-                           and of graph-create-scaling (batch-100 runs count/100 batches);
-                           graph-create-scaling runs only when named with --workload
+                           and of graph-create-scaling, relationships of graph-hub
+                           (batch-100 runs count/100 batches); graph-create-scaling
+                           and graph-hub run only when named with --workload
           --rounds         turns the systems take in each workload (default 8, quick 2)
         """
 
@@ -97,6 +98,7 @@ struct BenchConfiguration {
             scale.graphCreateCommits = count
             scale.graphRecoveryNodes = count
             scale.graphScalingNodes = count
+            scale.graphHubRelationships = count
         }
     }
 

@@ -71,6 +71,15 @@ enum WalBench {
                 progress("graph-create-scaling: graphdb failed: \(error)")
             }
         }
+        if configuration.workloads.contains(.graphHub), configuration.systems.contains(.graphdb) {
+            do {
+                let hub = GraphHubWorkload(scratch: scratch, progress: progress)
+                rows.append(contentsOf: try hub.run(relationships: configuration.scale.graphHubRelationships))
+            } catch {
+                failures += 1
+                progress("graph-hub: graphdb failed: \(error)")
+            }
+        }
         if configuration.systems.contains(.graphdb) {
             let graphRecovery = GraphRecoveryWorkload(scratch: scratch, progress: progress)
             for source in [GraphRecoveryWorkload.Source.walOnly, .snapshotAndWAL]

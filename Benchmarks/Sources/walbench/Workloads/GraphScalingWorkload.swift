@@ -1,4 +1,5 @@
 import GraphDatabase
+import GraphStore
 import WriteAheadLog
 
 /// `graph-create-scaling`: one node per transaction under `groupSync`
@@ -8,9 +9,13 @@ import WriteAheadLog
 ///
 /// A transaction's cost should not depend on the size of the graph, so
 /// the rates should stay flat from decade to decade. The database is the
-/// benchmark's usual one (``GraphDatabaseCommitter``: managed checkpoints
-/// every 256 MiB of log stay on), so checkpoints taken while the graph
-/// grows are part of what is measured, as they would be for a user.
+/// benchmark's usual one (``GraphDatabaseCommitter``'s configuration:
+/// managed checkpoints every 256 MiB of log stay on), so checkpoints taken
+/// while the graph grows are part of what is measured, as they would be
+/// for a user. Each node is ``NodePayload``'s plus a `seq` property, its
+/// number, so that once the graph is grown a lookup by label, key and
+/// value can be timed: a few scans without an index, then the unique
+/// index on (`Person`, `seq`) is built and 10,000 lookups go through it.
 struct GraphScalingWorkload {
     let scratch: ScratchDirectory
     let progress: (String) -> Void
@@ -30,7 +35,9 @@ struct GraphScalingWorkload {
     func run(nodes: Int) throws -> [ResultRow] {
         let directory = scratch.freshPath(WorkloadName.graphCreateScaling.rawValue)
         defer { scratch.discard(directory) }
-        let committer = try GraphDatabaseCommitter(directory: directory, durability: .relaxed, node: NodePayload())
+        let payload = NodePayload()
+        let committer = try GraphDatabaseCommitter(directory: directory, durability: .relaxed, node: payload)
+        let database = committer.database
         let baseline = ProcessMemory.residentBytes()
         let marks = Self.marks(upTo: nodes)
         // Elapsed time at every tenth of every decade, so each decade's
@@ -43,10 +50,15 @@ struct GraphScalingWorkload {
         }
         let started = monotonicNanos()
         for created in 1...nodes {
-            try committer.commit(writer: 0)
+            var properties = payload.properties
+            properties["seq"] = .int(Int64(created))
+            try database.write { transaction in
+                try transaction.createNode(labels: payload.labels, properties: properties)
+            }
             if checkpoints[created] != nil { checkpoints[created] = monotonicNanos() - started }
         }
         let resident = ProcessMemory.residentBytes().flatMap { after in baseline.map { max(after - $0, 0) } }
+        try measureLookups(database, nodes: nodes)
         try committer.close()
         var rows: [ResultRow] = []
         for (index, mark) in marks.enumerated() {
@@ -74,6 +86,42 @@ struct GraphScalingWorkload {
                     + (resident.map { ", \(ResultTable.grouped(Double($0) / Double(nodes))) bytes resident per node" } ?? ""))
         }
         return rows
+    }
+
+    /// A lookup by label + key + value at the full size: by scan (no
+    /// index; three of them, for a value near the end), then through the
+    /// unique index built for it (10,000 lookups of pseudo-random values).
+    private func measureLookups(_ database: GraphDatabase, nodes: Int) throws {
+        var scans: [UInt64] = []
+        for round in 0..<3 {
+            let value = PropertyValue.int(Int64(nodes - round * 7))
+            let started = monotonicNanos()
+            let page = database.read { $0.nodes(label: "Person", propertyKey: "seq", value: value, limit: 1) }
+            scans.append(monotonicNanos() - started)
+            guard page.items.count == 1 else { throw BenchError("the scan for seq \(value) found \(page.items.count) nodes") }
+        }
+        let building = monotonicNanos()
+        try database.write { try $0.createIndex(label: "Person", key: "seq", unique: true) }
+        let built = monotonicNanos() - building
+        var lookups: [UInt64] = []
+        lookups.reserveCapacity(10_000)
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for _ in 0..<10_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let value = PropertyValue.int(Int64(state >> 33) % Int64(nodes) + 1)
+            let started = monotonicNanos()
+            let page = database.read { $0.nodes(label: "Person", propertyKey: "seq", value: value, limit: 1) }
+            lookups.append(monotonicNanos() - started)
+            guard page.items.count == 1 else { throw BenchError("the index lookup for seq \(value) found \(page.items.count) nodes") }
+        }
+        scans.sort()
+        lookups.sort()
+        progress(
+            "graph-create-scaling: lookup by label+key+value at \(Self.short(nodes)) nodes: "
+                + "scan median \(ResultTable.decimal(Double(scans[1]) / 1e6, places: 1)) ms, "
+                + "index median \(ResultTable.decimal(Double(lookups[lookups.count / 2]) / 1e3, places: 2)) µs "
+                + "(p99 \(ResultTable.decimal(Double(lookups[lookups.count * 99 / 100]) / 1e3, places: 2)) µs), "
+                + "unique index built in \(ResultTable.decimal(Double(built) / 1e9, places: 2)) s")
     }
 
     private func rate(from start: Int, to end: Int, _ checkpoints: [Int: UInt64]) -> Double {

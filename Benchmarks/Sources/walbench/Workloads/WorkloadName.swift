@@ -11,6 +11,7 @@ enum WorkloadName: String, CaseIterable, Sendable {
     case graphCreateDurable1 = "graph-create-durable-1"
     case graphCreateDurable16 = "graph-create-durable-16"
     case graphCreateScaling = "graph-create-scaling"
+    case graphHub = "graph-hub"
     case graphRecoveryWAL = "graph-recovery-wal"
     case graphRecoverySnapshot = "graph-recovery-snapshot"
 }
@@ -44,6 +45,8 @@ struct Scale: Sendable {
     var graphRecoveryNodes: Int
     /// Nodes `graph-create-scaling` grows the graph to.
     var graphScalingNodes: Int
+    /// Relationships `graph-hub` adds to its hub.
+    var graphHubRelationships = 100_000
 
     static let full = Scale(
         singleCommits: 1_000_000, batchCommits: 10_000, durableNanos: 4_000_000_000,
@@ -114,6 +117,7 @@ struct WorkloadSpec: Sendable {
 
 extension WorkloadName {
     /// Run only when named with `--workload`: `graph-create-scaling` grows
-    /// a graph to ten million nodes, longer than the rest of the run.
-    var runsByDefault: Bool { self != .graphCreateScaling }
+    /// a graph to ten million nodes, longer than the rest of the run, and
+    /// `graph-hub` goes with it.
+    var runsByDefault: Bool { self != .graphCreateScaling && self != .graphHub }
 }
