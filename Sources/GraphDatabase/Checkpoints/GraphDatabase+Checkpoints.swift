@@ -79,7 +79,8 @@ extension GraphDatabase {
     /// committer never waits for it.
     func noteCommit(bytes: UInt64) {
         guard configuration.checkpointEveryCommits != nil || configuration.checkpointEveryBytes != nil,
-            snapshots.defaultPath(for: .none) != nil
+            // Not `defaultPath`, which builds a path string: this runs on every commit.
+            snapshots.hasDefaultLocation
         else { return }
         let due = sinceCheckpoint.withLock { counts -> Bool in
             counts.commits += 1
