@@ -112,12 +112,14 @@ struct IndexDatabaseTests {
             outcome.result.withLock { $0 = result }
             finished.signal()
         }
-        fileSystem.reached.wait()
+        // A checkpoint that failed before writing never gets here: fail, not hang.
+        let reached = fileSystem.reached.wait(timeout: .now() + 120) == .success
+        #expect(reached, "the checkpoint reached its snapshot write")
         // The checkpoint is stopped in the middle of writing its snapshot.
         let written = try database.write { tx in try tx.createNode(labels: ["During"]) }
         #expect(database.snapshot.node(written.value) != nil)
         fileSystem.proceed.signal()
-        finished.wait()
+        #expect(finished.wait(timeout: .now() + 120) == .success, "the checkpoint finished")
         let checkpoint = try #require(try outcome.result.withLock { $0 }?.get())
         #expect(checkpoint.walLSN < written.lsn)
         let (store, walLSN) = try SnapshotFiles(fileSystem: PosixFileSystem()).load(checkpoint.path)
