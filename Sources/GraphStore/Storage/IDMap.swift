@@ -74,7 +74,6 @@ struct IDMap<Value> {
     /// Adds `value` under `id`; returns false (and changes nothing) if `id` is taken.
     @discardableResult
     mutating func insert(_ value: Value, for id: UInt64) -> Bool {
-        guard !contains(id) else { return false }
         guard var node = root else {
             height = 0
             while !Self.fits(id, height: height) { height += 1 }
@@ -88,13 +87,16 @@ struct IDMap<Value> {
             node = TrieNode(bitmap: 1, children: [node])
         }
         root = nil  // so that `node` is the only reference, when it was the only one
-        Self.insert(Entry(id: id, value: value), into: &node, level: height)
+        let inserted = Self.insert(Entry(id: id, value: value), into: &node, level: height)
         root = node
-        count += 1
-        return true
+        if inserted { count += 1 }
+        return inserted
     }
 
-    private static func insert(_ entry: Entry, into node: inout TrieNode<Value>, level: Int) {
+    /// One walk down: inserts `entry` unless its id is present (then the
+    /// path may have been copied, with the same content, and false is
+    /// returned). Callers insert new ids, so checking first would walk twice.
+    private static func insert(_ entry: Entry, into node: inout TrieNode<Value>, level: Int) -> Bool {
         if !isKnownUniquelyReferenced(&node) { node = node.copy() }
         let digit = Self.digit(entry.id, level: level)
         let index = node.rank(of: digit)
@@ -105,10 +107,10 @@ struct IDMap<Value> {
             } else {
                 node.children.insert(TrieNode.path(to: entry, level: level - 1), at: index)
             }
-            return
+            return true
         }
-        // Present at a leaf is ruled out by the caller's `contains`.
-        insert(entry, into: &node.children[index], level: level - 1)
+        guard level > 0 else { return false }
+        return insert(entry, into: &node.children[index], level: level - 1)
     }
 
     /// Runs `body` on the value under `id` in place; nil if there is none.
