@@ -19,6 +19,8 @@ let package = Package(
         // The core library depends on swift-metrics only.
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // GraphStore only: persistent hash tries for the property indexes.
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         // Executables only.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // The server only: HTTP, Prometheus exposition, graceful shutdown.
@@ -50,7 +52,10 @@ let package = Package(
         ),
         .target(
             name: "GraphStore",
-            dependencies: ["WriteAheadLog"],
+            dependencies: [
+                "WriteAheadLog",
+                .product(name: "HashTreeCollections", package: "swift-collections"),
+            ],
             swiftSettings: strictSettings
         ),
         .target(

@@ -109,7 +109,10 @@ struct ReadRouteTests {
             try await Self.seed(client)
             #expect(
                 try await client.get("/stats").json
-                    == ["nodes": 5, "relationships": 3, "labels": ["Admin": 3, "Person": 5], "types": ["KNOWS": 2, "LIKES": 1]])
+                    == [
+                        "nodes": 5, "relationships": 3, "labels": ["Admin": 3, "Person": 5], "types": ["KNOWS": 2, "LIKES": 1],
+                        "indexes": [],
+                    ])
         }
     }
 

@@ -27,6 +27,34 @@ struct TransactionRouteTests {
         }
     }
 
+    @Test("createIndex, mergeNode and dropIndex: merge finds or creates, a unique index refuses duplicates")
+    func indexesAndMerge() async throws {
+        try await TestServer.make().run { client in
+            let created = try await client.tx(
+                """
+                [{"op": "createIndex", "label": "User", "key": "email", "unique": true},
+                 {"op": "mergeNode", "ref": "a", "label": "User", "key": "email", "value": "ada@x", "properties": {"name": "Ada"}},
+                 {"op": "mergeNode", "ref": "b", "label": "User", "key": "email", "value": "ada@x"}]
+                """)
+            #expect(created.status == 200, "\(created.text)")
+            #expect(try created.json["created"] == ["a": 0, "b": 0])
+            #expect(try await client.get("/nodes/0").json == ["id": 0, "labels": ["User"], "properties": ["email": "ada@x", "name": "Ada"]])
+            let duplicate = try await client.tx(#"[{"op": "createNode", "labels": ["User"], "properties": {"email": "ada@x"}}]"#)
+            #expect(duplicate.status == 409)
+            #expect(duplicate.text.contains("ops[0]") && duplicate.text.contains("unique"))
+            let found = try await client.get("/nodes?label=User&key=email&value=ada@x").json
+            #expect(found["nodes"] == [["id": 0, "labels": ["User"], "properties": ["email": "ada@x", "name": "Ada"]]])
+            #expect(try await client.get("/stats").json["indexes"] == [["label": "User", "key": "email", "unique": true]])
+            let badFlag = try await client.tx(#"[{"op": "createIndex", "label": "User", "key": "x", "unique": 1}]"#)
+            #expect(badFlag.status == 400 && badFlag.text.contains("ops[0].unique"))
+            let noIndex = try await client.tx(#"[{"op": "mergeNode", "label": "Tag", "key": "name", "value": "x"}]"#)
+            #expect(noIndex.status == 409 && noIndex.text.contains("unique index"))
+            #expect(try await client.tx(#"[{"op": "dropIndex", "label": "User", "key": "email"}]"#).status == 200)
+            #expect(try await client.get("/stats").json["indexes"] == [])
+            #expect(try await client.tx(#"[{"op": "createNode", "labels": ["User"], "properties": {"email": "ada@x"}}]"#).status == 200)
+        }
+    }
+
     @Test("every op kind runs, with numeric ids and refs")
     func everyOp() async throws {
         try await TestServer.make().run { client in
@@ -57,9 +85,11 @@ struct TransactionRouteTests {
             #expect(try await client.get("/nodes/2").status == 404)
 
             #expect(try await client.tx(#"[{"op": "detachDeleteNode", "node": 1}]"#).status == 200)
-            #expect(try await client.get("/stats").json == ["nodes": 1, "relationships": 0, "labels": ["L": 1], "types": [:]])
+            #expect(
+                try await client.get("/stats").json
+                    == ["nodes": 1, "relationships": 0, "labels": ["L": 1], "types": [:], "indexes": []])
             #expect(try await client.tx(#"[{"op": "clear"}]"#).status == 200)
-            #expect(try await client.get("/stats").json == ["nodes": 0, "relationships": 0, "labels": [:], "types": [:]])
+            #expect(try await client.get("/stats").json == ["nodes": 0, "relationships": 0, "labels": [:], "types": [:], "indexes": []])
         }
     }
 

@@ -79,7 +79,7 @@ struct EventCodecTests {
         ("version 2", [2, 12], "version 2"),
         ("no tag", [1], "before its tag"),
         ("tag 0", [1, 0], "tag 0"),
-        ("tag 13", [1, 13], "tag 13"),
+        ("tag 15", [1, 15], "tag 15"),
         ("tag 255", [1, 255], "tag 255"),
         ("unknown value tag", [1, 3, 1, 1, 107, 9], "value tag 9"),
         ("invalid UTF-8 key", [1, 3, 1, 1, 0xFF, 0], "UTF-8"),

@@ -37,7 +37,7 @@ struct StorageTests {
             #expect(Array(set.ids(after: after)) == sorted.filter { $0 > after })
         }
         #expect(Array(set.ids(after: UInt64.max)).isEmpty)
-        #expect(set.chunks.allSatisfy { $0.bits != 0 }, "no empty chunks are kept")
+        #expect(set.words.allSatisfy { $0.value != 0 }, "no empty words are kept")
     }
 
     @Test("IDMap behaves like a sorted Dictionary", arguments: [5, 6] as [UInt64])
@@ -73,7 +73,48 @@ struct StorageTests {
             let after = Self.randomID(using: &rng)
             #expect(map.entries(after: after).map(\.id) == sorted.filter { $0 > after })
         }
-        #expect(map.chunks.allSatisfy { !$0.entries.isEmpty }, "no empty chunks are kept")
+    }
+
+    @Test("a copy is a version: writes to one never show in the other", arguments: [7, 8] as [UInt64])
+    func copiesAreIndependent(seed: UInt64) {
+        var rng = SeededGenerator(seed: seed)
+        var map = IDMap<Int>()
+        var model: [UInt64: Int] = [:]
+        var versions: [(IDMap<Int>, [UInt64: Int])] = []
+        for step in 0..<3000 {
+            let id = Self.randomID(using: &rng)
+            switch Int.random(in: 0..<3, using: &rng) {
+            case 0:
+                if map.insert(step, for: id) { model[id] = step }
+            case 1:
+                map.update(id) { $0 = step }
+                if model[id] != nil { model[id] = step }
+            default:
+                map.remove(id)
+                model[id] = nil
+            }
+            if step % 100 == 0 { versions.append((map, model)) }
+        }
+        for (version, expected) in versions {
+            #expect(version.map(\.id) == expected.keys.sorted())
+            #expect(version.map(\.value) == expected.keys.sorted().map { expected[$0] ?? -1 })
+        }
+    }
+
+    @Test("a write to a copy allocates one path of the trie, not the map")
+    func writesCopyOnePath() {
+        var map = IDMap<Int>()
+        for id in 0..<100_000 as Range<UInt64> { map.insert(Int(id), for: id) }
+        var next = map
+        next.insert(-1, for: 100_000)
+        next.update(500) { $0 = -2 }
+        // Two paths of at most `depth` nodes each: the root is on both.
+        #expect(next.nodesNotShared(with: map) <= 2 * next.depth)
+        #expect(map[500] == 500 && map[100_000] == nil)
+        next.remove(77)
+        #expect(next.nodesNotShared(with: map) <= 3 * next.depth)
+        #expect(map[77] == 77)
+        #expect(map.nodesNotShared(with: map) == 0)
     }
 
     @Test("maps built in different orders are equal")

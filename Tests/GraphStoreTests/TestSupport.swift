@@ -55,14 +55,33 @@ extension GraphStore {
         for set in labelIndex.values where set.count != Array(set).count {
             problems.append("an IDSet count disagrees with its contents")
         }
+        for (label, byKey) in propertyIndexes {
+            if byKey.isEmpty { problems.append("property indexes keep an empty entry for \(label)") }
+            for (key, index) in byKey {
+                var expected: [PropertyValue: [UInt64]] = [:]
+                for id in labels[label, default: []].sorted() {
+                    guard let value = nodeRecords[id]?.node.properties[key] else { continue }
+                    expected[value, default: []].append(id)
+                }
+                var actual: [PropertyValue: [UInt64]] = [:]
+                for (value, ids) in index.entries {
+                    if ids.isEmpty { problems.append("index \(label).\(key) keeps an empty set for \(value)") }
+                    actual[value] = Array(ids)
+                }
+                if actual != expected { problems.append("index \(label).\(key) is \(actual), should be \(expected)") }
+                if index.isUnique, expected.values.contains(where: { $0.count > 1 }) {
+                    problems.append("unique index \(label).\(key) has a value shared by several nodes")
+                }
+            }
+        }
         if types != relationshipTypeCounts {
             problems.append("type counts \(relationshipTypeCounts) should be \(types)")
         }
         for entry in nodeRecords {
-            if entry.value.outgoing != outgoing[entry.id, default: []] {
+            if Array(entry.value.outgoing) != outgoing[entry.id, default: []].map(\.rawValue) {
                 problems.append("node \(entry.id) outgoing \(entry.value.outgoing)")
             }
-            if entry.value.incoming != incoming[entry.id, default: []] {
+            if Array(entry.value.incoming) != incoming[entry.id, default: []].map(\.rawValue) {
                 problems.append("node \(entry.id) incoming \(entry.value.incoming)")
             }
         }

@@ -15,7 +15,7 @@ struct BenchConfiguration {
     var mode = Mode.compare
     var json = false
     var scale = Scale.full
-    var workloads = WorkloadName.allCases
+    var workloads = WorkloadName.allCases.filter(\.runsByDefault)
     var systems = SystemName.allCases
     var dataParent = "/tmp"
     var keepData = false
@@ -39,7 +39,9 @@ struct BenchConfiguration {
           --duration       seconds per system in each durable workload
           --count          commits of groupsync-single and graph-create-groupsync,
                            transactions of recovery, nodes of the graph recoveries
-                           (batch-100 runs count/100 batches)
+                           and of graph-create-scaling, relationships of graph-hub
+                           (batch-100 runs count/100 batches); graph-create-scaling
+                           and graph-hub run only when named with --workload
           --rounds         turns the systems take in each workload (default 8, quick 2)
         """
 
@@ -95,6 +97,8 @@ struct BenchConfiguration {
             scale.recoveryTransactions = count
             scale.graphCreateCommits = count
             scale.graphRecoveryNodes = count
+            scale.graphScalingNodes = count
+            scale.graphHubRelationships = count
         }
     }
 

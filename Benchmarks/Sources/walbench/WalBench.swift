@@ -62,6 +62,24 @@ enum WalBench {
                 progress("recovery: wal failed: \(error)")
             }
         }
+        if configuration.workloads.contains(.graphCreateScaling), configuration.systems.contains(.graphdb) {
+            do {
+                let scaling = GraphScalingWorkload(scratch: scratch, progress: progress)
+                rows.append(contentsOf: try scaling.run(nodes: configuration.scale.graphScalingNodes))
+            } catch {
+                failures += 1
+                progress("graph-create-scaling: graphdb failed: \(error)")
+            }
+        }
+        if configuration.workloads.contains(.graphHub), configuration.systems.contains(.graphdb) {
+            do {
+                let hub = GraphHubWorkload(scratch: scratch, progress: progress)
+                rows.append(contentsOf: try hub.run(relationships: configuration.scale.graphHubRelationships))
+            } catch {
+                failures += 1
+                progress("graph-hub: graphdb failed: \(error)")
+            }
+        }
         if configuration.systems.contains(.graphdb) {
             let graphRecovery = GraphRecoveryWorkload(scratch: scratch, progress: progress)
             for source in [GraphRecoveryWorkload.Source.walOnly, .snapshotAndWAL]
@@ -78,7 +96,9 @@ enum WalBench {
         // order WorkloadName lists them, whatever order they ran in.
         let order = Dictionary(uniqueKeysWithValues: WorkloadName.allCases.enumerated().map { ($1.rawValue, $0) })
         let sorted = rows.enumerated().sorted { left, right in
-            let (a, b) = (order[left.element.workload] ?? 0, order[right.element.workload] ?? 0)
+            // "graph-create-scaling@100k": one row per decade of one workload.
+            func rank(_ workload: String) -> Int { order[String(workload.prefix { $0 != "@" })] ?? 0 }
+            let (a, b) = (rank(left.element.workload), rank(right.element.workload))
             return a != b ? a < b : left.offset < right.offset
         }
         return (sorted.map(\.element), failures)

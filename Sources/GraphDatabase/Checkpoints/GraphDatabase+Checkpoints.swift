@@ -20,8 +20,10 @@ extension GraphDatabase {
     /// appends a checkpoint marker, then truncates the log up to the oldest
     /// snapshot still kept.
     ///
-    /// Writers wait only while the log is synced and the graph copied; the
-    /// snapshot is encoded and written while they go on.
+    /// Writers wait only while the log is synced and the graph's current
+    /// version taken (a reference, O(1)); the snapshot is streamed to its
+    /// file from that version a piece at a time while they go on, so the
+    /// extra memory is one piece, not a second copy of the graph.
     /// - Parameter path: where to write; nil for the layout's snapshot
     ///   location. A snapshot written elsewhere never lets the log be
     ///   truncated past what recovery can find.
@@ -49,7 +51,9 @@ extension GraphDatabase {
                 throw GraphDatabaseError(
                     .unavailable, "this database has no snapshot location; pass a path or configure a data directory or snapshot path")
             }
-            try snapshots.files.write(store.snapshotBytes(walLSN: walLSN), to: target)
+            // Streamed from `store`, an immutable version: writers commit
+            // newer ones meanwhile, sharing all that they did not change.
+            try snapshots.files.write(store, walLSN: walLSN, to: target)
             sinceCheckpoint.withLock { $0 = (0, 0) }
 
             var truncated: [SegmentID] = []
@@ -75,7 +79,8 @@ extension GraphDatabase {
     /// committer never waits for it.
     func noteCommit(bytes: UInt64) {
         guard configuration.checkpointEveryCommits != nil || configuration.checkpointEveryBytes != nil,
-            snapshots.defaultPath(for: .none) != nil
+            // Not `defaultPath`, which builds a path string: this runs on every commit.
+            snapshots.hasDefaultLocation
         else { return }
         let due = sinceCheckpoint.withLock { counts -> Bool in
             counts.commits += 1

@@ -107,11 +107,11 @@ extension GraphDatabase {
             // Under the writer lock: no commit slips in between check and swap.
             if path == nil { try refuseDiscardingCommits(since: loaded, source: source) }
             guard let wal else {
-                versions.withLock { $0.replaceAll(with: loaded.store, lsn: .none) }
+                drop(versions.withLock { $0.replaceAll(with: loaded.store, lsn: .none) })
                 return
             }
             let base = try writeBase(loaded.store, wal: wal)
-            versions.withLock { $0.replaceAll(with: loaded.store, lsn: base.walLSN) }
+            drop(versions.withLock { $0.replaceAll(with: loaded.store, lsn: base.walLSN) })
             sinceCheckpoint.withLock { $0 = (0, 0) }
             do {
                 _ = try wal.recordCheckpoint(snapshotLSN: base.walLSN)
@@ -163,7 +163,7 @@ extension GraphDatabase {
             guard let target = snapshots.defaultPath(for: walLSN) else {
                 throw GraphDatabaseError(.unavailable, "this database has no snapshot location to write the new base to")
             }
-            let temporary = try snapshots.files.writeTemporary(store.snapshotBytes(walLSN: walLSN), for: target)
+            let temporary = try snapshots.files.writeTemporary(store, walLSN: walLSN, for: target)
             try snapshots.files.rename(temporary, over: target)
             do {
                 try snapshots.files.syncParent(of: target)
@@ -183,7 +183,7 @@ extension GraphDatabase {
     private func undoBase(at target: String, walLSN: LSN, _ cause: any Error) throws {
         do {
             if case .single = snapshots.kind {
-                try snapshots.files.write(versions.withLock { $0.logged }.snapshotBytes(walLSN: walLSN), to: target)
+                try snapshots.files.write(versions.withLock { $0.logged }, walLSN: walLSN, to: target)
             } else {
                 try snapshots.files.fileSystem.removeFile(target)
                 try snapshots.files.syncParent(of: target)

@@ -170,8 +170,10 @@ public final class GraphDatabase: Sendable {
             return LoggedCommit(lsn: .none, needsFsync: false, eventCount: 0)
         }
         guard let wal else {
-            versions.withLock { $0.replaceAll(with: transaction.store, lsn: .none) }
+            let retired = versions.withLock { $0.replaceAll(with: transaction.store, lsn: .none) }
             writerPermit.signal()
+            // The displaced version is freed here, outside the lock readers take.
+            drop(retired)
             return LoggedCommit(lsn: .none, needsFsync: false, eventCount: events.count)
         }
         let commit: Commit
@@ -187,8 +189,11 @@ public final class GraphDatabase: Sendable {
             throw GraphDatabaseError.wrap(error, "cannot log the transaction")
         }
         let needsFsync = durable || wal.syncMode == .always
-        let barrier = versions.withLock { $0.append(transaction.store, lsn: commit.commitLSN, needsFsync: needsFsync) }
+        let (barrier, retired) = versions.withLock {
+            $0.append(transaction.store, lsn: commit.commitLSN, needsFsync: needsFsync)
+        }
         writerPermit.signal()
+        drop(retired)
         noteCommit(bytes: wal.appendedBytes - bytesBefore)
         return LoggedCommit(lsn: commit.commitLSN, needsFsync: needsFsync, eventCount: events.count, visibilityBarrier: barrier)
     }
@@ -210,7 +215,8 @@ public final class GraphDatabase: Sendable {
     func publishDurable() {
         guard let wal else { return }
         let durable = wal.durableLSN
-        versions.withLock { $0.publish(durableUpTo: durable) }
+        let retired = versions.withLock { $0.publish(durableUpTo: durable) }
+        drop(retired)
     }
 
     /// The error of a transaction that was logged but will never be shown.
@@ -285,6 +291,19 @@ public final class ExplicitWriteTransaction {
     }
 }
 
+/// Releases versions of the graph displaced under the `versions` lock,
+/// once that lock is released.
+///
+/// Freeing a version frees whatever it does not share with the newer ones:
+/// for a transaction's predecessor one path per entity it touched, but for
+/// a version displaced by a load or a `clear`, possibly the whole graph. It
+/// must not happen while readers wait for the lock, so the `Versions`
+/// methods hand what they displaced back, and their callers drop it here.
+@inline(never)
+func drop(_ retired: consuming [GraphStore]) {
+    _ = consume retired
+}
+
 /// A transaction in the log, and what its writer must still wait for.
 struct LoggedCommit: Sendable {
     var lsn: LSN
@@ -325,43 +344,55 @@ struct Versions {
     /// Records a newly logged graph. With nothing pending and no fsync to
     /// wait for it is visible at once (the path of plain group-sync writes);
     /// otherwise returns the LSN an fsync must reach before it shows.
-    mutating func append(_ store: GraphStore, lsn: LSN, needsFsync: Bool) -> LSN? {
+    ///
+    /// Also returns the versions it displaced, for the caller to drop after
+    /// the lock (see `drop(_:)`).
+    mutating func append(_ store: GraphStore, lsn: LSN, needsFsync: Bool) -> (barrier: LSN?, retired: [GraphStore]) {
+        var retired = [logged]
         logged = store
         loggedLSN = lsn
         if pending.isEmpty && !needsFsync {
+            retired.append(visible)
             visible = store
-            return nil
+            return (nil, retired)
         }
         let barrier = needsFsync ? lsn : pending.last(where: \.needsFsync)?.lsn
         pending.append(Pending(store: store, lsn: lsn, needsFsync: needsFsync))
         guard let barrier else {
             // Unreachable while every pending run starts with a durable
             // commit; publishing here keeps the invariant if it ever did not.
-            publish(durableUpTo: .none)
-            return nil
+            retired += publish(durableUpTo: .none)
+            return (nil, retired)
         }
-        return barrier
+        return (barrier, retired)
     }
 
     /// Publishes pending graphs, in order, up to the first that still waits
     /// for an fsync beyond `durable`.
-    mutating func publish(durableUpTo durable: LSN) {
+    /// Returns the versions it displaced.
+    mutating func publish(durableUpTo durable: LSN) -> [GraphStore] {
         var published = 0
         for entry in pending {
             if entry.needsFsync && entry.lsn > durable { break }
             published += 1
         }
-        guard published > 0 else { return }
+        guard published > 0 else { return [] }
+        var retired = [visible]
+        retired += pending[0..<published].map(\.store)
         visible = pending[published - 1].store
         pending.removeFirst(published)
+        return retired
     }
 
     /// Replaces every version at once: a commit without a log, or a loaded
     /// snapshot (whose writer made everything logged durable first).
-    mutating func replaceAll(with store: GraphStore, lsn: LSN) {
+    /// Returns the versions it displaced.
+    mutating func replaceAll(with store: GraphStore, lsn: LSN) -> [GraphStore] {
+        let retired = [logged, visible] + pending.map(\.store)
         logged = store
         loggedLSN = lsn
         visible = store
         pending.removeAll()
+        return retired
     }
 }

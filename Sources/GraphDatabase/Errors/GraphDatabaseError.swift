@@ -65,7 +65,9 @@ public struct GraphDatabaseError: Error, Sendable, Equatable, CustomStringConver
         let code: Code
         switch error.code {
         case .nodeNotFound, .relationshipNotFound: code = .notFound
-        case .nodeHasRelationships, .idInUse, .idSpaceExhausted: code = .conflict
+        case .nodeHasRelationships, .idInUse, .idSpaceExhausted, .uniqueConstraintViolation, .indexConflict,
+            .indexNotFound:
+            code = .conflict
         case .invalidValue: code = .invalidValue
         case .snapshotCorrupt, .snapshotChecksumMismatch, .unsupportedSnapshotVersion: code = .snapshot
         }

@@ -122,6 +122,12 @@ struct SnapshotCatalog: Sendable {
         return stale
     }
 
+    /// Whether checkpoints have a default location; cheap enough for every commit.
+    var hasDefaultLocation: Bool {
+        if case .none = kind { return false }
+        return true
+    }
+
     /// Where the checkpoint stamped `walLSN` goes by default.
     func defaultPath(for walLSN: LSN) -> String? {
         switch kind {

@@ -10,16 +10,36 @@ import WriteAheadLog
 struct SnapshotFiles: Sendable {
     let fileSystem: any FileSystem
 
-    func write(_ bytes: [UInt8], to path: String) throws {
-        let temporary = try writeTemporary(bytes, for: path)
+    /// Writes `store` as a snapshot stamped `walLSN` to `path`, atomically.
+    func write(_ store: GraphStore, walLSN: LSN, to path: String) throws {
+        let temporary = try writeTemporary(store, walLSN: walLSN, for: path)
         try rename(temporary, over: path)
         try syncParent(of: path)
     }
 
-    /// The first step of ``write(_:to:)``: writes and fsyncs the bytes to
-    /// the temp file beside `path`, and returns that file's path. On failure
-    /// the temp file is removed and `path` is untouched.
-    func writeTemporary(_ bytes: [UInt8], for path: String) throws -> String {
+    /// The first step of ``write(_:walLSN:to:)``: streams the snapshot of
+    /// `store` to the temp file beside `path` a piece at a time (so the
+    /// extra memory is one piece, not the graph again), fsyncs it, and
+    /// returns that file's path. On failure the temp file is removed and
+    /// `path` is untouched.
+    func writeTemporary(_ store: GraphStore, walLSN: LSN, for path: String) throws -> String {
+        try writeTemporary(for: path) { file in
+            try store.writeSnapshot(walLSN: walLSN) { piece, offset in
+                try piece.withUnsafeBytes { try file.write($0, at: offset) }
+            }
+        }
+    }
+
+    /// Writes `bytes` as they are (tests write damaged snapshots this way).
+    func write(_ bytes: [UInt8], to path: String) throws {
+        let temporary = try writeTemporary(for: path) { file in
+            try bytes.withUnsafeBytes { try file.write($0, at: 0) }
+        }
+        try rename(temporary, over: path)
+        try syncParent(of: path)
+    }
+
+    private func writeTemporary(for path: String, _ fill: (any StorageFile) throws -> Void) throws -> String {
         let directory = parentPath(path) ?? "/"
         let temporary = path + SnapshotCatalog.temporarySuffix
         do {
@@ -27,7 +47,7 @@ struct SnapshotFiles: Sendable {
             if fileSystem.fileExists(temporary) { try fileSystem.removeFile(temporary) }
             let file = try fileSystem.openFile(temporary, mode: .createNew)
             do {
-                try bytes.withUnsafeBytes { try file.write($0, at: 0) }
+                try fill(file)
                 try file.sync()
             } catch {
                 try? fileSystem.removeFile(temporary)

@@ -81,8 +81,41 @@ public struct WriteTransaction: Sendable {
     }
 
     /// Removes every node and relationship (ids are not reused afterwards).
+    /// Index definitions stay.
     public mutating func clear() {
         store.clear(events: &events)
+    }
+
+    /// Creates a property index on (`label`, `key`), a unique constraint
+    /// when `unique`; returns false when it already exists. Logged, and
+    /// rebuilt on recovery. A `conflict` when `unique` and two nodes already
+    /// share a value, or when the index exists with the other uniqueness.
+    @discardableResult
+    public mutating func createIndex(label: String, key: String, unique: Bool = false) throws -> Bool {
+        try run { store, events throws(GraphStoreError) in
+            try store.createIndex(label: label, key: key, unique: unique, events: &events)
+        }
+    }
+
+    /// Drops the property index on (`label`, `key`); returns false when there is none.
+    @discardableResult
+    public mutating func dropIndex(label: String, key: String) -> Bool {
+        store.dropIndex(label: label, key: key, events: &events)
+    }
+
+    /// Finds the node with `label` whose `key` is `value` through the
+    /// unique index on (`label`, `key`), or creates it (with `labels`,
+    /// `properties`, the label and the key); atomic, since writers run one
+    /// at a time. A `conflict` when there is no such unique index.
+    @discardableResult
+    public mutating func mergeNode(
+        label: String, key: String, value: PropertyValue, labels: Set<String> = [],
+        properties: [String: PropertyValue] = [:]
+    ) throws -> (id: NodeID, created: Bool) {
+        try run { store, events throws(GraphStoreError) in
+            try store.mergeNode(
+                label: label, key: key, value: value, labels: labels, properties: properties, events: &events)
+        }
     }
 }
 

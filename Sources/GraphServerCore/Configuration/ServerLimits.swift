@@ -33,7 +33,7 @@ public struct ServerLimits: Sendable, Equatable {
         self.maxDecodingBytes = maxDecodingBytes
         self.defaultPageSize = defaultPageSize
         self.maxPageSize = maxPageSize
-        self.maxScan = maxScan
+        self.maxScan = max(maxScan, 1)
         self.maxSnapshotBytes = maxSnapshotBytes
         self.headerTimeout = headerTimeout
         self.bodyTimeout = bodyTimeout

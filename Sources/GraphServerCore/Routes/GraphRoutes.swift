@@ -75,16 +75,14 @@ struct GraphRoutes: Sendable {
             }
             value = try Self.queryValue(text)
         }
-        let budget = limits.maxScan
         let page = database.read { store in
-            guard let key else { return store.nodes(label: label, limit: limit, after: after) }
-            // No property index: examine at most `budget` candidates per request.
-            return Self.scannedPage(limit: limit, budget: budget, after: after) { cursor, count in
-                store.nodes(label: label, limit: count, after: cursor)
-            } matching: { node in
-                guard let found = node.properties[key] else { return false }
-                return value.map { $0 == found } ?? true
+            if let key {
+                // Through the index on (label, key) when there is one;
+                // otherwise a scan of at most `maxScan` nodes per request.
+                return store.nodes(
+                    label: label, propertyKey: key, value: value, limit: limit, after: after, scanLimit: limits.maxScan)
             }
+            return store.nodes(label: label, limit: limit, after: after)
         }
         return .json(["nodes": .array(page.items.map { $0.json }), "next": page.nextCursor.cursorJSON])
     }
@@ -154,7 +152,7 @@ struct GraphRoutes: Sendable {
 
     func stats(_ request: Request) throws -> Response {
         _ = try QueryReader(request, allowed: [])
-        let stats = database.read { $0.stats }
+        let (stats, indexes) = database.read { ($0.stats, $0.indexes) }
         let labels = JSONObject(stats.nodesPerLabel.keys.sorted().map { ($0, .integer(Int64(stats.nodesPerLabel[$0] ?? 0))) })
         let types = JSONObject(
             stats.relationshipsPerType.keys.sorted().map { ($0, .integer(Int64(stats.relationshipsPerType[$0] ?? 0))) })
@@ -163,6 +161,10 @@ struct GraphRoutes: Sendable {
             "relationships": .integer(Int64(stats.relationshipCount)),
             "labels": .object(labels),
             "types": .object(types),
+            "indexes": .array(
+                indexes.map { index -> JSONValue in
+                    ["label": .string(index.label), "key": .string(index.key), "unique": .bool(index.isUnique)]
+                }),
         ])
     }
 

@@ -15,6 +15,11 @@ enum Operation: Sendable, Equatable {
     case deleteNode(node: EntityReference)
     case detachDeleteNode(node: EntityReference)
     case clear
+    case mergeNode(
+        ref: String?, label: String, key: String, value: PropertyValue, labels: [String],
+        properties: [String: PropertyValue])
+    case createIndex(label: String, key: String, unique: Bool)
+    case dropIndex(label: String, key: String)
 
     /// The op's name as the JSON spells it.
     var name: String {
@@ -31,6 +36,9 @@ enum Operation: Sendable, Equatable {
         case .deleteNode: "deleteNode"
         case .detachDeleteNode: "detachDeleteNode"
         case .clear: "clear"
+        case .mergeNode: "mergeNode"
+        case .createIndex: "createIndex"
+        case .dropIndex: "dropIndex"
         }
     }
 }

@@ -99,11 +99,21 @@ struct OperationReader {
             operation = .detachDeleteNode(node: try node("node", scope))
         case "clear":
             operation = .clear
+        case "mergeNode":
+            let ref = try optionalRef(scope: scope)
+            operation = .mergeNode(
+                ref: ref, label: try string("label"), key: try string("key"), value: try value("value"),
+                labels: try stringList("labels"), properties: try properties())
+            if let ref { scope.nodes.insert(ref) }
+        case "createIndex":
+            operation = .createIndex(label: try string("label"), key: try string("key"), unique: try bool("unique"))
+        case "dropIndex":
+            operation = .dropIndex(label: try string("label"), key: try string("key"))
         default:
             name = ""
             throw failure(
                 "op",
-                "unknown op \"\(op)\"; expected one of createNode, createRelationship, setNodeProperty, removeNodeProperty, addLabel, removeLabel, setRelationshipProperty, removeRelationshipProperty, deleteRelationship, deleteNode, detachDeleteNode, clear"
+                "unknown op \"\(op)\"; expected one of createNode, createRelationship, setNodeProperty, removeNodeProperty, addLabel, removeLabel, setRelationshipProperty, removeRelationshipProperty, deleteRelationship, deleteNode, detachDeleteNode, clear, mergeNode, createIndex, dropIndex"
             )
         }
         for key in object.keys where !used.contains(key) {
@@ -123,6 +133,14 @@ struct OperationReader {
         guard case .string(let text) = value else { throw failure(key, "must be a string, not \(value.kind)") }
         guard !text.isEmpty else { throw failure(key, "must not be empty") }
         return text
+    }
+
+    /// An optional boolean field, false when absent.
+    private mutating func bool(_ key: String) throws(GraphServerError) -> Bool {
+        used.insert(key)
+        guard let value = object[key] else { return false }
+        guard case .bool(let flag) = value else { throw failure(key, "must be true or false, not \(value.kind)") }
+        return flag
     }
 
     private mutating func value(_ key: String) throws(GraphServerError) -> PropertyValue {

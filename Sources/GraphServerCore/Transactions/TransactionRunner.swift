@@ -68,6 +68,14 @@ enum TransactionRunner {
             try tx.detachDeleteNode(node(target))
         case .clear:
             tx.clear()
+        case .mergeNode(let ref, let label, let key, let value, let labels, let properties):
+            let merged = try tx.mergeNode(
+                label: label, key: key, value: value, labels: Set(labels), properties: properties)
+            if let ref { nodes[ref] = merged.id }
+        case .createIndex(let label, let key, let unique):
+            try tx.createIndex(label: label, key: key, unique: unique)
+        case .dropIndex(let label, let key):
+            tx.dropIndex(label: label, key: key)
         }
     }
 }

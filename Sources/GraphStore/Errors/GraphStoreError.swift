@@ -27,6 +27,15 @@ public struct GraphStoreError: Error, Sendable, Equatable, CustomStringConvertib
         case snapshotChecksumMismatch
         /// The snapshot was written in a format version this build cannot read.
         case unsupportedSnapshotVersion
+        /// A node would share the value of a uniquely indexed key with
+        /// another node of the same label.
+        case uniqueConstraintViolation
+        /// An index on that label and key exists with the other uniqueness.
+        case indexConflict
+        /// The operation needs a property index that does not exist
+        /// (``GraphStore/mergeNode(label:key:value:labels:properties:events:)``
+        /// needs a unique one).
+        case indexNotFound
     }
 
     /// What kind of failure this is, for programs to match on.

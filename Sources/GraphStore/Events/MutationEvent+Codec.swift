@@ -17,6 +17,8 @@ import WriteAheadLog
 ///  10  deleteNode                  varint node
 ///  11  detachDeleteNode            varint node
 ///  12  clear                       (nothing)
+///  13  createIndex                 string label, string key, u8 unique (0 or 1)
+///  14  dropIndex                   string label, string key
 /// ```
 ///
 /// The version byte comes first so a later build can change any field and
@@ -39,6 +41,8 @@ extension MutationEvent: WALEvent {
         case deleteNode = 10
         case detachDeleteNode = 11
         case clear = 12
+        case createIndex = 13
+        case dropIndex = 14
     }
 
     /// Appends the event's bytes to `buffer`.
@@ -99,6 +103,15 @@ extension MutationEvent: WALEvent {
             buffer.appendVarint(node.rawValue)
         case .clear:
             buffer.append(Tag.clear.rawValue)
+        case .createIndex(let label, let key, let unique):
+            buffer.append(Tag.createIndex.rawValue)
+            buffer.appendVarString(label)
+            buffer.appendVarString(key)
+            buffer.append(unique ? 1 : 0)
+        case .dropIndex(let label, let key):
+            buffer.append(Tag.dropIndex.rawValue)
+            buffer.appendVarString(label)
+            buffer.appendVarString(key)
         }
     }
 
@@ -199,6 +212,17 @@ extension MutationEvent: WALEvent {
             self = .detachDeleteNode(node: NodeID(try reader.readVarint("detachDeleteNode node")))
         case .clear:
             self = .clear
+        case .createIndex:
+            let label = try reader.readVarString("createIndex label")
+            let key = try reader.readVarString("createIndex key")
+            let unique = try reader.readByte("createIndex unique")
+            guard unique <= 1 else {
+                throw WALError(.eventDecoding, "createIndex unique flag is \(unique), not 0 or 1")
+            }
+            self = .createIndex(label: label, key: key, unique: unique == 1)
+        case .dropIndex:
+            self = .dropIndex(
+                label: try reader.readVarString("dropIndex label"), key: try reader.readVarString("dropIndex key"))
         }
     }
 

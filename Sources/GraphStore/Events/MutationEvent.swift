@@ -36,6 +36,12 @@ public enum MutationEvent: Sendable, Hashable {
     case detachDeleteNode(node: NodeID)
     /// Every node and relationship was deleted; the id counters were kept.
     case clear
+    /// A property index on (`label`, `key`) was created, a unique
+    /// constraint when `unique`; applying it builds the index from the
+    /// nodes present.
+    case createIndex(label: String, key: String, unique: Bool)
+    /// The property index on (`label`, `key`) was dropped.
+    case dropIndex(label: String, key: String)
 
     /// The event's name, as it appears in its description and in errors.
     public var name: String {
@@ -52,6 +58,8 @@ public enum MutationEvent: Sendable, Hashable {
         case .deleteNode: "deleteNode"
         case .detachDeleteNode: "detachDeleteNode"
         case .clear: "clear"
+        case .createIndex: "createIndex"
+        case .dropIndex: "dropIndex"
         }
     }
 }
@@ -100,6 +108,17 @@ extension MutationEvent: CustomStringConvertible {
             text += "(node: \(node)"
         case .clear:
             return text
+        case .createIndex(let label, let key, let unique):
+            text += "(label: "
+            writeQuoted(label, to: &text)
+            text += ", key: "
+            writeQuoted(key, to: &text)
+            text += ", unique: \(unique)"
+        case .dropIndex(let label, let key):
+            text += "(label: "
+            writeQuoted(label, to: &text)
+            text += ", key: "
+            writeQuoted(key, to: &text)
         }
         return text + ")"
     }

@@ -12,6 +12,7 @@ extension GraphStore {
     /// node 0 ["Person"] {"name": "Ada"}
     /// node 1 [] {}
     /// relationship 0 (0)-["KNOWS"]->(1) {"since": 1843}
+    /// index "Person"."name" unique
     /// ```
     public func dump() -> String {
         var text = "counters nextNode=\(nextNodeID) nextRelationship=\(nextRelationshipID)\n"
@@ -33,6 +34,13 @@ extension GraphStore {
             text += "]->(\(relationship.target)) "
             writeProperties(relationship.properties, to: &text)
             text += "\n"
+        }
+        for index in indexes {
+            text += "index "
+            writeQuoted(index.label, to: &text)
+            text += "."
+            writeQuoted(index.key, to: &text)
+            text += index.isUnique ? " unique\n" : "\n"
         }
         return text
     }

@@ -1,8 +1,11 @@
 /// The read API: lookups by id, paged scans in id order, adjacency, stats.
 ///
-/// There is no property index: a property filter scans the candidates (the
-/// label's nodes, or all nodes) in id order until the page is full, so its
-/// cost grows with how many candidates it has to look at, not with the page.
+/// A lookup by label, key and value goes through the property index on
+/// (label, key) when there is one (see `GraphStore+Indexes.swift`), and
+/// costs O(log n + page). Without one, a property filter scans the
+/// candidates (the label's nodes, or all nodes) in id order until the page
+/// is full, so its cost grows with how many candidates it has to look at;
+/// `scanLimit` bounds that.
 extension GraphStore {
     /// The node with this id, if it exists. O(log n).
     public func node(_ id: NodeID) -> Node? {
@@ -27,16 +30,42 @@ extension GraphStore {
     /// equality as ``PropertyValue`` defines it) and carry `label`, when one
     /// is given.
     ///
-    /// O(log n + c), c being the candidates scanned (the label's nodes, or all
-    /// nodes, above `after`) until the page is full or they run out.
+    /// With a label, a value and an index on (label, key): O(log n + limit)
+    /// through the index. Otherwise a scan, O(log n + c), c being the
+    /// candidates scanned (the label's nodes, or all nodes, above `after`)
+    /// until the page is full or they run out; with `scanLimit`, at most
+    /// that many candidates are looked at, and a page that stopped there has
+    /// the last id looked at as its ``Page/nextCursor`` (so it may hold fewer
+    /// than `limit` nodes, even none, and still be followed by more).
     public func nodes(
-        label: String? = nil, propertyKey: String, value: PropertyValue? = nil, limit: Int, after: NodeID? = nil
+        label: String? = nil, propertyKey: String, value: PropertyValue? = nil, limit: Int, after: NodeID? = nil,
+        scanLimit: Int? = nil
     ) -> Page<Node> {
-        let matches = candidateNodes(label: label, after: after).lazy.filter { node in
+        if let label, let value, let index = propertyIndexes[label]?[propertyKey] {
+            let records = nodeRecords
+            let found = index.nodes(with: value).ids(after: after?.rawValue).lazy.compactMap { records[$0]?.node }
+            return collectPage(limit: limit, from: found)
+        }
+        let matches: (Node) -> Bool = { node in
             guard let found = node.properties[propertyKey] else { return false }
             return value.map { $0 == found } ?? true
         }
-        return collectPage(limit: limit, from: matches)
+        guard let scanLimit else {
+            return collectPage(limit: limit, from: candidateNodes(label: label, after: after).lazy.filter(matches))
+        }
+        guard limit > 0 else { return Page(items: [], nextCursor: nil) }
+        var items: [Node] = []
+        var scanned = 0
+        var lastScanned: NodeID?
+        for node in candidateNodes(label: label, after: after) {
+            if scanned >= Swift.max(scanLimit, 1) { return Page(items: items, nextCursor: lastScanned) }
+            scanned += 1
+            lastScanned = node.id
+            guard matches(node) else { continue }
+            if items.count == limit { return Page(items: items, nextCursor: items.last?.id) }
+            items.append(node)
+        }
+        return Page(items: items, nextCursor: nil)
     }
 
     /// Relationships with ids above `after`, ascending, at most `limit` of
@@ -64,14 +93,13 @@ extension GraphStore {
         guard let record = nodeRecords[node.rawValue] else {
             throw GraphStoreError(.nodeNotFound, "cannot list the relationships of node \(node): it does not exist")
         }
-        let outgoing = direction == .incoming ? [] : record.outgoing
-        let incoming = direction == .outgoing ? [] : record.incoming
+        let start = after?.rawValue
         let ids = MergedIDs(
-            outgoing, from: after.map { outgoing.lowerBound(of: RelationshipID($0.rawValue &+ 1)) } ?? 0,
-            incoming, from: after.map { incoming.lowerBound(of: RelationshipID($0.rawValue &+ 1)) } ?? 0)
+            direction == .incoming ? IDSet().ids() : record.outgoing.ids(after: start),
+            direction == .outgoing ? IDSet().ids() : record.incoming.ids(after: start))
         // `after` at the top of the id space leaves nothing above it.
         let exhausted = after?.rawValue == UInt64.max
-        let found = ids.lazy.compactMap { relationshipRecords[$0.rawValue] }.filter { type == nil || $0.type == type }
+        let found = ids.lazy.compactMap { relationshipRecords[$0] }.filter { type == nil || $0.type == type }
         return collectPage(limit: exhausted ? 0 : limit, from: found)
     }
 
@@ -97,36 +125,34 @@ extension GraphStore {
     }
 }
 
-/// Two ascending id lists merged into one ascending sequence without
-/// duplicates (a self-loop is in both a node's outgoing and incoming lists).
+/// Two ascending id sequences merged into one ascending sequence without
+/// duplicates (a self-loop is in both a node's outgoing and incoming sets).
 struct MergedIDs: Sequence, IteratorProtocol {
-    let first: [RelationshipID]
-    var firstIndex: Int
-    let second: [RelationshipID]
-    var secondIndex: Int
+    var first: IDSet.Iterator
+    var second: IDSet.Iterator
+    var nextFirst: UInt64?
+    var nextSecond: UInt64?
 
-    init(_ first: [RelationshipID], from firstIndex: Int, _ second: [RelationshipID], from secondIndex: Int) {
+    init(_ first: IDSet.Iterator, _ second: IDSet.Iterator) {
         self.first = first
-        self.firstIndex = firstIndex
         self.second = second
-        self.secondIndex = secondIndex
+        nextFirst = self.first.next()
+        nextSecond = self.second.next()
     }
 
-    mutating func next() -> RelationshipID? {
-        let a = firstIndex < first.count ? first[firstIndex] : nil
-        let b = secondIndex < second.count ? second[secondIndex] : nil
-        switch (a, b) {
+    mutating func next() -> UInt64? {
+        switch (nextFirst, nextSecond) {
         case (nil, nil):
             return nil
         case (let a?, nil):
-            firstIndex += 1
+            nextFirst = first.next()
             return a
         case (nil, let b?):
-            secondIndex += 1
+            nextSecond = second.next()
             return b
         case (let a?, let b?):
-            if a <= b { firstIndex += 1 }
-            if b <= a { secondIndex += 1 }
+            if a <= b { nextFirst = first.next() }
+            if b <= a { nextSecond = second.next() }
             return Swift.min(a, b)
         }
     }

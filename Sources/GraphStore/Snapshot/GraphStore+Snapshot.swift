@@ -6,39 +6,94 @@ import WriteAheadLog
 /// fsync) is the database layer's job; this layer only makes and checks them.
 extension GraphStore {
     /// The store as a snapshot consistent with WAL position `walLSN`
-    /// (`LSN.none` when there is no log). O(size of the graph).
+    /// (`LSN.none` when there is no log), in memory. O(size of the graph).
     ///
-    /// Deterministic: equal stores give identical bytes.
+    /// Deterministic: equal stores give identical bytes. For a file, prefer
+    /// ``writeSnapshot(walLSN:chunkBytes:to:)``, which never holds the
+    /// whole snapshot in memory.
     public func snapshotBytes(walLSN: LSN = .none) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: SnapshotHeader.size)
+        var bytes: [UInt8] = []
+        writeSnapshot(walLSN: walLSN) { chunk, offset in
+            let start = Int(offset)
+            if start == bytes.count {
+                bytes.append(contentsOf: chunk)
+            } else {
+                // The header, written last, over the space left for it at the start.
+                if bytes.count < start + chunk.count {
+                    bytes.append(contentsOf: repeatElement(0, count: start + chunk.count - bytes.count))
+                }
+                bytes.replaceSubrange(start..<(start + chunk.count), with: chunk)
+            }
+        }
+        return bytes
+    }
+
+    /// Streams the store as a snapshot consistent with WAL position
+    /// `walLSN` to `sink`, in pieces of about `chunkBytes`, and returns the
+    /// header it wrote.
+    ///
+    /// `sink` gets each piece with the offset it belongs at: the body from
+    /// offset ``SnapshotHeader/size`` on, in order, then the body checksum,
+    /// and last the header at offset 0 (its body length and counts are known
+    /// only then). Extra memory is one piece, whatever the size of the
+    /// graph; the store is a value, so a checkpoint can stream a version
+    /// while writers commit newer ones. Equal stores give identical bytes.
+    /// Rethrows what `sink` throws, having stopped writing.
+    @discardableResult
+    public func writeSnapshot<Failure: Error>(
+        walLSN: LSN = .none, chunkBytes: Int = 1 << 20,
+        to sink: (_ bytes: [UInt8], _ offset: UInt64) throws(Failure) -> Void
+    ) throws(Failure) -> SnapshotHeader {
+        let threshold = Swift.max(chunkBytes, 64)
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(threshold + 4096)
+        var offset = UInt64(SnapshotHeader.size)
+        var checksum: UInt32 = 0
+        func flush() throws(Failure) {
+            guard !buffer.isEmpty else { return }
+            checksum = CRC32C.checksum(buffer, seed: checksum)
+            try sink(buffer, offset)
+            offset += UInt64(buffer.count)
+            buffer.removeAll(keepingCapacity: true)
+        }
         var previous: UInt64? = nil
         for entry in nodeRecords {
             let node = entry.value.node
-            bytes.appendVarint(Self.gap(from: previous, to: entry.id))
-            bytes.appendLabels(node.labels)
-            bytes.appendProperties(node.properties)
+            buffer.appendVarint(Self.gap(from: previous, to: entry.id))
+            buffer.appendLabels(node.labels)
+            buffer.appendProperties(node.properties)
             previous = entry.id
+            if buffer.count >= threshold { try flush() }
         }
         previous = nil
         for entry in relationshipRecords {
             let relationship = entry.value
-            bytes.appendVarint(Self.gap(from: previous, to: entry.id))
-            bytes.appendVarString(relationship.type)
-            bytes.appendVarint(relationship.source.rawValue)
-            bytes.appendVarint(relationship.target.rawValue)
-            bytes.appendProperties(relationship.properties)
+            buffer.appendVarint(Self.gap(from: previous, to: entry.id))
+            buffer.appendVarString(relationship.type)
+            buffer.appendVarint(relationship.source.rawValue)
+            buffer.appendVarint(relationship.target.rawValue)
+            buffer.appendProperties(relationship.properties)
             previous = entry.id
+            if buffer.count >= threshold { try flush() }
         }
-        let bodyChecksum = bytes.withUnsafeBytes {
-            CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[SnapshotHeader.size...]))
+        // Version 2: the index definitions, sorted; their contents are rebuilt on load.
+        let indexes = self.indexes
+        buffer.appendVarint(UInt64(indexes.count))
+        for index in indexes {
+            buffer.appendVarString(index.label)
+            buffer.appendVarString(index.key)
+            buffer.append(index.isUnique ? 1 : 0)
         }
+        try flush()
+        let bodyLength = offset - UInt64(SnapshotHeader.size)
+        var trailer: [UInt8] = []
+        trailer.appendLittleEndian(checksum)
+        try sink(trailer, offset)
         let header = SnapshotHeader(
             walLSN: walLSN, nodeCount: UInt64(nodeCount), relationshipCount: UInt64(relationshipCount),
-            nextNodeID: nextNodeID, nextRelationshipID: nextRelationshipID,
-            bodyLength: UInt64(bytes.count - SnapshotHeader.size))
-        bytes.replaceSubrange(0..<SnapshotHeader.size, with: header.bytes)
-        bytes.appendLittleEndian(bodyChecksum)
-        return bytes
+            nextNodeID: nextNodeID, nextRelationshipID: nextRelationshipID, bodyLength: bodyLength)
+        try sink(header.bytes, 0)
+        return header
     }
 
     /// Rebuilds a store from snapshot bytes and returns it with the WAL LSN
@@ -123,7 +178,7 @@ extension GraphStore {
         var previous: UInt64? = nil
         for index in 0..<Int(header.nodeCount) {
             let id = try readID(&reader, after: previous, "id of node \(index)")
-            let labels = try reader.readLabels("labels of node \(id)")
+            let labels = store.labelSets.intern(try reader.readLabels("labels of node \(id)"))
             let properties = try reader.readProperties("properties of node \(id)")
             store.nodeRecords.insert(
                 NodeRecord(node: Node(id: NodeID(id), labels: labels, properties: properties)), for: id)
@@ -149,8 +204,8 @@ extension GraphStore {
             store.relationshipRecords.insert(
                 Relationship(id: relationshipID, type: type, source: source, target: target, properties: properties),
                 for: id)
-            store.nodeRecords.update(source.rawValue) { $0.outgoing.insertSorted(relationshipID) }
-            store.nodeRecords.update(target.rawValue) { $0.incoming.insertSorted(relationshipID) }
+            store.nodeRecords.update(source.rawValue) { $0.outgoing.insert(id) }
+            store.nodeRecords.update(target.rawValue) { $0.incoming.insert(id) }
             store.relationshipTypeCounts[type, default: 0] += 1
             previous = id
         }
@@ -158,6 +213,29 @@ extension GraphStore {
             throw WALError(
                 .eventDecoding,
                 "relationship \(last) is not below the header's next relationship id \(header.nextRelationshipID)")
+        }
+        if header.version >= 2 {
+            // Each definition takes at least 3 bytes.
+            let count = try reader.readVarint("index count")
+            guard count <= UInt64(reader.remaining / 3) else {
+                throw WALError(.eventDecoding, "the index count \(count) cannot fit in the \(reader.remaining) bytes left")
+            }
+            for number in 0..<Int(count) {
+                let label = try reader.readVarString("label of index \(number)")
+                let key = try reader.readVarString("key of index \(number)")
+                let unique = try reader.readByte("uniqueness of index \(number)")
+                guard unique <= 1 else {
+                    throw WALError(.eventDecoding, "index \(number) has uniqueness flag \(unique), not 0 or 1")
+                }
+                guard store.propertyIndexes[label]?[key] == nil else {
+                    throw WALError(.eventDecoding, "index \(number) on \(quoted(label)).\(quoted(key)) is listed twice")
+                }
+                do {
+                    try store.apply(.createIndex(label: label, key: key, unique: unique == 1))
+                } catch {
+                    throw WALError(.eventDecoding, "index \(number) cannot be rebuilt: \(error.message)")
+                }
+            }
         }
         guard reader.isAtEnd else {
             throw WALError(

@@ -6,7 +6,7 @@ import WriteAheadLog
 ///
 /// ```
 /// 0    8  magic "GRAPHSNP"
-/// 8    2  format version (u16), 1
+/// 8    2  format version (u16), 2 (1 is still read)
 /// 10   2  flags (u16), zero (reserved)
 /// 12   8  walLSN (u64): the last WAL LSN the snapshot contains; 0 = none
 /// 20   8  node count (u64)
@@ -24,7 +24,13 @@ import WriteAheadLog
 /// ```
 /// node          varint id gap, labels, props
 /// relationship  varint id gap, string type, varint source, varint target, props
+/// indexes       varint count, then per index: string label, string key,
+///               u8 unique (0 or 1); sorted by label and key (version 2 on)
 /// ```
+///
+/// Version 1 is version 2 without the index section; this build reads
+/// both and writes version 2. An index's contents are not stored: loading
+/// rebuilds them from the nodes (and checks unique constraints again).
 ///
 /// An id gap is the id minus the previous id of its kind plus one (the
 /// first one is the id itself): dense ids cost one byte each, and ids are
@@ -42,7 +48,9 @@ public struct SnapshotHeader: Sendable, Equatable {
     /// The first eight bytes of every snapshot.
     public static let magic: [UInt8] = Array("GRAPHSNP".utf8)
     /// Bumped on any change to the header or body format.
-    public static let currentVersion: UInt16 = 1
+    public static let currentVersion: UInt16 = 2
+    /// The versions this build reads: every one it ever wrote.
+    public static let readableVersions: ClosedRange<UInt16> = 1...currentVersion
 
     /// The format version the snapshot was written in.
     public var version: UInt16
@@ -121,10 +129,10 @@ public struct SnapshotHeader: Sendable, Equatable {
                 offset: 60)
         }
         let version = load(8, as: UInt16.self)
-        guard version == Self.currentVersion else {
+        guard Self.readableVersions.contains(version) else {
             throw GraphStoreError(
                 .unsupportedSnapshotVersion,
-                "snapshot format version \(version) is not supported (this build reads version \(Self.currentVersion))",
+                "snapshot format version \(version) is not supported (this build reads versions \(Self.readableVersions.lowerBound) to \(Self.readableVersions.upperBound))",
                 offset: 8)
         }
         let flags = load(10, as: UInt16.self)

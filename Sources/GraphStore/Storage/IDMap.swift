@@ -1,73 +1,72 @@
-/// A map from ids to values in ascending id order, in chunks of up to 256 consecutive ids.
+/// A persistent map from ids to values in ascending id order: a radix trie
+/// taking five bits of the id per level, whose nodes are shared between
+/// copies and copied only along the path a write takes.
 ///
-/// Why not `Dictionary`: the store is a copy-on-write value, and the
-/// database layer keeps the old value of the store to roll a transaction
-/// back. With one dictionary the first write after such a copy duplicates
-/// every entity; here it duplicates the outer array of chunks (k references)
-/// and the one chunk touched (at most 256 entries). Ids are handed out in
-/// ascending order, so chunks fill up at the end, and paging by id needs
-/// no sorting.
+/// Why a trie and not `Dictionary` or one sorted array of chunks: the store
+/// is a value, and every write transaction starts from a copy that shares
+/// everything with the version readers see. A write here copies the nodes
+/// on the path from the root to the one leaf it touches (at most 13 nodes
+/// of at most 32 slots; 5 for ten million dense ids) and nothing else, so
+/// its cost depends on the depth, O(log₃₂ n), not on the size of the map.
+/// An old version costs nothing to keep: what a write did not touch it
+/// shares. Ids are the trie's keys, so iteration is in id order and paging
+/// from an id needs no sort (`TreeDictionary` hashes its keys, which loses
+/// that order).
 ///
-/// Complexity (n entries, k ≤ n chunks): lookup, update and remove
-/// O(log k + log 256); inserting the highest id so far O(1) amortised;
-/// inserting elsewhere O(log k + 256), plus O(k) when a new chunk goes in the
-/// middle; iteration from a given id O(log k) to start, then O(1) per entry.
+/// Each node keeps a 32-bit bitmap of the digits present and a compact
+/// array of just those children (or, in a leaf, entries), the array index
+/// being the number of set bits below the digit: sparse ids cost no empty
+/// slots, and dense ids fill leaves of 32.
+///
+/// Complexity (n entries, depth d = ⌈log₃₂(largest id + 1)⌉ ≤ 13): lookup
+/// O(d); insert, update and remove O(32·d) for the path copy (O(d) when
+/// this copy owns the path already); iteration O(d) to start, then O(1)
+/// amortised per entry.
 struct IDMap<Value> {
     struct Entry {
         var id: UInt64
         var value: Value
     }
 
-    struct Chunk {
-        /// `id >> 8` for every entry of the chunk.
-        var base: UInt64
-        /// Sorted by id; never empty while stored.
-        var entries: [Entry]
-    }
-
-    private(set) var chunks: [Chunk] = []
+    /// Nil when empty.
+    private var root: TrieNode<Value>?
+    /// Levels above the leaves: the root covers ids below `1 << (bits · (height + 1))`.
+    private var height = 0
     private(set) var count = 0
-
-    static var chunkShift: UInt64 { 8 }
 
     var isEmpty: Bool { count == 0 }
 
-    private func chunkIndex(base: UInt64) -> (index: Int, found: Bool) {
-        if let last = chunks.last {
-            if last.base == base { return (chunks.count - 1, true) }
-            if last.base < base { return (chunks.count, false) }
-        }
-        var low = 0
-        var high = chunks.count
-        while low < high {
-            let middle = (low + high) / 2
-            if chunks[middle].base < base { low = middle + 1 } else { high = middle }
-        }
-        return (low, low < chunks.count && chunks[low].base == base)
+    static var bits: Int { 5 }
+    static var mask: UInt64 { (1 << UInt64(bits)) - 1 }
+
+    /// The digit of `id` at `level` (0 for the leaves).
+    @inline(__always)
+    static func digit(_ id: UInt64, level: Int) -> UInt32 {
+        let shift = bits * level
+        return shift >= 64 ? 0 : UInt32(truncatingIfNeeded: (id >> UInt64(shift)) & mask)
     }
 
-    private static func entryIndex(_ id: UInt64, in entries: [Entry]) -> (index: Int, found: Bool) {
-        if let last = entries.last, last.id < id { return (entries.count, false) }
-        var low = 0
-        var high = entries.count
-        while low < high {
-            let middle = (low + high) / 2
-            if entries[middle].id < id { low = middle + 1 } else { high = middle }
-        }
-        return (low, low < entries.count && entries[low].id == id)
+    /// Whether a trie of `height` levels above its leaves can hold `id`.
+    private static func fits(_ id: UInt64, height: Int) -> Bool {
+        let shift = bits * (height + 1)
+        return shift >= 64 || id >> UInt64(shift) == 0
     }
 
-    /// Where `id` lives: chunk index and entry index, if present.
-    private func location(of id: UInt64) -> (chunk: Int, entry: Int)? {
-        let (chunk, chunkFound) = chunkIndex(base: id >> Self.chunkShift)
-        guard chunkFound else { return nil }
-        let (entry, entryFound) = Self.entryIndex(id, in: chunks[chunk].entries)
-        return entryFound ? (chunk, entry) : nil
+    /// The node holding `id` and its position in that node, if present.
+    private func location(of id: UInt64) -> (leaf: TrieNode<Value>, index: Int)? {
+        guard var node = root, Self.fits(id, height: height) else { return nil }
+        var level = height
+        while true {
+            guard let index = node.index(of: Self.digit(id, level: level)) else { return nil }
+            if level == 0 { return (node, index) }
+            node = node.children[index]
+            level -= 1
+        }
     }
 
     subscript(id: UInt64) -> Value? {
-        guard let (chunk, entry) = location(of: id) else { return nil }
-        return chunks[chunk].entries[entry].value
+        guard let (leaf, index) = location(of: id) else { return nil }
+        return leaf.entries[index].value
     }
 
     func contains(_ id: UInt64) -> Bool { location(of: id) != nil }
@@ -75,79 +74,244 @@ struct IDMap<Value> {
     /// Adds `value` under `id`; returns false (and changes nothing) if `id` is taken.
     @discardableResult
     mutating func insert(_ value: Value, for id: UInt64) -> Bool {
-        let base = id >> Self.chunkShift
-        let (chunk, chunkFound) = chunkIndex(base: base)
-        guard chunkFound else {
-            chunks.insert(Chunk(base: base, entries: [Entry(id: id, value: value)]), at: chunk)
-            count += 1
+        guard var node = root else {
+            height = 0
+            while !Self.fits(id, height: height) { height += 1 }
+            root = TrieNode.path(to: Entry(id: id, value: value), level: height)
+            count = 1
             return true
         }
-        let (entry, entryFound) = Self.entryIndex(id, in: chunks[chunk].entries)
-        guard !entryFound else { return false }
-        chunks[chunk].entries.insert(Entry(id: id, value: value), at: entry)
-        count += 1
-        return true
+        // Grow at the top: the old root becomes child 0 of a new one.
+        while !Self.fits(id, height: height) {
+            height += 1
+            node = TrieNode(bitmap: 1, children: [node])
+        }
+        root = nil  // so that `node` is the only reference, when it was the only one
+        let inserted = Self.insert(Entry(id: id, value: value), into: &node, level: height)
+        root = node
+        if inserted { count += 1 }
+        return inserted
+    }
+
+    /// One walk down: inserts `entry` unless its id is present (then the
+    /// path may have been copied, with the same content, and false is
+    /// returned). Callers insert new ids, so checking first would walk twice.
+    private static func insert(_ entry: Entry, into node: inout TrieNode<Value>, level: Int) -> Bool {
+        if !isKnownUniquelyReferenced(&node) { node = node.copy() }
+        let digit = Self.digit(entry.id, level: level)
+        let index = node.rank(of: digit)
+        if node.bitmap & (1 << digit) == 0 {
+            node.bitmap |= 1 << digit
+            if level == 0 {
+                node.entries.insert(entry, at: index)
+            } else {
+                node.children.insert(TrieNode.path(to: entry, level: level - 1), at: index)
+            }
+            return true
+        }
+        guard level > 0 else { return false }
+        return insert(entry, into: &node.children[index], level: level - 1)
     }
 
     /// Runs `body` on the value under `id` in place; nil if there is none.
     ///
-    /// In place matters: the value's own collections are not copied when this
-    /// map holds the only reference to them.
+    /// In place matters: the value's own storage is not copied when this
+    /// map is the only one holding it.
+    @discardableResult
     mutating func update<Result, Failure: Error>(
         _ id: UInt64, _ body: (inout Value) throws(Failure) -> Result
     ) throws(Failure) -> Result? {
-        guard let (chunk, entry) = location(of: id) else { return nil }
-        return try body(&chunks[chunk].entries[entry].value)
+        guard contains(id), var node = root else { return nil }
+        root = nil
+        defer { root = node }
+        return try Self.update(id, in: &node, level: height, body)
+    }
+
+    private static func update<Result, Failure: Error>(
+        _ id: UInt64, in node: inout TrieNode<Value>, level: Int, _ body: (inout Value) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        if !isKnownUniquelyReferenced(&node) { node = node.copy() }
+        let index = node.rank(of: digit(id, level: level))
+        if level == 0 { return try body(&node.entries[index].value) }
+        return try update(id, in: &node.children[index], level: level - 1, body)
     }
 
     /// Removes and returns the value under `id`.
     @discardableResult
     mutating func remove(_ id: UInt64) -> Value? {
-        guard let (chunk, entry) = location(of: id) else { return nil }
-        let removed = chunks[chunk].entries.remove(at: entry)
-        // Empty chunks are dropped so that equal maps have equal chunk arrays.
-        if chunks[chunk].entries.isEmpty { chunks.remove(at: chunk) }
+        guard contains(id), var node = root else { return nil }
+        root = nil
+        let removed = Self.remove(id, from: &node, level: height)
         count -= 1
-        return removed.value
+        // Nodes left empty are dropped, the root with them: equal maps
+        // iterate equally, whatever their history.
+        if count > 0 { root = node } else { height = 0 }
+        return removed
+    }
+
+    private static func remove(_ id: UInt64, from node: inout TrieNode<Value>, level: Int) -> Value {
+        if !isKnownUniquelyReferenced(&node) { node = node.copy() }
+        let digit = Self.digit(id, level: level)
+        let index = node.rank(of: digit)
+        if level == 0 {
+            node.bitmap &= ~(1 << digit)
+            return node.entries.remove(at: index).value
+        }
+        let removed = remove(id, from: &node.children[index], level: level - 1)
+        if node.children[index].bitmap == 0 {
+            node.bitmap &= ~(1 << digit)
+            node.children.remove(at: index)
+        }
+        return removed
     }
 
     mutating func removeAll() {
-        chunks = []
+        root = nil
+        height = 0
         count = 0
     }
 
     /// The highest id present.
-    var lastID: UInt64? { chunks.last?.entries.last?.id }
-
-    /// The entries with ids greater than `after` (all when nil), ascending.
-    func entries(after: UInt64? = nil) -> Iterator {
-        guard let after else { return Iterator(chunks: chunks, chunk: 0, entry: 0) }
-        guard after < UInt64.max else { return Iterator(chunks: chunks, chunk: chunks.count, entry: 0) }
-        let start = after + 1
-        let (chunk, found) = chunkIndex(base: start >> Self.chunkShift)
-        guard found else { return Iterator(chunks: chunks, chunk: chunk, entry: 0) }
-        let (entry, _) = Self.entryIndex(start, in: chunks[chunk].entries)
-        return Iterator(chunks: chunks, chunk: chunk, entry: entry)
+    var lastID: UInt64? {
+        guard var node = root else { return nil }
+        while let last = node.children.last { node = last }
+        return node.entries.last?.id
     }
 
+    /// The entries with ids greater than `after` (all when nil), ascending.
+    ///
+    /// The iterator holds this version of the map: later writes to the map
+    /// do not change what it yields.
+    func entries(after: UInt64? = nil) -> Iterator {
+        guard let root else { return Iterator(height: height, stack: []) }
+        guard let after else { return Iterator(height: height, stack: [Iterator.Frame(node: root, index: 0)]) }
+        guard after < UInt64.max, Self.fits(after + 1, height: height) else { return Iterator(height: height, stack: []) }
+        let start = after + 1
+        var stack: [Iterator.Frame] = []
+        var node = root
+        var level = height
+        while true {
+            let digit = Self.digit(start, level: level)
+            let index = node.rank(of: digit)
+            stack.append(Iterator.Frame(node: node, index: index))
+            // A missing digit: everything from the next present one on is above `start`.
+            guard level > 0, node.bitmap & (1 << digit) != 0 else { break }
+            node = node.children[index]
+            level -= 1
+        }
+        return Iterator(height: height, stack: stack)
+    }
+
+    /// Walks the trie depth first, keeping the path to the next entry.
     struct Iterator: IteratorProtocol, Sequence {
-        let chunks: [Chunk]
-        var chunk: Int
-        var entry: Int
+        struct Frame {
+            let node: TrieNode<Value>
+            /// The entry to yield next (in a leaf) or the child being walked.
+            var index: Int
+        }
+
+        let height: Int
+        var stack: [Frame]
 
         mutating func next() -> Entry? {
-            while chunk < chunks.count {
-                let entries = chunks[chunk].entries
-                if entry < entries.count {
-                    defer { entry += 1 }
-                    return entries[entry]
+            while let frame = stack.last {
+                let top = stack.count - 1
+                if top == height {
+                    if frame.index < frame.node.entries.count {
+                        stack[top].index += 1
+                        return frame.node.entries[frame.index]
+                    }
+                } else if frame.index < frame.node.children.count {
+                    stack.append(Frame(node: frame.node.children[frame.index], index: 0))
+                    continue
                 }
-                chunk += 1
-                entry = 0
+                // This node is done: move its parent on to the next child.
+                stack.removeLast()
+                if !stack.isEmpty { stack[stack.count - 1].index += 1 }
             }
             return nil
         }
     }
+}
+
+/// One node of an ``IDMap``: an inner node's children or a leaf's entries,
+/// for the digits set in `bitmap`, in digit order.
+///
+/// `@unchecked Sendable`: a node is mutated only through a map that holds
+/// the one reference to it (`isKnownUniquelyReferenced`, else it is copied
+/// first), so a node reachable from two maps, or from another thread, is
+/// never written again; shared nodes are immutable.
+final class TrieNode<Value>: @unchecked Sendable {
+    var bitmap: UInt32
+    var children: [TrieNode<Value>]
+    var entries: [IDMap<Value>.Entry]
+
+    init(bitmap: UInt32, children: [TrieNode<Value>] = [], entries: [IDMap<Value>.Entry] = []) {
+        self.bitmap = bitmap
+        self.children = children
+        self.entries = entries
+    }
+
+    /// A node of the same content, for a writer that does not own this one.
+    func copy() -> TrieNode<Value> {
+        TrieNode(bitmap: bitmap, children: children, entries: entries)
+    }
+
+    /// The chain of single-child nodes from `level` down to a leaf holding `entry`.
+    static func path(to entry: IDMap<Value>.Entry, level: Int) -> TrieNode<Value> {
+        var node = TrieNode(bitmap: 1 << IDMap<Value>.digit(entry.id, level: 0), entries: [entry])
+        var current = 0
+        while current < level {
+            current += 1
+            node = TrieNode(bitmap: 1 << IDMap<Value>.digit(entry.id, level: current), children: [node])
+        }
+        return node
+    }
+
+    /// The position `digit` has, or would have, in the compact arrays.
+    @inline(__always)
+    func rank(of digit: UInt32) -> Int {
+        (bitmap & ((1 << digit) &- 1)).nonzeroBitCount
+    }
+
+    @inline(__always)
+    func index(of digit: UInt32) -> Int? {
+        bitmap & (1 << digit) == 0 ? nil : rank(of: digit)
+    }
+}
+
+extension IDMap {
+    /// How many trie nodes this map has that `other` does not share: what
+    /// the writes that made this map from `other` allocated. Tests use it to
+    /// prove a write copies a path, not the map. O(nodes not shared).
+    func nodesNotShared(with other: IDMap) -> Int {
+        guard let root else { return 0 }
+        func walk(_ node: TrieNode<Value>, _ counterpart: TrieNode<Value>?, level: Int, leftmost: Bool) -> Int {
+            if let counterpart, node === counterpart { return 0 }
+            var total = 1
+            guard level > 0 else { return total }
+            var remaining = node.bitmap
+            for child in node.children {
+                let digit = UInt32(remaining.trailingZeroBitCount)
+                remaining &= remaining - 1
+                let stillLeftmost = leftmost && digit == 0
+                var match: TrieNode<Value>? = nil
+                if let counterpart, let index = counterpart.index(of: digit) {
+                    match = counterpart.children[index]
+                } else if stillLeftmost && level - 1 == other.height {
+                    // `other` was shallower: its root is this map's leftmost node at its height.
+                    match = other.root
+                }
+                total += walk(child, match, level: level - 1, leftmost: stillLeftmost)
+            }
+            return total
+        }
+        let counterpart = height == other.height ? other.root : nil
+        return walk(root, counterpart, level: height, leftmost: true)
+    }
+
+    /// The trie's depth: levels from the root to the leaves, inclusive.
+    var depth: Int { root == nil ? 0 : height + 1 }
 }
 
 extension IDMap: Sequence {
@@ -156,8 +320,15 @@ extension IDMap: Sequence {
 }
 
 extension IDMap.Entry: Equatable where Value: Equatable {}
-extension IDMap.Chunk: Equatable where Value: Equatable {}
-extension IDMap: Equatable where Value: Equatable {}
+extension IDMap: Equatable where Value: Equatable {
+    /// Equal content, in id order; O(n), or O(1) when the roots are shared.
+    static func == (left: IDMap, right: IDMap) -> Bool {
+        guard left.count == right.count else { return false }
+        if left.root === right.root { return true }
+        return left.elementsEqual(right)
+    }
+}
 extension IDMap.Entry: Sendable where Value: Sendable {}
-extension IDMap.Chunk: Sendable where Value: Sendable {}
 extension IDMap: Sendable where Value: Sendable {}
+extension IDMap.Iterator: Sendable where Value: Sendable {}
+extension IDMap.Iterator.Frame: Sendable where Value: Sendable {}

@@ -25,8 +25,13 @@ extension GraphStore {
             guard !nodeRecords.contains(id.rawValue) else {
                 throw GraphStoreError(.idInUse, "cannot create node \(id): a node with that id already exists")
             }
-            nodeRecords.insert(NodeRecord(node: Node(id: id, labels: labels, properties: properties)), for: id.rawValue)
-            for label in labels { labelIndex[label, default: IDSet()].insert(id.rawValue) }
+            try checkUnique(node: id, labels: labels, properties: properties, "create node \(id)")
+            let shared = labelSets.intern(labels)
+            nodeRecords.insert(NodeRecord(node: Node(id: id, labels: shared, properties: properties)), for: id.rawValue)
+            for label in labels {
+                labelIndex[label, default: IDSet()].insert(id.rawValue)
+                indexProperties(of: id, label: label, properties)
+            }
             if id >= nextNodeID { nextNodeID = NodeID(id.rawValue + 1) }
 
         case .createRelationship(let id, let type, let source, let target, let properties):
@@ -47,26 +52,45 @@ extension GraphStore {
             relationshipRecords.insert(
                 Relationship(id: id, type: type, source: source, target: target, properties: properties),
                 for: id.rawValue)
-            nodeRecords.update(source.rawValue) { $0.outgoing.insertSorted(id) }
-            nodeRecords.update(target.rawValue) { $0.incoming.insertSorted(id) }
+            nodeRecords.update(source.rawValue) { $0.outgoing.insert(id.rawValue) }
+            nodeRecords.update(target.rawValue) { $0.incoming.insert(id.rawValue) }
             relationshipTypeCounts[type, default: 0] += 1
             if id >= nextRelationshipID { nextRelationshipID = RelationshipID(id.rawValue + 1) }
 
         case .setNodeProperty(let node, let key, let value):
-            try updateNode(node, "set property \(quoted(key)) of") { $0.node.properties[key] = value }
+            let action = "set property \(quoted(key)) of"
+            let labels = try existingLabels(node, action)
+            try checkUnique(node: node, labels: labels, properties: [key: value], "\(action) node \(node)")
+            let old = try updateNode(node, action) { $0.node.properties.updateValue(value, forKey: key) }
+            reindex(node, labels: labels, key: key, from: old, to: value)
 
         case .removeNodeProperty(let node, let key):
-            try updateNode(node, "remove property \(quoted(key)) of") { $0.node.properties[key] = nil }
+            let action = "remove property \(quoted(key)) of"
+            let labels = try existingLabels(node, action)
+            let old = try updateNode(node, action) { $0.node.properties.removeValue(forKey: key) }
+            reindex(node, labels: labels, key: key, from: old, to: nil)
 
         case .addNodeLabel(let node, let label):
-            let added = try updateNode(node, "add label \(quoted(label)) to") { $0.node.labels.insert(label).inserted }
-            if added { labelIndex[label, default: IDSet()].insert(node.rawValue) }
+            let action = "add label \(quoted(label)) to"
+            guard let record = nodeRecords[node.rawValue] else {
+                throw GraphStoreError(.nodeNotFound, "cannot \(action) node \(node): it does not exist")
+            }
+            guard !record.node.labels.contains(label) else { break }
+            try checkUnique(node: node, labels: [label], properties: record.node.properties, "\(action) node \(node)")
+            let labels = labelSets.intern(record.node.labels.union([label]))
+            try updateNode(node, action) { $0.node.labels = labels }
+            labelIndex[label, default: IDSet()].insert(node.rawValue)
+            indexProperties(of: node, label: label, record.node.properties)
 
         case .removeNodeLabel(let node, let label):
-            let removed = try updateNode(node, "remove label \(quoted(label)) from") {
-                $0.node.labels.remove(label) != nil
+            let action = "remove label \(quoted(label)) from"
+            guard let record = nodeRecords[node.rawValue] else {
+                throw GraphStoreError(.nodeNotFound, "cannot \(action) node \(node): it does not exist")
             }
-            if removed { unindex(node, label: label) }
+            guard record.node.labels.contains(label) else { break }
+            let labels = labelSets.intern(record.node.labels.subtracting([label]))
+            try updateNode(node, action) { $0.node.labels = labels }
+            unindex(node, label: label, properties: record.node.properties)
 
         case .setRelationshipProperty(let relationship, let key, let value):
             try updateRelationship(relationship, "set property \(quoted(key)) of") { $0.properties[key] = value }
@@ -79,8 +103,8 @@ extension GraphStore {
                 throw GraphStoreError(
                     .relationshipNotFound, "cannot delete relationship \(relationship): it does not exist")
             }
-            nodeRecords.update(removed.source.rawValue) { $0.outgoing.removeSorted(relationship) }
-            nodeRecords.update(removed.target.rawValue) { $0.incoming.removeSorted(relationship) }
+            nodeRecords.update(removed.source.rawValue) { $0.outgoing.remove(relationship.rawValue) }
+            nodeRecords.update(removed.target.rawValue) { $0.incoming.remove(relationship.rawValue) }
             countDown(type: removed.type)
 
         case .deleteNode(let node):
@@ -101,17 +125,19 @@ extension GraphStore {
             }
             // The node's own adjacency goes with it, so only the other
             // endpoints' lists are edited: O(degree), not O(degree²).
-            for relationship in record.outgoing {
-                guard let removed = relationshipRecords.remove(relationship.rawValue) else { continue }
+            for id in record.outgoing {
+                let relationship = RelationshipID(id)
+                guard let removed = relationshipRecords.remove(id) else { continue }
                 if removed.target != node {
-                    nodeRecords.update(removed.target.rawValue) { $0.incoming.removeSorted(relationship) }
+                    nodeRecords.update(removed.target.rawValue) { $0.incoming.remove(relationship.rawValue) }
                 }
                 countDown(type: removed.type)
             }
-            for relationship in record.incoming {
+            for id in record.incoming {
+                let relationship = RelationshipID(id)
                 // A self-loop is in both lists and was removed above.
-                guard let removed = relationshipRecords.remove(relationship.rawValue) else { continue }
-                nodeRecords.update(removed.source.rawValue) { $0.outgoing.removeSorted(relationship) }
+                guard let removed = relationshipRecords.remove(id) else { continue }
+                nodeRecords.update(removed.source.rawValue) { $0.outgoing.remove(relationship.rawValue) }
                 countDown(type: removed.type)
             }
             removeNode(record)
@@ -121,6 +147,17 @@ extension GraphStore {
             relationshipRecords.removeAll()
             labelIndex = [:]
             relationshipTypeCounts = [:]
+            // The definitions stay: an index outlives the nodes it indexes.
+            for label in propertyIndexes.keys {
+                for key in propertyIndexes[label, default: [:]].keys { propertyIndexes[label]?[key]?.removeAll() }
+            }
+
+        case .createIndex(let label, let key, let isUnique):
+            try createIndex(label: label, key: key, isUnique: isUnique)
+
+        case .dropIndex(let label, let key):
+            propertyIndexes[label]?[key] = nil
+            if propertyIndexes[label]?.isEmpty == true { propertyIndexes[label] = nil }
         }
     }
 
@@ -156,14 +193,93 @@ extension GraphStore {
     /// Removes a node whose relationships are already gone, and its index entries.
     private mutating func removeNode(_ record: NodeRecord) {
         nodeRecords.remove(record.node.id.rawValue)
-        for label in record.node.labels { unindex(record.node.id, label: label) }
+        for label in record.node.labels { unindex(record.node.id, label: label, properties: record.node.properties) }
     }
 
-    private mutating func unindex(_ node: NodeID, label: String) {
-        guard var ids = labelIndex.removeValue(forKey: label) else { return }
-        ids.remove(node.rawValue)
-        // Put back only a non-empty set: equal graphs have equal indexes.
-        if !ids.isEmpty { labelIndex[label] = ids }
+    /// Removes `node` from the label index of `label` and from the property
+    /// indexes on `label`.
+    private mutating func unindex(_ node: NodeID, label: String, properties: [String: PropertyValue]) {
+        if var ids = labelIndex.removeValue(forKey: label) {
+            ids.remove(node.rawValue)
+            // Put back only a non-empty set: equal graphs have equal indexes.
+            if !ids.isEmpty { labelIndex[label] = ids }
+        }
+        guard let keys = propertyIndexes[label]?.keys else { return }
+        for key in keys {
+            guard let value = properties[key] else { continue }
+            propertyIndexes[label]?[key]?.remove(value, for: node.rawValue)
+        }
+    }
+
+    /// Adds `node` to the property indexes on `label` for the keys it has.
+    mutating func indexProperties(of node: NodeID, label: String, _ properties: [String: PropertyValue]) {
+        guard let keys = propertyIndexes[label]?.keys else { return }
+        for key in keys {
+            guard let value = properties[key] else { continue }
+            propertyIndexes[label]?[key]?.insert(value, for: node.rawValue)
+        }
+    }
+
+    /// Moves `node` from `old` to `new` in the indexes on `key` of its labels.
+    private mutating func reindex(
+        _ node: NodeID, labels: Set<String>, key: String, from old: PropertyValue?, to new: PropertyValue?
+    ) {
+        guard old != new else { return }
+        for label in labels where propertyIndexes[label]?[key] != nil {
+            if let old { propertyIndexes[label]?[key]?.remove(old, for: node.rawValue) }
+            if let new { propertyIndexes[label]?[key]?.insert(new, for: node.rawValue) }
+        }
+    }
+
+    private func existingLabels(_ node: NodeID, _ action: String) throws(GraphStoreError) -> Set<String> {
+        guard let record = nodeRecords[node.rawValue] else {
+            throw GraphStoreError(.nodeNotFound, "cannot \(action) node \(node): it does not exist")
+        }
+        return record.node.labels
+    }
+
+    /// Throws when `node`, carrying `labels` and `properties`, would share a
+    /// value of a uniquely indexed key with another node of the same label.
+    private func checkUnique(
+        node: NodeID, labels: Set<String>, properties: [String: PropertyValue], _ action: @autoclosure () -> String
+    ) throws(GraphStoreError) {
+        for label in labels {
+            guard let indexes = propertyIndexes[label] else { continue }
+            for (key, index) in indexes where index.isUnique {
+                guard let value = properties[key], let other = index.otherNode(with: value, than: node.rawValue) else {
+                    continue
+                }
+                throw GraphStoreError(
+                    .uniqueConstraintViolation,
+                    "cannot \(action()): node \(other) with label \(quoted(label)) already has \(quoted(key)) = \(value), and that key is unique"
+                )
+            }
+        }
+    }
+
+    /// Builds the index on (`label`, `key`) from the nodes that have both.
+    private mutating func createIndex(label: String, key: String, isUnique: Bool) throws(GraphStoreError) {
+        if let existing = propertyIndexes[label]?[key] {
+            guard existing.isUnique == isUnique else {
+                throw GraphStoreError(
+                    .indexConflict,
+                    "cannot create \(isUnique ? "a unique" : "a non-unique") index on \(quoted(label)).\(quoted(key)): \(existing.isUnique ? "a unique" : "a non-unique") one exists; drop it first"
+                )
+            }
+            return
+        }
+        var index = PropertyIndex(isUnique: isUnique)
+        for id in labelIndex[label] ?? IDSet() {
+            guard let value = nodeRecords[id]?.node.properties[key] else { continue }
+            if isUnique, let other = index.otherNode(with: value, than: id) {
+                throw GraphStoreError(
+                    .uniqueConstraintViolation,
+                    "cannot create a unique index on \(quoted(label)).\(quoted(key)): nodes \(other) and \(id) both have the value \(value)"
+                )
+            }
+            index.insert(value, for: id)
+        }
+        propertyIndexes[label, default: [:]][key] = index
     }
 
     private mutating func countDown(type: String) {

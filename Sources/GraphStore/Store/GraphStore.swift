@@ -1,11 +1,13 @@
 /// An in-memory property graph: nodes with labels and properties, typed
 /// directed relationships between them, a label index and adjacency lists.
 ///
-/// `GraphStore` is a value (copy-on-write), and that is what makes
-/// transactions cheap for the layer above: keep the old value, mutate, and
-/// on failure put the old value back. The storage is chunked by id so the
-/// first write after such a copy duplicates a few hundred entities and the
-/// outer chunk arrays, not the whole graph (see `IDMap`, `IDSet`).
+/// `GraphStore` is a value, and that is what makes transactions cheap for
+/// the layer above: keep the old value, mutate, and on failure put the old
+/// value back. Its storage is persistent (radix tries keyed by id, hash
+/// tries for the property indexes, see `IDMap`, `IDSet`, `PropertyIndex`):
+/// a copy shares everything, and a write to it copies only the paths to
+/// what it touches, so a transaction that touches k entities costs
+/// O(k log n), whatever the size of the graph or the degree of a node.
 ///
 /// Every mutation method appends the ``MutationEvent`` that describes its
 /// change to an `events` list the caller owns; ``apply(_:)`` performs one
@@ -20,9 +22,9 @@
 /// can only miss, never find a different entity. Replaying a creation event
 /// moves the counter past the event's id, so replay reproduces the ids.
 ///
-/// Two stores are equal when they hold the same nodes, relationships and id
-/// counters (the indexes follow from those), which is how tests prove that
-/// recovery rebuilt the committed graph.
+/// Two stores are equal when they hold the same nodes, relationships, id
+/// counters and index definitions (the indexes' contents follow from
+/// those), which is how tests prove that recovery rebuilt the committed graph.
 ///
 /// Not thread-safe by itself, like any value: share it through an actor or
 /// a mutex, or hand out copies (which is cheap) to readers.
@@ -35,6 +37,11 @@ public struct GraphStore: Sendable, Equatable {
     var labelIndex: [String: IDSet] = [:]
     /// How many relationships have each type; a type with none has no entry.
     var relationshipTypeCounts: [String: Int] = [:]
+    /// The property indexes, by label and then by key; a label without
+    /// indexes has no entry.
+    var propertyIndexes: [String: [String: PropertyIndex]] = [:]
+    /// Each distinct label set once, shared by the nodes that carry it.
+    var labelSets = LabelSets()
 
     /// The id the next created node gets.
     public internal(set) var nextNodeID: NodeID = 0

@@ -10,6 +10,8 @@ enum WorkloadName: String, CaseIterable, Sendable {
     case graphCreateGroupSync = "graph-create-groupsync"
     case graphCreateDurable1 = "graph-create-durable-1"
     case graphCreateDurable16 = "graph-create-durable-16"
+    case graphCreateScaling = "graph-create-scaling"
+    case graphHub = "graph-hub"
     case graphRecoveryWAL = "graph-recovery-wal"
     case graphRecoverySnapshot = "graph-recovery-snapshot"
 }
@@ -41,16 +43,20 @@ struct Scale: Sendable {
     var graphCreateCommits: Int
     /// Nodes the graph recovery workloads recover (one per transaction).
     var graphRecoveryNodes: Int
+    /// Nodes `graph-create-scaling` grows the graph to.
+    var graphScalingNodes: Int
+    /// Relationships `graph-hub` adds to its hub.
+    var graphHubRelationships = 100_000
 
     static let full = Scale(
         singleCommits: 1_000_000, batchCommits: 10_000, durableNanos: 4_000_000_000,
         countBoundNanos: 60_000_000_000, recoveryTransactions: 1_000_000,
-        graphCreateCommits: 200_000, graphRecoveryNodes: 1_000_000)
+        graphCreateCommits: 200_000, graphRecoveryNodes: 1_000_000, graphScalingNodes: 10_000_000)
 
     static let quick = Scale(
         singleCommits: 100_000, batchCommits: 1_000, durableNanos: 500_000_000,
         countBoundNanos: 5_000_000_000, recoveryTransactions: 100_000,
-        graphCreateCommits: 20_000, graphRecoveryNodes: 100_000)
+        graphCreateCommits: 20_000, graphRecoveryNodes: 100_000, graphScalingNodes: 100_000)
 }
 
 /// One write workload: how many writers commit what, for how long, against which systems.
@@ -107,4 +113,11 @@ struct WorkloadSpec: Sendable {
                 limits: RunLimits(durationNanos: scale.durableNanos), systems: systems, subject: .graphNodes),
         ]
     }
+}
+
+extension WorkloadName {
+    /// Run only when named with `--workload`: `graph-create-scaling` grows
+    /// a graph to ten million nodes, longer than the rest of the run, and
+    /// `graph-hub` goes with it.
+    var runsByDefault: Bool { self != .graphCreateScaling && self != .graphHub }
 }

@@ -1,0 +1,255 @@
+import Testing
+import WriteAheadLog
+
+@testable import GraphStore
+
+@Suite("Property indexes")
+struct IndexTests {
+    /// The same lookup through the index and through a scan of a copy without it.
+    static func expectIndexAgreesWithScan(
+        _ store: GraphStore, label: String, key: String, value: PropertyValue,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        var unindexed = store
+        var ignored: [MutationEvent] = []
+        unindexed.dropIndex(label: label, key: key, events: &ignored)
+        let indexed = store.nodes(label: label, propertyKey: key, value: value, limit: 1000)
+        let scanned = unindexed.nodes(label: label, propertyKey: key, value: value, limit: 1000)
+        #expect(indexed == scanned, sourceLocation: sourceLocation)
+    }
+
+    @Test("an index finds nodes by label, key and value, and follows every mutation")
+    func followsMutations() throws {
+        var store = GraphStore()
+        var events: [MutationEvent] = []
+        let a = try store.createNode(labels: ["Person"], properties: ["name": "Ada"], events: &events)
+        #expect(try store.createIndex(label: "Person", key: "name", events: &events))
+        #expect(store.indexes == [PropertyIndexDescription(label: "Person", key: "name", isUnique: false)])
+        let b = try store.createNode(labels: ["Person"], properties: ["name": "Ada"], events: &events)
+        let c = try store.createNode(properties: ["name": "Ada"], events: &events)
+        #expect(store.nodes(label: "Person", propertyKey: "name", value: "Ada", limit: 10).items.map(\.id) == [a, b])
+        try store.setNodeProperty(b, key: "name", value: "Bob", events: &events)
+        try store.addNodeLabel(c, label: "Person", events: &events)
+        #expect(store.nodes(label: "Person", propertyKey: "name", value: "Ada", limit: 10).items.map(\.id) == [a, c])
+        #expect(store.nodes(label: "Person", propertyKey: "name", value: "Bob", limit: 10).items.map(\.id) == [b])
+        // Paging through the index.
+        let first = store.nodes(label: "Person", propertyKey: "name", value: "Ada", limit: 1)
+        #expect(first.items.map(\.id) == [a] && first.nextCursor == a)
+        #expect(store.nodes(label: "Person", propertyKey: "name", value: "Ada", limit: 1, after: a).items.map(\.id) == [c])
+        try store.removeNodeProperty(a, key: "name", events: &events)
+        try store.removeNodeLabel(c, label: "Person", events: &events)
+        #expect(store.nodes(label: "Person", propertyKey: "name", value: "Ada", limit: 10).items.isEmpty)
+        try store.createRelationship(type: "KNOWS", from: b, to: a, events: &events)
+        try store.detachDeleteNode(b, events: &events)
+        #expect(store.nodes(label: "Person", propertyKey: "name", value: "Bob", limit: 10).items.isEmpty)
+        for value: PropertyValue in ["Ada", "Bob"] { Self.expectIndexAgreesWithScan(store, label: "Person", key: "name", value: value) }
+        #expect(store.consistencyProblems() == [])
+        store.clear(events: &events)
+        #expect(store.indexes.count == 1, "clear keeps the definitions")
+        #expect(store.consistencyProblems() == [])
+
+        // The events replay to the same store, index included.
+        var replayed = GraphStore()
+        for event in events { try replayed.apply(event) }
+        #expect(replayed == store)
+        #expect(replayed.consistencyProblems() == [])
+        #expect(store.dropIndex(label: "Person", key: "name", events: &events))
+        #expect(!store.dropIndex(label: "Person", key: "name", events: &events))
+        #expect(store.indexes.isEmpty)
+    }
+
+    @Test("an index built over existing nodes matches a scan, values compared exactly")
+    func buildsFromExistingNodes() throws {
+        var store = GraphStore()
+        var events: [MutationEvent] = []
+        let values: [PropertyValue] = [1, 1.0, "1", .double(-0.0), .double(0.0), [1, 2], nil, true]
+        for (index, value) in values.enumerated() {
+            try store.createNode(labels: index % 2 == 0 ? ["A"] : ["A", "B"], properties: ["k": value], events: &events)
+            try store.createNode(labels: ["B"], properties: ["k": value], events: &events)
+        }
+        try store.createIndex(label: "A", key: "k", events: &events)
+        for value in values {
+            #expect(store.nodes(label: "A", propertyKey: "k", value: value, limit: 10).items.count == 1)
+            Self.expectIndexAgreesWithScan(store, label: "A", key: "k", value: value)
+        }
+        #expect(store.consistencyProblems() == [])
+    }
+
+    @Test("a unique index refuses a second node with the value, and the refusal changes nothing")
+    func uniqueConstraint() throws {
+        var store = GraphStore()
+        var events: [MutationEvent] = []
+        try store.createIndex(label: "User", key: "email", unique: true, events: &events)
+        let ada = try store.createNode(labels: ["User"], properties: ["email": "ada@x"], events: &events)
+        let other = try store.createNode(labels: ["Guest"], properties: ["email": "ada@x"], events: &events)
+        let before = store
+        let eventCount = events.count
+        let refusals: [@Sendable (inout GraphStore, inout [MutationEvent]) throws -> Void] = [
+            { store, events in
+                try store.createNode(labels: ["User"], properties: ["email": "ada@x"], events: &events)
+            },
+            { store, events in try store.addNodeLabel(other, label: "User", events: &events) },
+            { store, events in
+                let bob = try store.createNode(labels: ["User"], properties: ["email": "bob@x"], events: &events)
+                try store.setNodeProperty(bob, key: "email", value: "ada@x", events: &events)
+            },
+        ]
+        for refusal in refusals {
+            var attempt = store
+            var attemptEvents = events
+            let error = #expect(throws: GraphStoreError.self) { try refusal(&attempt, &attemptEvents) }
+            #expect(error?.code == .uniqueConstraintViolation)
+            #expect(error?.message.contains("node \(ada)") == true, "the message names the node that has the value")
+        }
+        #expect(store == before && events.count == eventCount)
+        // Setting a node's own value again, or to a value on another label, is fine.
+        try store.setNodeProperty(ada, key: "email", value: "ada@x", events: &events)
+        try store.setNodeProperty(other, key: "email", value: "ada@x", events: &events)
+        // A unique index cannot be built over duplicates; the other uniqueness conflicts.
+        try store.addNodeLabel(other, label: "Member", events: &events)
+        try store.createNode(labels: ["Member"], properties: ["email": "ada@x"], events: &events)
+        let duplicate = #expect(throws: GraphStoreError.self) {
+            try store.createIndex(label: "Member", key: "email", unique: true, events: &events)
+        }
+        #expect(duplicate?.code == .uniqueConstraintViolation)
+        #expect(store.index(label: "Member", key: "email") == nil)
+        let conflict = #expect(throws: GraphStoreError.self) {
+            try store.createIndex(label: "User", key: "email", unique: false, events: &events)
+        }
+        #expect(conflict?.code == .indexConflict)
+        let count = events.count
+        #expect(try !store.createIndex(label: "User", key: "email", unique: true, events: &events))
+        #expect(events.count == count, "an index that exists emits nothing")
+    }
+
+    @Test("mergeNode finds the node by its unique key or creates it, and needs a unique index")
+    func mergeNode() throws {
+        var store = GraphStore()
+        var events: [MutationEvent] = []
+        let missing = #expect(throws: GraphStoreError.self) {
+            try store.mergeNode(label: "User", key: "email", value: "ada@x", events: &events)
+        }
+        #expect(missing?.code == .indexNotFound)
+        try store.createIndex(label: "User", key: "email", events: &events)
+        #expect(throws: GraphStoreError.self) {
+            try store.mergeNode(label: "User", key: "email", value: "ada@x", events: &events)
+        }
+        store.dropIndex(label: "User", key: "email", events: &events)
+        try store.createIndex(label: "User", key: "email", unique: true, events: &events)
+        let created = try store.mergeNode(
+            label: "User", key: "email", value: "ada@x", labels: ["Admin"], properties: ["name": "Ada"], events: &events)
+        #expect(created.created)
+        #expect(store.node(created.id) == Node(id: created.id, labels: ["User", "Admin"], properties: ["name": "Ada", "email": "ada@x"]))
+        let count = events.count
+        let found = try store.mergeNode(
+            label: "User", key: "email", value: "ada@x", properties: ["name": "Other"], events: &events)
+        #expect(found.id == created.id && !found.created)
+        #expect(events.count == count, "finding emits nothing")
+        #expect(store.node(created.id)?.properties["name"] == "Ada", "properties apply on creation only")
+    }
+
+    @Test("index events round-trip through the codec, and a bad unique flag is refused")
+    func codec() throws {
+        for event in [MutationEvent.createIndex(label: "P", key: "k", unique: true), .createIndex(label: "é", key: "", unique: false), .dropIndex(label: "P", key: "k")] {
+            #expect(try MutationEvent.decode(event.encoded()) == event)
+        }
+        var bytes = try MutationEvent.createIndex(label: "P", key: "k", unique: true).encoded()
+        bytes[bytes.count - 1] = 2
+        let error = #expect(throws: WALError.self) { try MutationEvent.decode(bytes) }
+        #expect(error?.message.contains("unique") == true)
+        #expect(MutationEvent.createIndex(label: "P", key: "k", unique: true).description == #"createIndex(label: "P", key: "k", unique: true)"#)
+    }
+
+    @Test("an unindexed lookup with a scan limit stops there with a cursor to continue from")
+    func boundedScan() throws {
+        var store = GraphStore()
+        var events: [MutationEvent] = []
+        for number in 0..<50 {
+            try store.createNode(labels: ["N"], properties: ["even": .bool(number % 2 == 0)], events: &events)
+        }
+        var found: [NodeID] = []
+        var after: NodeID? = nil
+        var pages = 0
+        repeat {
+            let page = store.nodes(label: "N", propertyKey: "even", value: true, limit: 100, after: after, scanLimit: 7)
+            #expect(page.items.count <= 4)
+            found += page.items.map(\.id)
+            after = page.nextCursor
+            pages += 1
+        } while after != nil && pages < 100
+        #expect(found == (0..<25).map { NodeID(UInt64($0 * 2)) })
+        // With an index the limit does not apply: one page holds them all.
+        try store.createIndex(label: "N", key: "even", events: &events)
+        #expect(store.nodes(label: "N", propertyKey: "even", value: true, limit: 100, scanLimit: 7).items.count == 25)
+    }
+}
+
+@Suite("Persistent storage")
+struct PersistenceTests {
+    @Test("adding a relationship to a hub copies one path of its adjacency, not the adjacency")
+    func hubAdjacencyIsShared() throws {
+        var store = GraphStore()
+        var events: [MutationEvent] = []
+        let hub = try store.createNode(events: &events)
+        let leaf = try store.createNode(events: &events)
+        for _ in 0..<100_000 {
+            try store.createRelationship(type: "LINK", from: hub, to: leaf, events: &events)
+            events.removeAll(keepingCapacity: true)
+        }
+        let before = store
+        try store.createRelationship(type: "LINK", from: hub, to: leaf, events: &events)
+        let old = try #require(before.nodeRecords[hub.rawValue])
+        let new = try #require(store.nodeRecords[hub.rawValue])
+        #expect(new.outgoing.count == 100_001 && old.outgoing.count == 100_000)
+        // The adjacency's trie is four levels deep here; a write copies one path.
+        #expect(new.outgoing.words.nodesNotShared(with: old.outgoing.words) <= new.outgoing.words.depth)
+        #expect(store.relationshipRecords.nodesNotShared(with: before.relationshipRecords) <= store.relationshipRecords.depth)
+        #expect(store.nodeRecords.nodesNotShared(with: before.nodeRecords) <= store.nodeRecords.depth)
+        #expect(try before.relationships(of: hub, direction: .outgoing).items.count == 100_000, "the old version is intact")
+    }
+
+    /// The address of a set's storage: equal for sets that share it.
+    static func storage(of labels: Set<String>) -> UInt {
+        withUnsafeBytes(of: labels) { $0.load(as: UInt.self) }
+    }
+
+    @Test("nodes with the same labels share one set, through mutations, replay and snapshots")
+    func labelSetsAreShared() throws {
+        var store = GraphStore()
+        var events: [MutationEvent] = []
+        for _ in 0..<100 { try store.createNode(labels: ["Person", "Admin"], events: &events) }
+        let other = try store.createNode(labels: ["Person"], events: &events)
+        try store.addNodeLabel(other, label: "Admin", events: &events)
+        var replayed = GraphStore()
+        for event in events { try replayed.apply(event) }
+        let (loaded, _) = try GraphStore.decodeSnapshot(store.snapshotBytes())
+        for candidate in [store, replayed, loaded] {
+            let addresses = Set(candidate.nodes(limit: 1000).items.map { Self.storage(of: $0.labels) })
+            #expect(addresses.count == 1, "101 nodes, one set")
+            #expect(candidate == store)
+        }
+        #expect(store.labelSets.count == 2)
+        try store.removeNodeLabel(other, label: "Admin", events: &events)
+        #expect(store.node(other)?.labels == ["Person"])
+        #expect(store.consistencyProblems() == [])
+    }
+
+    @Test("a one-node transaction on a large graph copies a path per structure it touches")
+    func createNodeCopiesPaths() throws {
+        var store = GraphStore()
+        var events: [MutationEvent] = []
+        try store.createIndex(label: "Person", key: "id", unique: true, events: &events)
+        for number in 0..<50_000 {
+            try store.createNode(labels: ["Person"], properties: ["id": .int(Int64(number))], events: &events)
+        }
+        let before = store
+        try store.createNode(labels: ["Person"], properties: ["id": 50_000], events: &events)
+        #expect(store.nodeRecords.nodesNotShared(with: before.nodeRecords) <= store.nodeRecords.depth)
+        let oldLabel = try #require(before.labelIndex["Person"])
+        let newLabel = try #require(store.labelIndex["Person"])
+        #expect(newLabel.words.nodesNotShared(with: oldLabel.words) <= newLabel.words.depth)
+        #expect(before.nodeCount == 50_000 && store.nodeCount == 50_001)
+        #expect(before.nodes(label: "Person", propertyKey: "id", value: 50_000, limit: 1).items.isEmpty)
+        #expect(store.nodes(label: "Person", propertyKey: "id", value: 50_000, limit: 1).items.count == 1)
+    }
+}
