@@ -90,7 +90,7 @@ struct ConnectionLimitTests {
             try await connection.send(post + "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" + post + "GET /stats HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
             let text = String(decoding: try await connection.readToEnd(), as: UTF8.self)
             #expect(text.components(separatedBy: "HTTP/1.1 200").count - 1 == 4, "\(text)")
-            #expect(text.hasSuffix(#""nodes":2,"relationships":0,"labels":{},"types":{}}"#), "\(text)")
+            #expect(text.hasSuffix(#""nodes":2,"relationships":0,"labels":{},"types":{},"indexes":[]}"#), "\(text)")
         }
     }
 
