@@ -34,7 +34,7 @@ struct GraphRoutes: Sendable {
             return try await Blocking.run { try TransactionRequest(json: try JSONParser.parse(body)) }
         }
         if let failure = database.failure {
-            throw GraphServerError(.poisoned, "writes are refused until a restart because the write-ahead log failed: \(failure)")
+            throw GraphServerError(.poisoned, GraphServerError.poisonedSummary, detail: failure)
         }
         let hasLog = database.hasLog
         if durable && !hasLog {
@@ -51,11 +51,13 @@ struct GraphRoutes: Sendable {
             result = try await database.write(durable: durable) { tx in
                 try TransactionRunner.apply(operations, to: &tx)
             }
-        } catch let error as GraphDatabaseError where error.code == .log && database.failure != nil {
-            // The commit reached the log but its fsync failed, which poisons the log.
+        } catch let error as GraphDatabaseError where [.log, .poisoned].contains(error.code) && database.failure != nil {
+            // The commit may have reached the log before its write or fsync
+            // failed, which poisons the log: the client cannot know either way.
             throw GraphServerError(
                 .poisoned,
-                "the transaction was written but its fsync failed, so it may not survive a crash; writes are refused until a restart: \(error.message)")
+                "the transaction is not visible and may or may not survive a crash: the write-ahead log failed to write or fsync it; writes are refused until a restart (the server's log and POST /admin/wal/status say why)",
+                detail: error.message)
         }
         // A transaction that changed nothing logged nothing: it is as durable as the log.
         let isDurable = result.lsn.isNone ? hasLog : result.isDurable

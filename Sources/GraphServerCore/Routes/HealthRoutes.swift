@@ -13,8 +13,10 @@ struct HealthRoutes: Sendable {
     }
 
     func health() -> Response {
-        if let failure = database.failure {
-            let error = GraphServerError(.poisoned, "the write-ahead log failed; writes are refused until a restart: \(failure)")
+        // Open to anyone (load balancers): the failure's paths and errno text
+        // stay in the log and POST /admin/wal/status.
+        if database.failure != nil {
+            let error = GraphServerError(.poisoned, GraphServerError.poisonedSummary)
             return .json(["status": "poisoned", "error": error.json["error"] ?? .null], status: .serviceUnavailable)
         }
         return .json(["status": "ok"])
