@@ -36,6 +36,9 @@ public struct GraphServerError: Error, Sendable, Equatable, CustomStringConverti
         case noRoute = "no_route"
         /// The graph refuses the change (deleting a node that has relationships).
         case conflict
+        /// An `assert` op of a transaction does not hold: what the client
+        /// read has changed since, and nothing of the transaction was applied.
+        case assertionFailed = "assertion_failed"
         /// The body is larger than the configured limit.
         case payloadTooLarge = "payload_too_large"
         /// The operation needs something this server runs without (a log, a
@@ -77,7 +80,7 @@ public struct GraphServerError: Error, Sendable, Equatable, CustomStringConverti
         case .forbidden: .forbidden
         case .unsupportedMediaType: .unsupportedMediaType
         case .notFound, .noRoute: .notFound
-        case .conflict: .conflict
+        case .conflict, .assertionFailed: .conflict
         case .payloadTooLarge: .contentTooLarge
         case .poisoned, .closed: .serviceUnavailable
         case .internal: .internalServerError

@@ -15,6 +15,9 @@ enum Operation: Sendable, Equatable {
     case deleteNode(node: EntityReference)
     case detachDeleteNode(node: EntityReference)
     case clear
+    /// Fails the transaction with 409 `assertion_failed` unless the
+    /// property's current value is `expected` (nil: the property is absent).
+    case assertProperty(target: PropertyOwner, key: String, expected: PropertyValue?)
 
     /// The op's name as the JSON spells it.
     var name: String {
@@ -31,6 +34,13 @@ enum Operation: Sendable, Equatable {
         case .deleteNode: "deleteNode"
         case .detachDeleteNode: "detachDeleteNode"
         case .clear: "clear"
+        case .assertProperty: "assert"
         }
     }
+}
+
+/// The entity whose property an `assert` op checks.
+enum PropertyOwner: Sendable, Equatable {
+    case node(EntityReference)
+    case relationship(EntityReference)
 }
