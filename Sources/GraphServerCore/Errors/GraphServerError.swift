@@ -32,8 +32,10 @@ public struct GraphServerError: Error, Sendable, Equatable, CustomStringConverti
         case unsupportedMediaType = "unsupported_media_type"
         /// A node, relationship or file the request names does not exist.
         case notFound = "not_found"
-        /// No route has this method and path.
+        /// No route has this path.
         case noRoute = "no_route"
+        /// A route has this path, but not this method; `Allow` lists the methods it takes.
+        case methodNotAllowed = "method_not_allowed"
         /// The graph refuses the change (deleting a node that has relationships).
         case conflict
         /// An `assert` op of a transaction does not hold: what the client
@@ -80,6 +82,7 @@ public struct GraphServerError: Error, Sendable, Equatable, CustomStringConverti
         case .forbidden: .forbidden
         case .unsupportedMediaType: .unsupportedMediaType
         case .notFound, .noRoute: .notFound
+        case .methodNotAllowed: .methodNotAllowed
         case .conflict, .assertionFailed: .conflict
         case .payloadTooLarge: .contentTooLarge
         case .poisoned, .closed: .serviceUnavailable

@@ -8,11 +8,22 @@ import Logging
 /// log, and into the body only on the admin routes: a request reaches an
 /// admin handler only with admin rights, so only an admin reads it.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// The registered routes, to tell a wrong method (405) from an unknown path (404).
+    let routes: RouteTable
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {
-            let failure = GraphServerError.from(error)
+            var failure = GraphServerError.from(error)
+            var allowed: [String] = []
+            if failure.code == .noRoute {
+                allowed = routes.methods(for: request.uri.path)
+                if !allowed.isEmpty {
+                    failure = GraphServerError(
+                        .methodNotAllowed, "\(request.method.rawValue) is not allowed here; this path takes \(allowed.joined(separator: ", "))")
+                }
+            }
             switch failure.code {
             case .internal:
                 context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(failure)"])
@@ -26,7 +37,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                     context.logger.warning("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(failure.fullMessage)"])
                 }
             }
-            return .error(failure, revealingDetail: Self.isAdmin(request.uri.path))
+            var response = Response.error(failure, revealingDetail: Self.isAdmin(request.uri.path))
+            if !allowed.isEmpty { response.headers[.allow] = allowed.joined(separator: ", ") }
+            return response
         }
     }
 

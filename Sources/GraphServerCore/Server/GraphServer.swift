@@ -37,7 +37,8 @@ public struct GraphServer: Sendable {
         // responses the error middleware makes of failures.
         router.add(middleware: RequestMetricsMiddleware())
         router.add(middleware: CrossSiteMiddleware(policy: CrossSitePolicy(configuration: configuration)))
-        router.add(middleware: ErrorMiddleware())
+        let routes = RouteTable()
+        router.add(middleware: ErrorMiddleware(routes: routes))
 
         let admin = router.group("admin")
         if let token = configuration.adminToken {
@@ -61,6 +62,7 @@ public struct GraphServer: Sendable {
         HealthRoutes(database: database, metrics: metrics).register(open: router, reads: reads)
         AdminRoutes(database: database, limits: configuration.limits, snapshots: SnapshotFolder(configuration: configuration))
             .register(on: admin)
+        routes.record(router.routes)
         return router
     }
 
