@@ -41,6 +41,10 @@ public struct GraphServerError: Error, Sendable, Equatable, CustomStringConverti
         /// An `assert` op of a transaction does not hold: what the client
         /// read has changed since, and nothing of the transaction was applied.
         case assertionFailed = "assertion_failed"
+        /// An `Idempotency-Key` sent again with a different body.
+        case idempotencyKeyReused = "idempotency_key_reused"
+        /// An `Idempotency-Key` whose first request is still committing.
+        case idempotencyKeyInProgress = "idempotency_key_in_progress"
         /// The body is larger than the configured limit.
         case payloadTooLarge = "payload_too_large"
         /// The operation needs something this server runs without (a log, a
@@ -83,7 +87,8 @@ public struct GraphServerError: Error, Sendable, Equatable, CustomStringConverti
         case .unsupportedMediaType: .unsupportedMediaType
         case .notFound, .noRoute: .notFound
         case .methodNotAllowed: .methodNotAllowed
-        case .conflict, .assertionFailed: .conflict
+        case .conflict, .assertionFailed, .idempotencyKeyInProgress: .conflict
+        case .idempotencyKeyReused: .unprocessableContent
         case .payloadTooLarge: .contentTooLarge
         case .poisoned, .closed: .serviceUnavailable
         case .internal: .internalServerError

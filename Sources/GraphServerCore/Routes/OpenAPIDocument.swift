@@ -31,6 +31,17 @@ enum OpenAPIDocument {
         ],
         "parameters": [
           {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "description": "Makes a retry safe: a request with a key already committed gets the original answer (with Idempotent-Replayed: true) and applies nothing. 1 to 255 visible ASCII characters; see docs/SERVER.md for the window.",
+            "schema": {
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 255,
+              "pattern": "^[!-~]+$"
+            }
+          },
+          {
             "name": "durable",
             "in": "query",
             "description": "Wait for an fsync before answering (`?durable` alone means true).",
@@ -103,11 +114,22 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/UnsupportedMediaType"
           },
           "200": {
-            "description": "Committed.",
+            "description": "Committed, or (with Idempotent-Replayed: true) committed earlier under the same Idempotency-Key.",
             "content": {
               "application/json": {
                 "schema": {
                   "$ref": "#/components/schemas/TransactionResult"
+                }
+              }
+            },
+            "headers": {
+              "Idempotent-Replayed": {
+                "description": "true when this answers a retry.",
+                "schema": {
+                  "type": "string",
+                  "enum": [
+                    "true"
+                  ]
                 }
               }
             }
@@ -117,6 +139,16 @@ enum OpenAPIDocument {
           },
           "409": {
             "$ref": "#/components/responses/Conflict"
+          },
+          "422": {
+            "description": "The Idempotency-Key was used for a request with a different body (`idempotency_key_reused`).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           },
           "503": {
             "$ref": "#/components/responses/Unavailable"
@@ -1153,6 +1185,8 @@ enum OpenAPIDocument {
                   "method_not_allowed",
                   "conflict",
                   "assertion_failed",
+                  "idempotency_key_reused",
+                  "idempotency_key_in_progress",
                   "payload_too_large",
                   "unavailable",
                   "bad_snapshot",
@@ -1825,7 +1859,7 @@ enum OpenAPIDocument {
         }
       },
       "Conflict": {
-        "description": "The graph refuses the change, or an assert op does not hold (`assertion_failed`); nothing was applied.",
+        "description": "The graph refuses the change, an assert op does not hold (`assertion_failed`), or a request with the same Idempotency-Key is still committing (`idempotency_key_in_progress`); nothing was applied.",
         "content": {
           "application/json": {
             "schema": {

@@ -17,7 +17,11 @@ import WriteAheadLog
 ///  10  deleteNode                  varint node
 ///  11  detachDeleteNode            varint node
 ///  12  clear                       (nothing)
+/// 255  annotation                  string name, string text
 /// ```
+///
+/// `annotation` takes the last tag, away from the graph's own events, so
+/// new graph events keep the next free numbers after 12.
 ///
 /// The version byte comes first so a later build can change any field and
 /// still read logs written by this one; this build refuses versions it does
@@ -39,6 +43,7 @@ extension MutationEvent: WALEvent {
         case deleteNode = 10
         case detachDeleteNode = 11
         case clear = 12
+        case annotation = 255
     }
 
     /// Appends the event's bytes to `buffer`.
@@ -99,6 +104,10 @@ extension MutationEvent: WALEvent {
             buffer.appendVarint(node.rawValue)
         case .clear:
             buffer.append(Tag.clear.rawValue)
+        case .annotation(let name, let text):
+            buffer.append(Tag.annotation.rawValue)
+            buffer.appendVarString(name)
+            buffer.appendVarString(text)
         }
     }
 
@@ -199,6 +208,9 @@ extension MutationEvent: WALEvent {
             self = .detachDeleteNode(node: NodeID(try reader.readVarint("detachDeleteNode node")))
         case .clear:
             self = .clear
+        case .annotation:
+            self = .annotation(
+                name: try reader.readVarString("annotation name"), text: try reader.readVarString("annotation text"))
         }
     }
 

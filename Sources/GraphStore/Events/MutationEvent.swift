@@ -36,6 +36,13 @@ public enum MutationEvent: Sendable, Hashable {
     case detachDeleteNode(node: NodeID)
     /// Every node and relationship was deleted; the id counters were kept.
     case clear
+    /// A note the transaction carries for the layer above (the HTTP
+    /// server's idempotency keys): `name` says whose, `text` is theirs.
+    ///
+    /// Logged with the transaction's other events, so it commits (or is
+    /// lost) with them; applying it changes nothing in the graph. Recovery
+    /// hands replayed annotations to the database's caller.
+    case annotation(name: String, text: String)
 
     /// The event's name, as it appears in its description and in errors.
     public var name: String {
@@ -52,6 +59,7 @@ public enum MutationEvent: Sendable, Hashable {
         case .deleteNode: "deleteNode"
         case .detachDeleteNode: "detachDeleteNode"
         case .clear: "clear"
+        case .annotation: "annotation"
         }
     }
 }
@@ -100,6 +108,11 @@ extension MutationEvent: CustomStringConvertible {
             text += "(node: \(node)"
         case .clear:
             return text
+        case .annotation(let name, let note):
+            text += "(name: "
+            writeQuoted(name, to: &text)
+            text += ", text: "
+            writeQuoted(note, to: &text)
         }
         return text + ")"
     }

@@ -121,6 +121,10 @@ extension GraphStore {
             relationshipRecords.removeAll()
             labelIndex = [:]
             relationshipTypeCounts = [:]
+
+        case .annotation:
+            // For the layer above; the graph is as it was.
+            break
         }
     }
 
