@@ -78,6 +78,28 @@ struct IdempotencyTests {
         }
     }
 
+    @Test("many concurrent requests with one key, some with another body, apply once")
+    func crowd() async throws {
+        let directory = TemporaryDirectory()
+        try await LiveServer.run({
+            $0.storage = .dataDirectory(directory.child("data"))
+            $0.wal.syncMode = .always
+        }) { port throws in
+            for round in 0..<3 {
+                let replies = try await withThrowingTaskGroup(of: LoopbackHTTP.Reply.self) { group in
+                    for index in 0..<16 {
+                        let body = index % 4 == 3 ? #"{"ops": [{"op": "createNode", "labels": ["Other"]}]}"# : Self.create
+                        group.addTask { try await Self.tx(port, key: "crowd-\(round)", body: body) }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                #expect(replies.allSatisfy { [200, 409, 422].contains($0.status) }, "\(replies.map(\.body))")
+                #expect(Set(replies.filter { $0.status == 200 }.map(\.body)).count == 1)
+                #expect(try await Self.nodeCount(port) == Int64(round + 1))
+            }
+        }
+    }
+
     @Test("a malformed key is a 400", arguments: ["", "has space", String(repeating: "k", count: 256), "naïve"])
     func malformed(key: String) async throws {
         try await LiveServer.run { port throws in

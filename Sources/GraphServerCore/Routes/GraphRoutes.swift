@@ -80,7 +80,9 @@ struct GraphRoutes: Sendable {
         } catch let replay as Replay {
             return self.replay(replay.outcome)
         } catch {
-            if let key { keys.abandon(key) }
+            // A refusal by the key check found another request's claim: that one is not ours to drop.
+            let keyRefusal = (error as? GraphServerError).map { [.idempotencyKeyReused, .idempotencyKeyInProgress].contains($0.code) } ?? false
+            if let key, !keyRefusal { keys.abandon(key) }
             throw writeFailure(error)
         }
         if let key {
