@@ -80,7 +80,7 @@ struct EventCodecTests {
         ("no tag", [1], "before its tag"),
         ("tag 0", [1, 0], "tag 0"),
         ("tag 15", [1, 15], "tag 15"),
-        ("tag 255", [1, 255], "tag 255"),
+        ("tag 254", [1, 254], "tag 254"),
         ("unknown value tag", [1, 3, 1, 1, 107, 9], "value tag 9"),
         ("invalid UTF-8 key", [1, 3, 1, 1, 0xFF, 0], "UTF-8"),
         ("invalid UTF-8 label", [1, 5, 1, 2, 0xC3, 0x28], "UTF-8"),
@@ -150,5 +150,21 @@ struct EventCodecTests {
         #expect(
             MutationEvent.setNodeProperty(node: 1, key: "n", value: .double(SampleValues.nanWithPayload)).description
                 == #"setNodeProperty(node: 1, key: "n", value: nan(0x7ff0000000000001))"#)
+    }
+}
+
+@Suite("Annotation events")
+struct AnnotationEventTests {
+    @Test("an annotation takes tag 255 and applying it leaves the graph as it was")
+    func annotationIsNoOp() throws {
+        let event = MutationEvent.annotation(name: "n", text: "t")
+        #expect(try event.encoded() == [MutationEvent.codecVersion, 255, 1, UInt8(ascii: "n"), 1, UInt8(ascii: "t")])
+        var store = GraphStore()
+        var events: [MutationEvent] = []
+        _ = try store.createNode(labels: ["L"], properties: ["k": 1], events: &events)
+        let before = store
+        try store.apply(event)
+        #expect(store == before)
+        #expect(event.description == #"annotation(name: "n", text: "t")"#)
     }
 }

@@ -169,6 +169,8 @@ enum SampleEvents {
         .deleteNode(node: 10),
         .detachDeleteNode(node: NodeID(UInt64.max)),
         .clear,
+        .annotation(name: "graph-server/idempotency-key", text: "{\"key\": \"k\"}"),
+        .annotation(name: "", text: ""),
     ]
 }
 

@@ -51,10 +51,16 @@ public final class GraphDatabase: Sendable {
     let closed = Atomic<Bool>(false)
     var logger: Logger { configuration.logger }
 
+    /// The annotations of the transactions recovery replayed from the log
+    /// (those above the snapshot it started from), oldest first; the layer
+    /// above rebuilds its own state from them (the server's idempotency keys).
+    public let recoveredAnnotations: [RecoveredAnnotation]
+
     init(
         configuration: GraphDatabaseConfiguration, wal: WAL<MutationEvent>?, snapshots: SnapshotCatalog, store: GraphStore,
-        lastCommitLSN: LSN
+        lastCommitLSN: LSN, recoveredAnnotations: [RecoveredAnnotation] = []
     ) {
+        self.recoveredAnnotations = recoveredAnnotations
         self.configuration = configuration
         self.wal = wal
         self.snapshots = snapshots
@@ -82,6 +88,9 @@ public final class GraphDatabase: Sendable {
 
     /// Why writes are refused, or nil while the log is healthy.
     public var failure: WALError? { wal?.failure }
+
+    /// The highest LSN an fsync covers; `.none` without a log. Cheap: no I/O.
+    public var durableLSN: LSN { wal?.durableLSN ?? .none }
 
     // MARK: Writing
 

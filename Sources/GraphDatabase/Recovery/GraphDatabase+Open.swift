@@ -62,6 +62,7 @@ extension GraphDatabase {
 
         var wal: WAL<MutationEvent>?
         var lastCommitLSN = report.snapshotLSN
+        var annotations: [RecoveredAnnotation] = []
         if let directory = configuration.walDirectory {
             try requireLogReachesSnapshot(directory, configuration.wal.fileSystem, report)
             let progress = ReplayProgressLog(logger: logger)
@@ -72,6 +73,9 @@ extension GraphDatabase {
                     directory: directory, options: options, fence: report.snapshotLSN
                 ) { transaction in
                     for event in transaction.events {
+                        if case .annotation(let name, let text) = event {
+                            annotations.append(RecoveredAnnotation(commitLSN: transaction.commitLSN, name: name, text: text))
+                        }
                         do { try store.apply(event) } catch {
                             throw GraphDatabaseError(
                                 .recovery,
@@ -132,7 +136,8 @@ extension GraphDatabase {
                 "duration": "\(report.duration)",
             ])
         let database = GraphDatabase(
-            configuration: configuration, wal: wal, snapshots: snapshots, store: store, lastCommitLSN: lastCommitLSN)
+            configuration: configuration, wal: wal, snapshots: snapshots, store: store, lastCommitLSN: lastCommitLSN,
+            recoveredAnnotations: annotations)
         return (database, report)
     }
 

@@ -42,3 +42,12 @@ public struct RecoveryReport: Sendable {
     /// How long recovery took.
     public var duration: Duration = .zero
 }
+
+/// An ``MutationEvent/annotation(name:text:)`` that recovery replayed from
+/// the log, with the LSN of the transaction that carried it.
+public struct RecoveredAnnotation: Sendable, Equatable {
+    /// The commit LSN of the transaction the annotation belongs to.
+    public var commitLSN: LSN
+    public var name: String
+    public var text: String
+}

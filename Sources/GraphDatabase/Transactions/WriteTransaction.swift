@@ -117,6 +117,14 @@ public struct WriteTransaction: Sendable {
                 label: label, key: key, value: value, labels: labels, properties: properties, events: &events)
         }
     }
+
+    /// Logs a note for the layer above with this transaction: it commits
+    /// with it or not at all, changes nothing in the graph, and comes back
+    /// in ``GraphDatabase/recoveredAnnotations`` after a restart (until a
+    /// checkpoint's snapshot covers the transaction).
+    public mutating func annotate(name: String, text: String) {
+        events.append(.annotation(name: name, text: text))
+    }
 }
 
 /// What a committed write transaction returns.

@@ -9,6 +9,11 @@ import Hummingbird
 /// with ``status``; a start-up error becomes one line on stderr. The
 /// message names what was wrong and where (the op index and field, the
 /// flag, the path).
+///
+/// What only an operator may see (file paths, errno text, the log's own
+/// failure) goes in ``detail``, never in ``message``: the server's log and
+/// the admin routes show it, every other response leaves it out, so a
+/// client without admin rights learns nothing about the server's files.
 public struct GraphServerError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What kind of failure this is; the raw value is the `code` clients see.
     public enum Code: String, Sendable, Equatable, CaseIterable {
@@ -27,10 +32,19 @@ public struct GraphServerError: Error, Sendable, Equatable, CustomStringConverti
         case unsupportedMediaType = "unsupported_media_type"
         /// A node, relationship or file the request names does not exist.
         case notFound = "not_found"
-        /// No route has this method and path.
+        /// No route has this path.
         case noRoute = "no_route"
+        /// A route has this path, but not this method; `Allow` lists the methods it takes.
+        case methodNotAllowed = "method_not_allowed"
         /// The graph refuses the change (deleting a node that has relationships).
         case conflict
+        /// An `assert` op of a transaction does not hold: what the client
+        /// read has changed since, and nothing of the transaction was applied.
+        case assertionFailed = "assertion_failed"
+        /// An `Idempotency-Key` sent again with a different body.
+        case idempotencyKeyReused = "idempotency_key_reused"
+        /// An `Idempotency-Key` whose first request is still committing.
+        case idempotencyKeyInProgress = "idempotency_key_in_progress"
         /// The body is larger than the configured limit.
         case payloadTooLarge = "payload_too_large"
         /// The operation needs something this server runs without (a log, a
@@ -50,13 +64,18 @@ public struct GraphServerError: Error, Sendable, Equatable, CustomStringConverti
 
     /// What kind of failure this is.
     public var code: Code
-    /// What was wrong and where, in one line.
+    /// What was wrong and where, in one line, fit for any client.
     public var message: String
+    /// The operator's part: paths, errno text, the underlying error. Only
+    /// the server's log and admin responses carry it.
+    public var detail: String?
 
-    /// An error of kind `code`; `message` names the field, op, flag or path.
-    public init(_ code: Code, _ message: String) {
+    /// An error of kind `code`; `message` names the field, op or flag,
+    /// `detail` what only an operator may read.
+    public init(_ code: Code, _ message: String, detail: String? = nil) {
         self.code = code
         self.message = message
+        self.detail = detail
     }
 
     /// The HTTP status a response with this error carries.
@@ -67,19 +86,27 @@ public struct GraphServerError: Error, Sendable, Equatable, CustomStringConverti
         case .forbidden: .forbidden
         case .unsupportedMediaType: .unsupportedMediaType
         case .notFound, .noRoute: .notFound
-        case .conflict: .conflict
+        case .methodNotAllowed: .methodNotAllowed
+        case .conflict, .assertionFailed, .idempotencyKeyInProgress: .conflict
+        case .idempotencyKeyReused: .unprocessableContent
         case .payloadTooLarge: .contentTooLarge
         case .poisoned, .closed: .serviceUnavailable
         case .internal: .internalServerError
         }
     }
 
-    /// `code: message`.
-    public var description: String { "\(code.rawValue): \(message)" }
+    /// `code: message: detail`, for the log and stderr.
+    public var description: String { "\(code.rawValue): \(fullMessage)" }
 
-    /// The JSON body of an error response.
-    public var json: JSONValue {
-        ["error": ["code": .string(code.rawValue), "message": .string(message)]]
+    /// The message with the detail appended, for the log and admin responses.
+    public var fullMessage: String { detail.map { "\(message): \($0)" } ?? message }
+
+    /// The JSON body of an error response for any client: without ``detail``.
+    public var json: JSONValue { json(revealingDetail: false) }
+
+    /// The JSON body of an error response; the detail only when `revealingDetail` (admin routes).
+    public func json(revealingDetail: Bool) -> JSONValue {
+        ["error": ["code": .string(code.rawValue), "message": .string(revealingDetail ? fullMessage : message)]]
     }
 
     /// Maps a database error, prefixing `context` (such as `ops[2] (deleteNode)`) to its message.
@@ -96,11 +123,23 @@ public struct GraphServerError: Error, Sendable, Equatable, CustomStringConverti
             case .log, .snapshot, .recovery: .internal
             }
         // The graph's own wording is the clearest ("node 7 does not exist").
-        let detail = error.graphError?.message ?? error.message
-        var message = context.map { "\($0): \(detail)" } ?? detail
-        if let path = error.path, !message.contains(path) { message += " (\(path))" }
-        self.init(code, message)
+        let text = error.graphError?.message ?? error.message
+        var full = context.map { "\($0): \(text)" } ?? text
+        if let path = error.path, !full.contains(path) { full += " (\(path))" }
+        // A refusal of the graph says nothing about the server's files; a
+        // failure of the log, a snapshot or recovery names files and errno.
+        let namesFiles = error.graphError == nil && (error.path != nil || error.logError != nil || [.log, .snapshot, .recovery, .poisoned].contains(error.code))
+        guard namesFiles else {
+            self.init(code, full)
+            return
+        }
+        let summary = code == .poisoned ? Self.poisonedSummary : "the server could not complete the request; its log says why"
+        self.init(code, context.map { "\($0): \(summary)" } ?? summary, detail: full)
     }
+
+    /// What a client without admin rights learns about a failed log.
+    static let poisonedSummary =
+        "the write-ahead log failed; writes are refused until a restart (the server's log and POST /admin/wal/status say why)"
 
     /// Converts whatever a handler threw into the error the client sees.
     static func from(_ error: any Error) -> GraphServerError {
@@ -113,10 +152,10 @@ public struct GraphServerError: Error, Sendable, Equatable, CustomStringConverti
             case .contentTooLarge: return GraphServerError(.payloadTooLarge, error.body ?? "the request body is too large")
             case .badRequest: return GraphServerError(.badRequest, error.body ?? "bad request")
             case .unauthorized: return GraphServerError(.unauthorized, error.body ?? "unauthorized")
-            default: return GraphServerError(.internal, error.body ?? "\(error.status)")
+            default: return GraphServerError(.internal, "the request failed (\(error.status.code))", detail: error.body)
             }
         default:
-            return GraphServerError(.internal, "\(error)")
+            return GraphServerError(.internal, "the server could not complete the request; its log says why", detail: "\(error)")
         }
     }
 }

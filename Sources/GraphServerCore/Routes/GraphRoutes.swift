@@ -1,5 +1,6 @@
 import GraphDatabase
 import GraphStore
+import HTTPTypes
 import Hummingbird
 
 /// The graph API: `POST /tx` and the read routes.
@@ -7,6 +8,7 @@ struct GraphRoutes: Sendable {
     let database: GraphDatabase
     let limits: ServerLimits
     let decoding: DecodingBudget
+    let keys: IdempotencyKeys
 
     /// `POST /tx` on `writes`, the read routes on `reads`: each group
     /// carries the token check its routes need.
@@ -33,8 +35,14 @@ struct GraphRoutes: Sendable {
             guard body.count > Self.inlineDecodingBytes else { return try TransactionRequest(json: try JSONParser.parse(body)) }
             return try await Blocking.run { try TransactionRequest(json: try JSONParser.parse(body)) }
         }
+        let key = try Self.idempotencyKey(request)
+        let fingerprint = IdempotencyKeys.fingerprint(body)
+        // A retry of a committed request is answered without the writer lock.
+        if let key, case .committed(let outcome) = keys.lookup(key, fingerprint: fingerprint) {
+            return replay(outcome)
+        }
         if let failure = database.failure {
-            throw GraphServerError(.poisoned, "writes are refused until a restart because the write-ahead log failed: \(failure)")
+            throw GraphServerError(.poisoned, GraphServerError.poisonedSummary, detail: "\(failure)")
         }
         let hasLog = database.hasLog
         if durable && !hasLog {
@@ -46,20 +54,88 @@ struct GraphRoutes: Sendable {
             return .json(TransactionOutcome(lsn: 0, durable: hasLog, created: [:]).json)
         }
         let operations = parsed.operations
+        let keys = keys
         let result: WriteResult<[String: UInt64]>
         do {
             result = try await database.write(durable: durable) { tx in
-                try TransactionRunner.apply(operations, to: &tx)
+                // Under the writer lock: no other request with this key can
+                // commit between this check and the claim below.
+                if let key {
+                    switch keys.lookup(key, fingerprint: fingerprint) {
+                    case .absent: break
+                    case .committed(let outcome): throw Replay(outcome: outcome)
+                    case .reused: throw Self.reusedKey
+                    case .inProgress: throw Self.keyInProgress
+                    }
+                }
+                let created = try TransactionRunner.apply(operations, to: &tx)
+                if let key {
+                    tx.annotate(
+                        name: IdempotencyKeys.annotationName,
+                        text: IdempotencyKeys.annotation(key: key, fingerprint: fingerprint, created: created))
+                    keys.claim(key, fingerprint: fingerprint)
+                }
+                return created
             }
-        } catch let error as GraphDatabaseError where error.code == .log && database.failure != nil {
-            // The commit reached the log but its fsync failed, which poisons the log.
-            throw GraphServerError(
-                .poisoned,
-                "the transaction was written but its fsync failed, so it may not survive a crash; writes are refused until a restart: \(error.message)")
+        } catch let replay as Replay {
+            return self.replay(replay.outcome)
+        } catch {
+            // A refusal by the key check found another request's claim: that one is not ours to drop.
+            let keyRefusal = (error as? GraphServerError).map { [.idempotencyKeyReused, .idempotencyKeyInProgress].contains($0.code) } ?? false
+            if let key, !keyRefusal { keys.abandon(key) }
+            throw writeFailure(error)
+        }
+        if let key {
+            keys.complete(key, fingerprint: fingerprint, IdempotencyKeys.Outcome(lsn: result.lsn.rawValue, created: result.value))
         }
         // A transaction that changed nothing logged nothing: it is as durable as the log.
         let isDurable = result.lsn.isNone ? hasLog : result.isDurable
         return .json(TransactionOutcome(lsn: result.lsn.rawValue, durable: isDurable, created: result.value).json)
+    }
+
+    /// Refines a failed write into what the client should learn.
+    private func writeFailure(_ error: any Error) -> any Error {
+        guard let error = error as? GraphDatabaseError, [.log, .poisoned].contains(error.code), database.failure != nil else {
+            return error
+        }
+        // The commit may have reached the log before its write or fsync
+        // failed, which poisons the log: the client cannot know either way.
+        return GraphServerError(
+            .poisoned,
+            "the transaction is not visible and may or may not survive a crash: the write-ahead log failed to write or fsync it; writes are refused until a restart (the server's log and POST /admin/wal/status say why)",
+            detail: error.message)
+    }
+
+    /// The answer to a retry: the original transaction's, with its durability as of now.
+    private func replay(_ outcome: IdempotencyKeys.Outcome) -> Response {
+        let durable = database.hasLog && outcome.lsn <= database.durableLSN.rawValue
+        var response = Response.json(TransactionOutcome(lsn: outcome.lsn, durable: durable, created: outcome.created).json)
+        if let name = Self.replayedHeader { response.headers[name] = "true" }
+        return response
+    }
+
+    /// A retry found the committed original; thrown out of the transaction to roll it back.
+    private struct Replay: Error {
+        var outcome: IdempotencyKeys.Outcome
+    }
+
+    /// `Idempotent-Replayed: true` marks an answer that repeats a committed request's.
+    static let replayedHeader = HTTPField.Name("Idempotent-Replayed")
+
+    static let reusedKey = GraphServerError(
+        .idempotencyKeyReused, "this Idempotency-Key was used for a request with a different body; use a new key for a new request")
+    static let keyInProgress = GraphServerError(
+        .idempotencyKeyInProgress, "a request with this Idempotency-Key is being committed; retry once it has answered")
+
+    /// The request's `Idempotency-Key`: 1 to 255 visible ASCII characters.
+    static func idempotencyKey(_ request: Request) throws(GraphServerError) -> String? {
+        let values = request.headers.filter { $0.name.canonicalName == "idempotency-key" }.map(\.value)
+        guard let key = values.first else { return nil }
+        guard values.count == 1 else { throw GraphServerError(.badRequest, "the Idempotency-Key header is given more than once") }
+        guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            throw GraphServerError(.badRequest, "the Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID is a good key)")
+        }
+        return key
     }
 
     func nodes(_ request: Request) throws -> Response {

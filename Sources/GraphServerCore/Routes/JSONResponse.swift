@@ -8,9 +8,9 @@ extension Response {
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(value))))
     }
 
-    /// The response for a failed request.
-    static func error(_ error: GraphServerError) -> Response {
-        var response = Response.json(error.json, status: error.status)
+    /// The response for a failed request; its ``GraphServerError/detail`` only when `revealingDetail` (admin routes).
+    static func error(_ error: GraphServerError, revealingDetail: Bool = false) -> Response {
+        var response = Response.json(error.json(revealingDetail: revealingDetail), status: error.status)
         if error.code == .unauthorized {
             response.headers[.wwwAuthenticate] = "Bearer realm=\"graph-server\""
         }

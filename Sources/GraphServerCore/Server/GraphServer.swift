@@ -17,12 +17,15 @@ public struct GraphServer: Sendable {
     public let configuration: ServerConfiguration
     /// What `GET /metrics` renders; nil answers it with 400 `unavailable`.
     public let metrics: ServerMetrics?
+    /// The idempotency keys of recent transactions, rebuilt from what recovery replayed.
+    let idempotencyKeys: IdempotencyKeys
 
     /// A server over an open database.
     public init(database: GraphDatabase, configuration: ServerConfiguration, metrics: ServerMetrics? = nil) {
         self.database = database
         self.configuration = configuration
         self.metrics = metrics
+        self.idempotencyKeys = IdempotencyKeys(recovered: database.recoveredAnnotations)
     }
 
     /// Every route, behind the metrics, error and cross-site middleware,
@@ -37,7 +40,8 @@ public struct GraphServer: Sendable {
         // responses the error middleware makes of failures.
         router.add(middleware: RequestMetricsMiddleware())
         router.add(middleware: CrossSiteMiddleware(policy: CrossSitePolicy(configuration: configuration)))
-        router.add(middleware: ErrorMiddleware())
+        let routes = RouteTable()
+        router.add(middleware: ErrorMiddleware(routes: routes))
 
         let admin = router.group("admin")
         if let token = configuration.adminToken {
@@ -57,10 +61,11 @@ public struct GraphServer: Sendable {
                     what: "the read token (--read-token)"))
         }
         let decoding = DecodingBudget(capacity: max(configuration.limits.maxDecodingBytes, configuration.limits.maxBodyBytes))
-        GraphRoutes(database: database, limits: configuration.limits, decoding: decoding).register(reads: reads, writes: writes)
+        GraphRoutes(database: database, limits: configuration.limits, decoding: decoding, keys: idempotencyKeys).register(reads: reads, writes: writes)
         HealthRoutes(database: database, metrics: metrics).register(open: router, reads: reads)
         AdminRoutes(database: database, limits: configuration.limits, snapshots: SnapshotFolder(configuration: configuration))
             .register(on: admin)
+        routes.record(router.routes)
         return router
     }
 

@@ -20,6 +20,9 @@ enum Operation: Sendable, Equatable {
         properties: [String: PropertyValue])
     case createIndex(label: String, key: String, unique: Bool)
     case dropIndex(label: String, key: String)
+    /// Fails the transaction with 409 `assertion_failed` unless the
+    /// property's current value is `expected` (nil: the property is absent).
+    case assertProperty(target: PropertyOwner, key: String, expected: PropertyValue?)
 
     /// The op's name as the JSON spells it.
     var name: String {
@@ -39,6 +42,13 @@ enum Operation: Sendable, Equatable {
         case .mergeNode: "mergeNode"
         case .createIndex: "createIndex"
         case .dropIndex: "dropIndex"
+        case .assertProperty: "assert"
         }
     }
+}
+
+/// The entity whose property an `assert` op checks.
+enum PropertyOwner: Sendable, Equatable {
+    case node(EntityReference)
+    case relationship(EntityReference)
 }

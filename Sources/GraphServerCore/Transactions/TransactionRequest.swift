@@ -109,17 +109,42 @@ struct OperationReader {
             operation = .createIndex(label: try string("label"), key: try string("key"), unique: try bool("unique"))
         case "dropIndex":
             operation = .dropIndex(label: try string("label"), key: try string("key"))
+        case "assert":
+            operation = try assertion(scope)
         default:
             name = ""
             throw failure(
                 "op",
-                "unknown op \"\(op)\"; expected one of createNode, createRelationship, setNodeProperty, removeNodeProperty, addLabel, removeLabel, setRelationshipProperty, removeRelationshipProperty, deleteRelationship, deleteNode, detachDeleteNode, clear, mergeNode, createIndex, dropIndex"
+                "unknown op \"\(op)\"; expected one of createNode, createRelationship, setNodeProperty, removeNodeProperty, addLabel, removeLabel, setRelationshipProperty, removeRelationshipProperty, deleteRelationship, deleteNode, detachDeleteNode, clear, mergeNode, createIndex, dropIndex, assert"
             )
         }
         for key in object.keys where !used.contains(key) {
             throw failure(key, "unknown field for this op")
         }
         return operation
+    }
+
+    /// `{"op": "assert", "node" | "relationship": ..., "key": k, "equals": v | "absent": true}`.
+    private mutating func assertion(_ scope: ReferenceScope) throws(GraphServerError) -> Operation {
+        let owner: PropertyOwner
+        switch (object["node"], object["relationship"]) {
+        case (_?, nil): owner = .node(try node("node", scope))
+        case (nil, _?): owner = .relationship(try relationship("relationship", scope))
+        default: throw failure(nil, "name exactly one of \"node\" and \"relationship\"")
+        }
+        let key = try string("key")
+        used.insert("equals")
+        used.insert("absent")
+        switch (object["equals"], object["absent"]) {
+        case (let equals?, nil):
+            return .assertProperty(target: owner, key: key, expected: try Self.property(equals, at: "ops[\(index)].equals"))
+        case (nil, .bool(true)?):
+            return .assertProperty(target: owner, key: key, expected: nil)
+        case (nil, let absent?):
+            throw failure("absent", "must be true (the property must not exist), not \(absent == .bool(false) ? "false" : absent.kind)")
+        default:
+            throw failure(nil, "give exactly one of \"equals\" (the value the property must have) and \"absent\": true")
+        }
     }
 
     private mutating func field(_ key: String) throws(GraphServerError) -> JSONValue {

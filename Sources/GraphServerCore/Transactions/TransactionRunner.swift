@@ -12,6 +12,8 @@ enum TransactionRunner {
         for (index, operation) in operations.enumerated() {
             do {
                 try apply(operation, to: &transaction, nodes: &nodes, relationships: &relationships)
+            } catch let error as AssertionFailure {
+                throw GraphServerError(.assertionFailed, "ops[\(index)] (\(operation.name)): \(error.message)")
             } catch let error as GraphDatabaseError {
                 throw GraphServerError(error, context: "ops[\(index)] (\(operation.name))")
             }
@@ -76,6 +78,33 @@ enum TransactionRunner {
             try tx.createIndex(label: label, key: key, unique: unique)
         case .dropIndex(let label, let key):
             tx.dropIndex(label: label, key: key)
+        case .assertProperty(let owner, let key, let expected):
+            // Read in the transaction's own copy, under the writer lock: no
+            // other transaction can commit between this check and the
+            // writes after it, which is what makes read-modify-write safe.
+            let actual: PropertyValue?
+            let entity: String
+            switch owner {
+            case .node(let reference):
+                let id = node(reference)
+                entity = "node \(id.rawValue)"
+                guard let found = tx.store.node(id) else { throw AssertionFailure(message: "\(entity) does not exist") }
+                actual = found.properties[key]
+            case .relationship(let reference):
+                let id = relationship(reference)
+                entity = "relationship \(id.rawValue)"
+                guard let found = tx.store.relationship(id) else { throw AssertionFailure(message: "\(entity) does not exist") }
+                actual = found.properties[key]
+            }
+            guard actual != expected else { return }
+            func describe(_ value: PropertyValue?) -> String { value.map { JSONWriter.string($0.json) } ?? "absent" }
+            throw AssertionFailure(
+                message: "\(entity) property \"\(key)\" is \(describe(actual)), not \(describe(expected)); nothing was applied")
         }
+    }
+
+    /// An `assert` op that does not hold.
+    struct AssertionFailure: Error {
+        var message: String
     }
 }

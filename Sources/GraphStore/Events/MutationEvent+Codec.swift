@@ -19,7 +19,11 @@ import WriteAheadLog
 ///  12  clear                       (nothing)
 ///  13  createIndex                 string label, string key, u8 unique (0 or 1)
 ///  14  dropIndex                   string label, string key
+/// 255  annotation                  string name, string text
 /// ```
+///
+/// `annotation` takes the last tag, away from the graph's own events, so
+/// new graph events keep the next free numbers after 14.
 ///
 /// The version byte comes first so a later build can change any field and
 /// still read logs written by this one; this build refuses versions it does
@@ -43,6 +47,7 @@ extension MutationEvent: WALEvent {
         case clear = 12
         case createIndex = 13
         case dropIndex = 14
+        case annotation = 255
     }
 
     /// Appends the event's bytes to `buffer`.
@@ -112,6 +117,10 @@ extension MutationEvent: WALEvent {
             buffer.append(Tag.dropIndex.rawValue)
             buffer.appendVarString(label)
             buffer.appendVarString(key)
+        case .annotation(let name, let text):
+            buffer.append(Tag.annotation.rawValue)
+            buffer.appendVarString(name)
+            buffer.appendVarString(text)
         }
     }
 
@@ -223,6 +232,9 @@ extension MutationEvent: WALEvent {
         case .dropIndex:
             self = .dropIndex(
                 label: try reader.readVarString("dropIndex label"), key: try reader.readVarString("dropIndex key"))
+        case .annotation:
+            self = .annotation(
+                name: try reader.readVarString("annotation name"), text: try reader.readVarString("annotation text"))
         }
     }
 

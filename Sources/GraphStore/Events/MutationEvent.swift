@@ -42,6 +42,13 @@ public enum MutationEvent: Sendable, Hashable {
     case createIndex(label: String, key: String, unique: Bool)
     /// The property index on (`label`, `key`) was dropped.
     case dropIndex(label: String, key: String)
+    /// A note the transaction carries for the layer above (the HTTP
+    /// server's idempotency keys): `name` says whose, `text` is theirs.
+    ///
+    /// Logged with the transaction's other events, so it commits (or is
+    /// lost) with them; applying it changes nothing in the graph. Recovery
+    /// hands replayed annotations to the database's caller.
+    case annotation(name: String, text: String)
 
     /// The event's name, as it appears in its description and in errors.
     public var name: String {
@@ -60,6 +67,7 @@ public enum MutationEvent: Sendable, Hashable {
         case .clear: "clear"
         case .createIndex: "createIndex"
         case .dropIndex: "dropIndex"
+        case .annotation: "annotation"
         }
     }
 }
@@ -119,6 +127,11 @@ extension MutationEvent: CustomStringConvertible {
             writeQuoted(label, to: &text)
             text += ", key: "
             writeQuoted(key, to: &text)
+        case .annotation(let name, let note):
+            text += "(name: "
+            writeQuoted(name, to: &text)
+            text += ", text: "
+            writeQuoted(note, to: &text)
         }
         return text + ")"
     }

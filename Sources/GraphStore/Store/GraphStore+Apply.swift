@@ -158,6 +158,10 @@ extension GraphStore {
         case .dropIndex(let label, let key):
             propertyIndexes[label]?[key] = nil
             if propertyIndexes[label]?.isEmpty == true { propertyIndexes[label] = nil }
+
+        case .annotation:
+            // For the layer above; the graph is as it was.
+            break
         }
     }
 

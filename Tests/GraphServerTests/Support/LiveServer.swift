@@ -11,7 +11,7 @@ enum LiveServer {
     /// Serves `configuration` (in memory unless it says otherwise) on
     /// 127.0.0.1 and a free port while `body` runs, then stops and closes.
     static func run<Value: Sendable>(
-        _ configure: (inout ServerConfiguration) -> Void = { _ in },
+        _ configure: (inout ServerConfiguration) -> Void = { _ in }, logger: Logger? = nil,
         _ body: @Sendable (_ port: Int) async throws -> Value
     ) async throws -> Value {
         var configuration = ServerConfiguration()
@@ -20,8 +20,11 @@ enum LiveServer {
         configuration.checkpointEveryBytes = nil
         configure(&configuration)
         _ = sharedMetrics
-        var logger = Logger(label: "graph-server-tests")
-        logger.logLevel = .critical
+        let logger = logger ?? {
+            var logger = Logger(label: "graph-server-tests")
+            logger.logLevel = .critical
+            return logger
+        }()
         let (database, _) = try GraphDatabase.open(configuration.databaseConfiguration(logger: logger))
         defer { try? database.close() }
         let server = GraphServer(database: database, configuration: configuration, metrics: sharedMetrics)
