@@ -28,6 +28,9 @@ public actor Archiver {
     /// `nil` until the first round and after any failure, so that the next
     /// round starts again from what the store holds.
     private var head: (value: ArchiveHead, version: ObjectVersion)?
+    /// Whether the log's record at the head's last LSN was compared with
+    /// the archived one since the head was loaded.
+    private var continuityChecked = false
 
     public init(directory: String, store: any ArchiveStore, options: ArchiverOptions = ArchiverOptions()) {
         self.directory = directory
@@ -73,8 +76,13 @@ public actor Archiver {
         var (current, version) = try await loadHead(round: &round)
         let directory = self.directory
         let since = LSN(current.lastLSN)
-        let scan = try await runBlocking { try LogScan.read(directory: directory, after: since) }
+        let compareFrom = continuityChecked ? nil : current.lastKey.flatMap { layout.pieceRange(of: $0)?.lowerBound }
+        let scan = try await runBlocking { try LogScan.read(directory: directory, after: since, compareFrom: compareFrom) }
         try check(scan, against: current)
+        if !continuityChecked {
+            try await checkSameRecord(scan, against: current)
+            continuityChecked = true
+        }
         round.archivedLSN = current.lastLSN
         guard !scan.records.isEmpty else { return round }
 
@@ -127,6 +135,7 @@ public actor Archiver {
     /// store has none, and removes pieces the head never acknowledged.
     private func loadHead(round: inout ArchiveRound) async throws -> (ArchiveHead, ObjectVersion) {
         if let head { return head }
+        continuityChecked = false
         let loaded: (ArchiveHead, ObjectVersion)
         if let object = try await store.get(layout.headKey) {
             loaded = (try ArchiveHead.decode(object.bytes, key: layout.headKey), object.info.version)
@@ -171,6 +180,28 @@ public actor Archiver {
                 .diverged,
                 "the log starts at LSN \(scan.firstLSN) but the archive needs LSN \(head.lastLSN + 1) next: segments were truncated before they were archived",
                 key: layout.headKey, path: directory)
+        }
+    }
+
+    /// Refuses a log whose records in the range of the archive's newest
+    /// piece differ from the archived ones: a different log (restored and
+    /// continued elsewhere, or another database's) that is at least as long.
+    private func checkSameRecord(_ scan: LogScan, against head: ArchiveHead) async throws {
+        guard head.lastLSN > 0, let key = head.lastKey else { return }
+        guard let object = try await store.get(key) else {
+            throw ArchiveError(.brokenChain, "the head's newest piece is missing", key: key)
+        }
+        let (piece, hash) = try LogPiece.decode(object.bytes, key: key)
+        guard hash == head.lastHashBytes, piece.lastLSN.rawValue == head.lastLSN else {
+            throw ArchiveError(.brokenChain, "the head's newest piece does not match the head", key: key)
+        }
+        // Segments truncated after they were archived: nothing to compare.
+        guard !scan.firstLSN.isNone, scan.firstLSN <= piece.firstLSN else { return }
+        guard piece.body == scan.compared else {
+            throw ArchiveError(
+                .diverged,
+                "the log's records \(piece.firstLSN)-\(piece.lastLSN) differ from the archived ones: this is not the log the archive was made from",
+                key: key, path: directory)
         }
     }
 

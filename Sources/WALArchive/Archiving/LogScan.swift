@@ -17,11 +17,14 @@ struct LogScan: Sendable {
     /// The first and last LSN of a valid record in the log (`.none` if empty).
     var firstLSN = LSN.none
     var lastLSN = LSN.none
+    /// The framed bytes of the records from `compareFrom` through `after`,
+    /// to compare with the archive's newest piece.
+    var compared: [UInt8] = []
 
     /// Walks the log with ``WALInspector`` (no lock, no writes; a torn or
     /// half-written tail ends the walk) and keeps the records after `after`
     /// that end at a transaction boundary.
-    static func read(directory: String, after: LSN) throws -> LogScan {
+    static func read(directory: String, after: LSN, compareFrom: LSN? = nil) throws -> LogScan {
         var scan = LogScan()
         var pending: [Record] = []
         var tracker = TransactionTracker()
@@ -30,6 +33,10 @@ struct LogScan: Sendable {
             if let error = tracker.visit(kind: record.kind, lsn: record.lsn, txBeginLSN: record.txBeginLSN) {
                 throw ArchiveError(
                     .corruption, "the log breaks a transaction rule at LSN \(error.lsn): \(error.rule)", path: record.location.path)
+            }
+            if let compareFrom, record.lsn >= compareFrom, record.lsn <= after {
+                scan.compared += ArchivedRecord.frame(
+                    kind: record.kind, lsn: record.lsn, txBeginLSN: record.txBeginLSN, payload: record.payload)
             }
             guard record.lsn > after else { return }
             pending.append(
