@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "WriteAheadLog", targets: ["WriteAheadLog"]),
         .library(name: "GraphStore", targets: ["GraphStore"]),
         .library(name: "GraphDatabase", targets: ["GraphDatabase"]),
+        .library(name: "WALArchive", targets: ["WALArchive"]),
         .executable(name: "walctl", targets: ["walctl"]),
         .executable(name: "graph-server", targets: ["graph-server"]),
     ],
@@ -31,6 +32,8 @@ let package = Package(
         // HTTPS, and the HTTP part types of the server's connection handlers.
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        // The archive only: SHA-256 for the object chain, HMAC for SigV4.
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         // `swift package generate-documentation` (a plugin: nothing links it).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
@@ -64,6 +67,15 @@ let package = Package(
                 "GraphStore",
                 "WriteAheadLog",
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Continuous archive of a log to object storage, and restore from it.
+        .target(
+            name: "WALArchive",
+            dependencies: [
+                "WriteAheadLog",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
         ),
@@ -152,6 +164,11 @@ let package = Package(
         .testTarget(
             name: "WriteAheadLogTests",
             dependencies: ["WriteAheadLog", "WALTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "WALArchiveTests",
+            dependencies: ["WALArchive", "WriteAheadLog", "WALTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,0 +1,219 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import WriteAheadLog
+
+/// Ships a log directory to an archive: every record up to the last
+/// transaction boundary that is on disk, as immutable pieces, and the
+/// archive's head after each piece.
+///
+/// ``archiveOnce()`` is one round; ``run(onError:)`` repeats it every
+/// `archiveInterval`. The archiver reads the directory the way
+/// ``WALInspector`` does (no lock, no writes), so it may run beside the
+/// live handle, in the same process or another one, or on a closed log.
+///
+/// One archiver per archive: two archivers shipping into one prefix are
+/// detected (the head is replaced only at the version read before, so the
+/// slower one fails), but the lease that makes a second writer refuse up
+/// front is not built yet.
+public actor Archiver {
+    public let directory: String
+    public let store: any ArchiveStore
+    public let layout: ArchiveLayout
+    public let options: ArchiverOptions
+
+    /// The head as last read or written, and its version in the store;
+    /// `nil` until the first round and after any failure, so that the next
+    /// round starts again from what the store holds.
+    private var head: (value: ArchiveHead, version: ObjectVersion)?
+    /// Whether the log's record at the head's last LSN was compared with
+    /// the archived one since the head was loaded.
+    private var continuityChecked = false
+
+    public init(directory: String, store: any ArchiveStore, options: ArchiverOptions = ArchiverOptions()) {
+        self.directory = directory
+        self.store = store
+        self.layout = ArchiveLayout(prefix: options.prefix)
+        self.options = options
+    }
+
+    /// Ships every committed record the archive lacks, and returns what it did.
+    ///
+    /// Reads the log without its lock, keeps the records after the head's
+    /// last LSN up to the last point where no transaction is open (a torn
+    /// or unfinished tail is never shipped), fsyncs the segment files read,
+    /// and stores one piece per segment with a conditional create, replacing
+    /// the head after each. A failure leaves the archive consistent: a piece
+    /// stored but not named by the head is removed by the next round.
+    ///
+    /// - Throws: ``ArchiveError`` `.diverged` when the log no longer holds
+    ///   records the archive needs next (truncated before they were
+    ///   archived) or ends before the archive does; `.preconditionFailed`
+    ///   when another writer changed the head; store and log errors as they come.
+    public func archiveOnce() async throws -> ArchiveRound {
+        do {
+            return try await ship()
+        } catch {
+            head = nil
+            throw error
+        }
+    }
+
+    /// Calls ``archiveOnce()`` every `archiveInterval` until the task is
+    /// cancelled, handing each failure to `onError` and trying again at the
+    /// next interval (the log keeps everything not yet archived).
+    public func run(onError: @Sendable (any Error) -> Void) async {
+        while !Task.isCancelled {
+            do { _ = try await archiveOnce() } catch { onError(error) }
+            do { try await Task.sleep(for: options.archiveInterval) } catch { return }
+        }
+    }
+
+    private func ship() async throws -> ArchiveRound {
+        var round = ArchiveRound()
+        var (current, version) = try await loadHead(round: &round)
+        let directory = self.directory
+        let since = LSN(current.lastLSN)
+        let compareFrom = continuityChecked ? nil : current.lastKey.flatMap { layout.pieceRange(of: $0)?.lowerBound }
+        let scan = try await runBlocking { try LogScan.read(directory: directory, after: since, compareFrom: compareFrom) }
+        try check(scan, against: current)
+        if !continuityChecked {
+            try await checkSameRecord(scan, against: current)
+            continuityChecked = true
+        }
+        round.archivedLSN = current.lastLSN
+        guard !scan.records.isEmpty else { return round }
+
+        if options.syncsLogBeforeShipping {
+            let paths = Set(scan.records.map(\.segmentPath))
+            try await runBlocking { for path in paths { try Self.syncFile(path) } }
+        }
+
+        var start = 0
+        while start < scan.records.count {
+            let segment = scan.records[start].segment
+            var end = start
+            while end < scan.records.count && scan.records[end].segment == segment { end += 1 }
+            let records = scan.records[start..<end]
+            let summary = scan.segments[segment]
+            let piece = LogPiece(
+                archiveID: current.archiveIDBytes, firstLSN: records.first?.lsn ?? .none, lastLSN: records.last?.lsn ?? .none,
+                segment: segment, segmentBaseLSN: summary?.baseLSN ?? .none, recordCount: records.count,
+                endsSealedSegment: summary.map { $0.isSealed && $0.lastLSN == records.last?.lsn } ?? false,
+                previousHash: current.lastHashBytes, body: records.flatMap(\.bytes))
+            let (bytes, hash) = piece.encoded()
+            let key = layout.pieceKey(first: piece.firstLSN, last: piece.lastLSN)
+            do {
+                _ = try await store.put(key, bytes, condition: .ifAbsent)
+            } catch let error as ArchiveError where error.code == .preconditionFailed {
+                // Stored by a round that failed before its head update and
+                // was not cleaned up: the same bytes are the same piece.
+                guard let existing = try await store.get(key), existing.bytes == bytes else {
+                    throw ArchiveError(
+                        .brokenChain, "another object already holds this piece's key with different bytes", key: key)
+                }
+            }
+            current.lastLSN = piece.lastLSN.rawValue
+            current.lastKey = key
+            current.lastHash = hash.map(hexByte).joined()
+            current.lastSegment = segment.rawValue
+            current.pieces += 1
+            current.bytes += UInt64(piece.body.count)
+            version = try await store.put(layout.headKey, try current.encoded(), condition: .ifMatches(version))
+            head = (current, version)
+            round.shipped.append(key)
+            round.bytes += piece.body.count
+            round.archivedLSN = current.lastLSN
+            start = end
+        }
+        return round
+    }
+
+    /// The head, from the cache or the store; creates the archive when the
+    /// store has none, and removes pieces the head never acknowledged.
+    private func loadHead(round: inout ArchiveRound) async throws -> (ArchiveHead, ObjectVersion) {
+        if let head { return head }
+        continuityChecked = false
+        let loaded: (ArchiveHead, ObjectVersion)
+        if let object = try await store.get(layout.headKey) {
+            loaded = (try ArchiveHead.decode(object.bytes, key: layout.headKey), object.info.version)
+        } else {
+            var random = SystemRandomNumberGenerator()
+            let id = (0..<16).map { _ in UInt8.random(in: 0...255, using: &random) }
+            let fresh = ArchiveHead(archiveID: id)
+            let version = try await store.put(layout.headKey, try fresh.encoded(), condition: .ifAbsent)
+            loaded = (fresh, version)
+        }
+        // Pieces sort by first LSN, so every piece after the head's newest
+        // one was stored by a round that did not get to acknowledge it.
+        let leftovers = try await store.listAll(prefix: layout.segmentsPrefix).filter { object in
+            guard let range = layout.pieceRange(of: object.key) else { return false }
+            return range.lowerBound.rawValue > loaded.0.lastLSN
+        }
+        for object in leftovers {
+            try await store.delete(object.key)
+            round.removedLeftovers.append(object.key)
+        }
+        head = loaded
+        return loaded
+    }
+
+    /// Refuses to ship when the log cannot continue the archive's chain.
+    private func check(_ scan: LogScan, against head: ArchiveHead) throws {
+        guard head.lastLSN > 0 else { return }
+        if scan.lastLSN.rawValue < head.lastLSN {
+            throw ArchiveError(
+                .diverged,
+                "the log ends at LSN \(scan.lastLSN) but the archive already holds LSNs up to \(head.lastLSN): this is not the log the archive was made from, or it lost records",
+                key: layout.headKey, path: directory)
+        }
+        if let first = scan.records.first, first.lsn.rawValue != head.lastLSN + 1, first.segment.rawValue <= head.lastSegment {
+            throw ArchiveError(
+                .diverged,
+                "the archive needs LSN \(head.lastLSN + 1) next but the log continues at \(first.lsn): records were truncated before they were archived",
+                key: layout.headKey, path: directory)
+        }
+        if scan.firstLSN.rawValue > head.lastLSN + 1 && scan.records.first?.segment.rawValue ?? 0 <= head.lastSegment {
+            throw ArchiveError(
+                .diverged,
+                "the log starts at LSN \(scan.firstLSN) but the archive needs LSN \(head.lastLSN + 1) next: segments were truncated before they were archived",
+                key: layout.headKey, path: directory)
+        }
+    }
+
+    /// Refuses a log whose records in the range of the archive's newest
+    /// piece differ from the archived ones: a different log (restored and
+    /// continued elsewhere, or another database's) that is at least as long.
+    private func checkSameRecord(_ scan: LogScan, against head: ArchiveHead) async throws {
+        guard head.lastLSN > 0, let key = head.lastKey else { return }
+        guard let object = try await store.get(key) else {
+            throw ArchiveError(.brokenChain, "the head's newest piece is missing", key: key)
+        }
+        let (piece, hash) = try LogPiece.decode(object.bytes, key: key)
+        guard hash == head.lastHashBytes, piece.lastLSN.rawValue == head.lastLSN else {
+            throw ArchiveError(.brokenChain, "the head's newest piece does not match the head", key: key)
+        }
+        // Segments truncated after they were archived: nothing to compare.
+        guard !scan.firstLSN.isNone, scan.firstLSN <= piece.firstLSN else { return }
+        guard piece.body == scan.compared else {
+            throw ArchiveError(
+                .diverged,
+                "the log's records \(piece.firstLSN)-\(piece.lastLSN) differ from the archived ones: this is not the log the archive was made from",
+                key: key, path: directory)
+        }
+    }
+
+    /// Fsyncs a file through a read-only descriptor (Linux flushes the
+    /// file's dirty pages, those of a writer's shared mapping included).
+    static func syncFile(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ArchiveError(.io, "cannot open a segment to fsync it", path: path, errno: errno) }
+        defer { close(fd) }
+        while fsync(fd) != 0 {
+            if errno == EINTR { continue }
+            throw ArchiveError(.io, "cannot fsync a segment before shipping it", path: path, errno: errno)
+        }
+    }
+}

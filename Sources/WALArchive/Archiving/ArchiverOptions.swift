@@ -1,0 +1,33 @@
+/// How an ``Archiver`` ships a log.
+public struct ArchiverOptions: Sendable {
+    /// The key prefix of the archive in its store (`s3://bucket/<prefix>`).
+    public var prefix: String
+    /// Fsync each segment file the archiver read from before shipping what
+    /// it read. On by default: a record read from the page cache of a live
+    /// log may not be on disk yet, and shipping it before it is durable
+    /// would let a power loss leave the archive ahead of the local log,
+    /// whose next records would then reuse the archived LSNs. Turn it off
+    /// only for a log that is closed and synced.
+    public var syncsLogBeforeShipping: Bool
+    /// How often ``Archiver/run(onError:)`` ships. Default 1 s.
+    public var archiveInterval: Duration
+
+    public init(prefix: String = "", syncsLogBeforeShipping: Bool = true, archiveInterval: Duration = .seconds(1)) {
+        self.prefix = prefix
+        self.syncsLogBeforeShipping = syncsLogBeforeShipping
+        self.archiveInterval = archiveInterval
+    }
+}
+
+/// What one ``Archiver/archiveOnce()`` did.
+public struct ArchiveRound: Sendable, Equatable {
+    /// The keys of the pieces shipped, in LSN order.
+    public var shipped: [String] = []
+    /// Body bytes shipped.
+    public var bytes = 0
+    /// The last LSN the archive holds after the round (0 for none).
+    public var archivedLSN: UInt64 = 0
+    /// Pieces an interrupted earlier round stored but never acknowledged in
+    /// the head, removed before shipping.
+    public var removedLeftovers: [String] = []
+}

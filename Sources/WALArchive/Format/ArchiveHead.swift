@@ -1,0 +1,92 @@
+import Foundation
+import WriteAheadLog
+
+/// The archive's head object: what has been shipped, so the archiver knows
+/// where to resume and a poller learns of new pieces with one small GET
+/// instead of a LIST.
+///
+/// It is JSON (an operator can read it with any tool) and is replaced only
+/// with a conditional put on the version read before, so a writer that
+/// lost track of the archive fails instead of overwriting it. A piece
+/// counts as archived only once the head names it or a later piece.
+public struct ArchiveHead: Codable, Sendable, Equatable {
+    /// The head's own format version.
+    public var format: Int
+    /// 16 random bytes in hex, chosen when the archive was created; every
+    /// piece carries it, so an object of another archive is recognised.
+    public var archiveID: String
+    /// The last LSN of the newest acknowledged piece; 0 for none.
+    public var lastLSN: UInt64
+    /// The key of the newest acknowledged piece.
+    public var lastKey: String?
+    /// The hash of the newest acknowledged piece (hex), all zeros for none:
+    /// the predecessor hash the next piece must carry.
+    public var lastHash: String
+    /// The segment the newest piece came from; 0 for none.
+    public var lastSegment: UInt64
+    /// Pieces and body bytes acknowledged so far.
+    public var pieces: Int
+    public var bytes: UInt64
+
+    public static let currentFormat = 1
+
+    /// A head for a new, empty archive.
+    public init(archiveID: [UInt8]) {
+        self.format = Self.currentFormat
+        self.archiveID = archiveID.map(hexByte).joined()
+        self.lastLSN = 0
+        self.lastKey = nil
+        self.lastHash = String(repeating: "0", count: 64)
+        self.lastSegment = 0
+        self.pieces = 0
+        self.bytes = 0
+    }
+
+    func encoded() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        return Array(try encoder.encode(self))
+    }
+
+    static func decode(_ bytes: [UInt8], key: String) throws -> ArchiveHead {
+        let head: ArchiveHead
+        do {
+            head = try JSONDecoder().decode(ArchiveHead.self, from: Data(bytes))
+        } catch {
+            throw ArchiveError(.corruption, "the head object is not valid JSON: \(error)", key: key)
+        }
+        guard head.format == currentFormat else {
+            throw ArchiveError(.corruption, "the head has format \(head.format); this build reads \(currentFormat)", key: key)
+        }
+        guard parseHex(head.archiveID)?.count == 16, let hash = parseHex(head.lastHash), hash.count == 32 else {
+            throw ArchiveError(.corruption, "the head's archive id or hash is not hex of the right length", key: key)
+        }
+        return head
+    }
+
+    var archiveIDBytes: [UInt8] { parseHex(archiveID) ?? [] }
+    var lastHashBytes: [UInt8] { parseHex(lastHash) ?? [] }
+}
+
+/// The bytes of an even-length lowercase or uppercase hex string.
+func parseHex(_ text: String) -> [UInt8]? {
+    let utf8 = Array(text.utf8)
+    guard utf8.count % 2 == 0 else { return nil }
+    func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(utf8.count / 2)
+    var index = 0
+    while index < utf8.count {
+        guard let high = nibble(utf8[index]), let low = nibble(utf8[index + 1]) else { return nil }
+        bytes.append(high << 4 | low)
+        index += 2
+    }
+    return bytes
+}
