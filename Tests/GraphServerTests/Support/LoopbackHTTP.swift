@@ -33,45 +33,13 @@ enum LoopbackHTTP {
     }
 
     static func request(port: Int, method: String, path: String, body: String? = nil, timeoutSeconds: Int = 10) throws -> Reply {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw Failure(description: "socket failed: errno \(errno)") }
-        defer { close(descriptor) }
-        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else { throw Failure(description: "connect failed: errno \(errno)") }
-
+        let connection = try RawConnection(port: port, timeoutSeconds: timeoutSeconds)
         let payload = Array((body ?? "").utf8)
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         if body != nil { head += "Content-Type: application/json\r\nContent-Length: \(payload.count)\r\n" }
         head += "\r\n"
-        let request = Array(head.utf8) + payload
-        var sent = 0
-        while sent < request.count {
-            let count = request[sent...].withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard count > 0 else { throw Failure(description: "send failed: errno \(errno)") }
-            sent += count
-        }
-
-        var response: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 16 << 10)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-            if count == 0 { break }
-            guard count > 0 else { throw Failure(description: "recv failed: errno \(errno)") }
-            response += buffer[0..<count]
-        }
-        return try parse(response)
+        try connection.sendNow(Array(head.utf8) + payload)
+        return try parse(connection.readToEndNow())
     }
 
     static func parse(_ bytes: [UInt8]) throws -> Reply {
