@@ -237,11 +237,8 @@ struct IDMap<Value> {
 /// One node of an ``IDMap``: an inner node's children or a leaf's entries,
 /// for the digits set in `bitmap`, in digit order.
 ///
-/// `@unchecked Sendable`: a node is mutated only through a map that holds
-/// the one reference to it (`isKnownUniquelyReferenced`, else it is copied
-/// first), so a node reachable from two maps, or from another thread, is
-/// never written again; shared nodes are immutable.
-final class TrieNode<Value>: @unchecked Sendable {
+/// Sendable when its values are (below).
+final class TrieNode<Value> {
     var bitmap: UInt32
     var children: [TrieNode<Value>]
     var entries: [IDMap<Value>.Entry]
@@ -332,3 +329,10 @@ extension IDMap.Entry: Sendable where Value: Sendable {}
 extension IDMap: Sendable where Value: Sendable {}
 extension IDMap.Iterator: Sendable where Value: Sendable {}
 extension IDMap.Iterator.Frame: Sendable where Value: Sendable {}
+
+/// `@unchecked`: a node is mutated only through a map that holds the one
+/// reference to it (`isKnownUniquelyReferenced`, else it is copied first),
+/// so a node reachable from two maps, or from another thread, is never
+/// written again; shared nodes are immutable. Their values must be
+/// Sendable themselves.
+extension TrieNode: @unchecked Sendable where Value: Sendable {}

@@ -20,7 +20,7 @@ func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async thro
 ///
 /// Unchecked Sendable: a test uses it from one task, one call at a time;
 /// the calls only hop to a thread (``offPool(_:)``) and back.
-final class RawConnection: @unchecked Sendable {
+final class RawConnection: Sendable {
     let descriptor: Int32
 
     init(port: Int, timeoutSeconds: Int = 10) throws {
