@@ -208,12 +208,8 @@ public actor Archiver {
     /// Fsyncs a file through a read-only descriptor (Linux flushes the
     /// file's dirty pages, those of a writer's shared mapping included).
     static func syncFile(_ path: String) throws {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw ArchiveError(.io, "cannot open a segment to fsync it", path: path, errno: errno) }
-        defer { close(fd) }
-        while fsync(fd) != 0 {
-            if errno == EINTR { continue }
-            throw ArchiveError(.io, "cannot fsync a segment before shipping it", path: path, errno: errno)
+        try ArchiveError.platform("cannot fsync a segment before shipping it", path: path) {
+            try PosixFileSystem().openFile(path, mode: .readOnly).sync()
         }
     }
 }

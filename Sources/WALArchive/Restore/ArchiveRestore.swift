@@ -130,18 +130,9 @@ public enum ArchiveRestore {
     }
 
     static func listNames(_ directory: String) throws -> [String] {
-        guard let stream = opendir(directory) else {
-            throw ArchiveError(.io, "cannot list the directory", path: directory, errno: errno)
+        try ArchiveError.platform("cannot list the directory", path: directory) {
+            try PosixFileSystem().listDirectory(directory)
         }
-        defer { closedir(stream) }
-        var names: [String] = []
-        while let entry = readdir(stream) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
     }
 
     /// Writes one segment to `<name>.tmp`, fsyncs it and renames it into place.

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import WriteAheadLog
 
 #if canImport(Glibc)
 import Glibc
@@ -273,10 +274,9 @@ public struct FileArchiveStore: ArchiveStore {
     }
 
     static func syncDirectory(_ directory: String) throws {
-        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw ArchiveError(.io, "cannot open the directory to fsync it", path: directory, errno: errno) }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw ArchiveError(.io, "cannot fsync the directory", path: directory, errno: errno) }
+        try ArchiveError.platform("cannot fsync the directory", path: directory) {
+            try PosixFileSystem().syncDirectory(directory)
+        }
     }
 
     /// Runs `body` holding an exclusive `flock(2)` on `<root>/.lock`.
