@@ -36,10 +36,10 @@ final class RawConnection: Sendable {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else {
-            close(descriptor)
-            throw LoopbackHTTP.Failure(description: "connect failed: errno \(errno)")
-        }
+        // No close here: every stored property is set, so deinit runs when
+        // init throws and closes the descriptor. Closing it twice could close
+        // a descriptor another thread has just been given the same number.
+        guard connected == 0 else { throw LoopbackHTTP.Failure(description: "connect failed: errno \(errno)") }
     }
 
     deinit { close(descriptor) }
