@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import Synchronization
 import WriteAheadLog
 
 /// Ships a log directory to an archive: every record up to the last
@@ -31,6 +32,11 @@ public actor Archiver {
     /// Whether the log's record at the head's last LSN was compared with
     /// the archived one since the head was loaded.
     private var continuityChecked = false
+    /// Published after every round, for readers that must not wait on the actor.
+    private let published = Mutex(ArchiverStatus())
+
+    /// What the archiver has done so far; never waits for a round in progress.
+    public nonisolated var status: ArchiverStatus { published.withLock { $0 } }
 
     public init(directory: String, store: any ArchiveStore, options: ArchiverOptions = ArchiverOptions()) {
         self.directory = directory
@@ -54,9 +60,24 @@ public actor Archiver {
     ///   when another writer changed the head; store and log errors as they come.
     public func archiveOnce() async throws -> ArchiveRound {
         do {
-            return try await ship()
+            let round = try await ship()
+            let now = ContinuousClock.now
+            published.withLock { status in
+                status.archivedLSN = round.archivedLSN
+                status.logLSN = max(round.logLSN, round.archivedLSN)
+                status.objectsShipped += round.shipped.count + (round.shippedSnapshot == nil ? 0 : 1)
+                status.bytesShipped += round.bytes
+                status.lastError = nil
+                status.lastSuccessAt = now
+                if round.archivedLSN >= round.logLSN { status.caughtUpAt = now }
+            }
+            return round
         } catch {
             head = nil
+            published.withLock { status in
+                status.errors += 1
+                status.lastError = "\(error)"
+            }
             throw error
         }
     }
@@ -84,6 +105,7 @@ public actor Archiver {
             continuityChecked = true
         }
         round.archivedLSN = current.lastLSN
+        round.logLSN = scan.records.last?.lsn.rawValue ?? current.lastLSN
         guard !scan.records.isEmpty else { return round }
 
         if options.syncsLogBeforeShipping {

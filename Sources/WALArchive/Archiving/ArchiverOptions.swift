@@ -11,11 +11,17 @@ public struct ArchiverOptions: Sendable {
     public var syncsLogBeforeShipping: Bool
     /// How often ``Archiver/run(onError:)`` ships. Default 1 s.
     public var archiveInterval: Duration
+    /// Where the snapshots to ship come from; `nil` ships the log alone.
+    public var snapshots: (any SnapshotSource)?
 
-    public init(prefix: String = "", syncsLogBeforeShipping: Bool = true, archiveInterval: Duration = .seconds(1)) {
+    public init(
+        prefix: String = "", syncsLogBeforeShipping: Bool = true, archiveInterval: Duration = .seconds(1),
+        snapshots: (any SnapshotSource)? = nil
+    ) {
         self.prefix = prefix
         self.syncsLogBeforeShipping = syncsLogBeforeShipping
         self.archiveInterval = archiveInterval
+        self.snapshots = snapshots
     }
 }
 
@@ -27,7 +33,11 @@ public struct ArchiveRound: Sendable, Equatable {
     public var bytes = 0
     /// The last LSN the archive holds after the round (0 for none).
     public var archivedLSN: UInt64 = 0
+    /// The last LSN of the log's committed prefix this round saw.
+    public var logLSN: UInt64 = 0
     /// Pieces an interrupted earlier round stored but never acknowledged in
     /// the head, removed before shipping.
     public var removedLeftovers: [String] = []
+    /// The key of the snapshot shipped in this round, if one was.
+    public var shippedSnapshot: String?
 }
