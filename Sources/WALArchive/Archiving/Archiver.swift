@@ -65,7 +65,8 @@ public actor Archiver {
             published.withLock { status in
                 status.archivedLSN = round.archivedLSN
                 status.logLSN = max(round.logLSN, round.archivedLSN)
-                status.objectsShipped += round.shipped.count + (round.shippedSnapshot == nil ? 0 : 1)
+                status.snapshotLSN = round.snapshotLSN
+                status.objectsShipped += round.shipped.count + round.shippedSnapshots.count
                 status.bytesShipped += round.bytes
                 status.lastError = nil
                 status.lastSuccessAt = now
@@ -106,7 +107,17 @@ public actor Archiver {
         }
         round.archivedLSN = current.lastLSN
         round.logLSN = scan.records.last?.lsn.rawValue ?? current.lastLSN
-        guard !scan.records.isEmpty else { return round }
+        try await shipPieces(scan, head: &current, version: &version, round: &round)
+        try await shipSnapshots(head: &current, version: &version, round: &round)
+        round.snapshotLSN = current.lastSnapshotLSN ?? 0
+        return round
+    }
+
+    /// Stores one piece per segment the scan touched, replacing the head after each.
+    private func shipPieces(
+        _ scan: LogScan, head current: inout ArchiveHead, version: inout ObjectVersion, round: inout ArchiveRound
+    ) async throws {
+        guard !scan.records.isEmpty else { return }
 
         if options.syncsLogBeforeShipping {
             let paths = Set(scan.records.map(\.segmentPath))
@@ -150,7 +161,41 @@ public actor Archiver {
             round.archivedLSN = current.lastLSN
             start = end
         }
-        return round
+    }
+
+    /// Ships, oldest first, every snapshot the source reports that is newer
+    /// than the archive's newest and that the archived log reaches (a
+    /// restore replays the log after a snapshot, so one ahead of the log
+    /// is of no use yet). Every one, not only the newest: a snapshot that
+    /// replaced the graph (a load) cannot be rebuilt from an older one and
+    /// the log.
+    private func shipSnapshots(head current: inout ArchiveHead, version: inout ObjectVersion, round: inout ArchiveRound) async throws {
+        guard let source = options.snapshots else { return }
+        let newest = current.lastSnapshotLSN ?? 0
+        let archived = current.lastLSN
+        let candidates = try await runBlocking { try source.snapshots() }
+            .filter { $0.lsn > newest && $0.lsn <= archived }
+            .sorted { $0.lsn < $1.lsn }
+        for candidate in candidates {
+            // Pruned since it was listed: the next one (or round) goes on.
+            let lsn = LSN(candidate.lsn)
+            let key = layout.snapshotKey(lsn: lsn)
+            guard let body = try await runBlocking({ try FileArchiveStore.readFile(candidate.path, key: key) }) else { continue }
+            let bytes = ArchivedSnapshot(archiveID: current.archiveIDBytes, lsn: lsn, body: body).encoded()
+            do {
+                _ = try await store.put(key, bytes, condition: .ifAbsent)
+            } catch let error as ArchiveError where error.code == .preconditionFailed {
+                guard let existing = try await store.get(key), existing.bytes == bytes else {
+                    throw ArchiveError(.brokenChain, "another object already holds this snapshot's key with different bytes", key: key)
+                }
+            }
+            current.lastSnapshotLSN = candidate.lsn
+            current.lastSnapshotKey = key
+            version = try await store.put(layout.headKey, try current.encoded(), condition: .ifMatches(version))
+            head = (current, version)
+            round.shippedSnapshots.append(key)
+            round.bytes += body.count
+        }
     }
 
     /// The head, from the cache or the store; creates the archive when the

@@ -29,7 +29,7 @@ public struct ArchiverOptions: Sendable {
 public struct ArchiveRound: Sendable, Equatable {
     /// The keys of the pieces shipped, in LSN order.
     public var shipped: [String] = []
-    /// Body bytes shipped.
+    /// Bytes shipped: piece bodies and snapshots.
     public var bytes = 0
     /// The last LSN the archive holds after the round (0 for none).
     public var archivedLSN: UInt64 = 0
@@ -38,6 +38,8 @@ public struct ArchiveRound: Sendable, Equatable {
     /// Pieces an interrupted earlier round stored but never acknowledged in
     /// the head, removed before shipping.
     public var removedLeftovers: [String] = []
-    /// The key of the snapshot shipped in this round, if one was.
-    public var shippedSnapshot: String?
+    /// The keys of the snapshots shipped in this round, oldest first.
+    public var shippedSnapshots: [String] = []
+    /// The LSN of the newest snapshot the archive holds after the round (0 for none).
+    public var snapshotLSN: UInt64 = 0
 }

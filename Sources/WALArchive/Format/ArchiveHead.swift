@@ -27,6 +27,10 @@ public struct ArchiveHead: Codable, Sendable, Equatable {
     /// Pieces and body bytes acknowledged so far.
     public var pieces: Int
     public var bytes: UInt64
+    /// The LSN and key of the newest archived snapshot; absent for none
+    /// (and in heads written before snapshots were archived).
+    public var lastSnapshotLSN: UInt64?
+    public var lastSnapshotKey: String?
 
     public static let currentFormat = 1
 

@@ -7,7 +7,7 @@ import WriteAheadLog
 /// ```
 /// <prefix>/head                                   the head: what has been shipped (JSON)
 /// <prefix>/segments/<first LSN>-<last LSN>.seg    one immutable piece of the log
-/// <prefix>/snapshots/<LSN>.snap                   reserved for snapshots (not written yet)
+/// <prefix>/snapshots/<LSN>.snap                   a snapshot consistent with that LSN, immutable
 /// ```
 public struct ArchiveLayout: Sendable, Hashable {
     /// The prefix without leading or trailing `/`; empty for the store's root.
@@ -34,6 +34,15 @@ public struct ArchiveLayout: Sendable, Hashable {
     /// The key of the snapshot consistent with `lsn`.
     public func snapshotKey(lsn: LSN) -> String {
         key("snapshots/" + Self.digits(lsn.rawValue) + ".snap")
+    }
+
+    /// The LSN a snapshot key names, or `nil` for a key that is not a snapshot's.
+    public func snapshotLSN(of key: String) -> LSN? {
+        guard key.hasPrefix(snapshotsPrefix) else { return nil }
+        let name = Array(key.utf8.dropFirst(snapshotsPrefix.utf8.count))
+        // 20 digits, ".snap"
+        guard name.count == 25, Array(name[20...]) == Array(".snap".utf8), let lsn = Self.number(name[0..<20]) else { return nil }
+        return LSN(lsn)
     }
 
     /// The LSN range a piece key names, or `nil` for a key that is not a piece's.

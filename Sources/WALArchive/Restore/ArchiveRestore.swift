@@ -14,6 +14,10 @@ public struct RestoreReport: Sendable, Equatable {
     public var segments: [SegmentID]
     /// Pieces read from the archive.
     public var pieces: Int
+    /// The LSN of the snapshot the restore started from, if it used one.
+    public var snapshotLSN: LSN?
+    /// Where that snapshot was written.
+    public var snapshotPath: String?
 }
 
 /// What a verification checked.
@@ -23,6 +27,8 @@ public struct VerifyReport: Sendable, Equatable {
     public var bytes: Int
     public var firstLSN: LSN
     public var lastLSN: LSN
+    /// The LSNs of the archived snapshots, checked, in ascending order.
+    public var snapshots: [LSN] = []
 }
 
 /// Restore and verification of an archive.
@@ -31,29 +37,51 @@ public enum ArchiveRestore {
     /// transaction that ended at or before `target` (everything the head
     /// acknowledges when `nil`), checking the chain of every piece it reads.
     ///
-    /// The directory must not exist or hold no segments. Segments keep
-    /// their ids and base LSNs; all but the last are sealed, and each is
-    /// written to `<name>.tmp`, fsynced and renamed, then the directory is
-    /// fsynced. `WAL.open` on the result replays exactly the transactions
-    /// committed at or before the target.
+    /// With `snapshotPath`, the restore starts from the newest archived
+    /// snapshot at or below the target: it writes that snapshot's bytes to
+    /// `snapshotPath(lsn)` and the log only from the piece that holds the
+    /// snapshot's next LSN, so the caller opens the log with the snapshot's
+    /// LSN as its fence (a graph database's data directory). Without it, or
+    /// when the archive holds no such snapshot, the whole archived log is
+    /// written; with it, that log must then start at LSN 1.
+    ///
+    /// The directory must not exist or hold no segments, and the snapshot
+    /// file must not exist. Segments keep their ids and base LSNs (a
+    /// segment whose first pieces precede the snapshot starts at its first
+    /// written record instead); all but the last are sealed, and each file
+    /// is written to a temporary name, fsynced and renamed, then its
+    /// directory is fsynced. `WAL.open` on the result replays exactly the
+    /// transactions committed at or before the target.
     ///
     /// - Throws: ``ArchiveError`` naming the object when the chain is broken
     ///   or an object is damaged; `.notFound` when the archive holds no
-    ///   transaction that ended at or before `target`.
+    ///   transaction that ended at or before `target`, or (with
+    ///   `snapshotPath`) nothing to start from at or below it.
     public static func restore(
-        from store: any ArchiveStore, prefix: String = "", into directory: String, upTo target: LSN? = nil
+        from store: any ArchiveStore, prefix: String = "", into directory: String, upTo target: LSN? = nil,
+        snapshotPath: (@Sendable (LSN) -> String)? = nil
     ) async throws -> RestoreReport {
-        let walk = ChainWalk(store: store, layout: ArchiveLayout(prefix: prefix), strict: false)
+        let layout = ArchiveLayout(prefix: prefix)
+        let walk = ChainWalk(store: store, layout: layout, strict: false)
         let head = try await walk.readHead()
         let limit = min(target?.rawValue ?? head.lastLSN, head.lastLSN)
+        let snapshot = snapshotPath == nil ? nil : try await newestSnapshot(store: store, layout: layout, head: head, atOrBelow: limit)
         try await runBlocking { try prepare(directory) }
 
-        var report = RestoreReport(restoredLSN: .none, segments: [], pieces: 0)
+        var report = RestoreReport(restoredLSN: snapshot?.lsn ?? .none, segments: [], pieces: 0, snapshotLSN: snapshot?.lsn)
+        let skipThrough = snapshot?.lsn.rawValue ?? 0
         var pending: (segment: SegmentID, base: LSN, bytes: [UInt8])?
         var written: [(SegmentID, LSN, [UInt8])] = []
+        var skippedSegment: SegmentID?
+        var firstWritten: LSN?
         try await walk.walk(head: head) { checked in
             report.pieces += 1
             let piece = checked.piece
+            // Wholly inside the snapshot: checked as part of the chain, not written.
+            if piece.lastLSN.rawValue <= skipThrough {
+                skippedSegment = piece.segment
+                return piece.lastLSN.rawValue < limit
+            }
             // Whole pieces end at transaction boundaries; the one that
             // reaches past the target is cut at its last boundary at or
             // before it.
@@ -71,24 +99,29 @@ public enum ArchiveRestore {
                 let end = checked.records[keep - 1].range.upperBound
                 if pending?.segment != piece.segment {
                     if let done = pending { written.append((done.segment, done.base, done.bytes)) }
-                    pending = (piece.segment, piece.segmentBaseLSN, SegmentHeader(baseLSN: piece.segmentBaseLSN).bytes)
+                    // A segment whose earlier pieces were skipped starts at its first written record.
+                    let base = skippedSegment == piece.segment ? piece.firstLSN : piece.segmentBaseLSN
+                    pending = (piece.segment, base, SegmentHeader(baseLSN: base).bytes)
                 }
                 pending?.bytes += piece.body[0..<end]
-                report.restoredLSN = checked.records[keep - 1].lsn
+                firstWritten = firstWritten ?? piece.firstLSN
+                report.restoredLSN = max(report.restoredLSN, checked.records[keep - 1].lsn)
             }
             return piece.lastLSN.rawValue < limit
         }
         if let done = pending { written.append((done.segment, done.base, done.bytes)) }
-        guard !written.isEmpty else {
-            throw ArchiveError(
-                .notFound, "the archive holds no transaction that ended at or before LSN \(limit)", key: ArchiveLayout(prefix: prefix).headKey)
-        }
+        try checkStart(firstWritten: firstWritten, snapshot: snapshot, requiresStart: snapshotPath != nil, limit: limit, layout: layout)
         // All segments but the last are sealed, as rotation leaves them.
         for index in written.indices.dropLast() {
             let header = SegmentHeader(baseLSN: written[index].1, isSealed: true).bytes
             written[index].2.replaceSubrange(0..<header.count, with: header)
         }
         let segments = written
+        if let snapshot, let snapshotPath {
+            let path = snapshotPath(snapshot.lsn)
+            report.snapshotPath = path
+            try await runBlocking { try writeFileDurably(snapshot.body, to: path) }
+        }
         try await runBlocking {
             for (id, _, bytes) in segments { try writeSegment(bytes, id: id, in: directory) }
             try FileArchiveStore.syncDirectory(directory)
@@ -97,9 +130,85 @@ public enum ArchiveRestore {
         return report
     }
 
+    /// Refuses a restore that would have nothing to start from, or a hole
+    /// between the snapshot and the log.
+    private static func checkStart(
+        firstWritten: LSN?, snapshot: ArchivedSnapshot?, requiresStart: Bool, limit: UInt64, layout: ArchiveLayout
+    ) throws {
+        if let snapshot {
+            if let first = firstWritten, first.rawValue > snapshot.lsn.rawValue + 1 {
+                throw ArchiveError(
+                    .brokenChain,
+                    "the snapshot at LSN \(snapshot.lsn) is followed by archived records from LSN \(first) only: LSNs \(snapshot.lsn.rawValue + 1)-\(first.rawValue - 1) are in neither",
+                    key: layout.snapshotKey(lsn: snapshot.lsn))
+            }
+            return
+        }
+        guard let first = firstWritten else {
+            throw ArchiveError(
+                .notFound, "the archive holds no transaction that ended at or before LSN \(limit)", key: layout.headKey)
+        }
+        if requiresStart && first.rawValue > 1 {
+            throw ArchiveError(
+                .notFound,
+                "the archived log starts at LSN \(first) and the archive holds no snapshot at or below LSN \(limit) to start from: LSNs 1-\(first.rawValue - 1) are in neither",
+                key: layout.snapshotsPrefix)
+        }
+    }
+
+    /// The newest archived snapshot at or below `limit`, checked; `nil` when there is none.
+    static func newestSnapshot(
+        store: any ArchiveStore, layout: ArchiveLayout, head: ArchiveHead, atOrBelow limit: UInt64
+    ) async throws -> ArchivedSnapshot? {
+        let keys = try await store.listAll(prefix: layout.snapshotsPrefix).compactMap { info -> (LSN, String)? in
+            guard let lsn = layout.snapshotLSN(of: info.key), lsn.rawValue <= limit else { return nil }
+            return (lsn, info.key)
+        }
+        guard let (lsn, key) = keys.max(by: { $0.0 < $1.0 }) else { return nil }
+        guard let object = try await store.get(key) else {
+            throw ArchiveError(.notFound, "the snapshot disappeared while the archive was read", key: key)
+        }
+        return try checkedSnapshot(object.bytes, key: key, lsn: lsn, head: head)
+    }
+
+    /// Decodes an archived snapshot and checks it belongs to this archive under this key.
+    static func checkedSnapshot(_ bytes: [UInt8], key: String, lsn: LSN, head: ArchiveHead) throws -> ArchivedSnapshot {
+        let snapshot = try ArchivedSnapshot.decode(bytes, key: key)
+        guard snapshot.archiveID == head.archiveIDBytes else {
+            throw ArchiveError(.brokenChain, "the snapshot belongs to another archive (its archive id differs from the head's)", key: key)
+        }
+        guard snapshot.lsn == lsn else {
+            throw ArchiveError(.brokenChain, "the key names LSN \(lsn) but the snapshot holds LSN \(snapshot.lsn)", key: key)
+        }
+        return snapshot
+    }
+
+    /// Writes a file through a temporary name, fsyncs it, renames it into
+    /// place and fsyncs its directory (creating missing directories durably).
+    /// Refuses to replace an existing file.
+    static func writeFileDurably(_ bytes: [UInt8], to path: String) throws {
+        let directory = FileArchiveStore.parent(of: path)
+        let fileSystem = PosixFileSystem()
+        try ArchiveError.platform("cannot create the directory", path: directory) {
+            try fileSystem.createDirectoryDurably(directory)
+        }
+        if fileSystem.fileExists(path) {
+            throw ArchiveError(.invalidArgument, "the file already exists: restore into an empty place", path: path)
+        }
+        let temporary = try FileArchiveStore.writeTemporary(bytes, in: directory)
+        guard rename(temporary, path) == 0 else {
+            let error = errno
+            unlink(temporary)
+            throw ArchiveError(.io, "cannot move a restored file into place", path: path, errno: error)
+        }
+        try FileArchiveStore.syncDirectory(directory)
+    }
+
     /// Downloads every object of the archive and checks each piece's hashes
     /// and records, the chain, LSN continuity, and that the chain ends at the
-    /// head. Objects under `segments/` that are not acknowledged pieces are
+    /// head; then every snapshot's hashes, archive id and LSN, and that the
+    /// head's newest snapshot is there. Objects under `segments/` or
+    /// `snapshots/` that are not acknowledged pieces or snapshots are
     /// errors too.
     ///
     /// - Throws: ``ArchiveError`` whose `key` names the first bad object.
@@ -115,13 +224,32 @@ public enum ArchiveRestore {
             report.lastLSN = checked.piece.lastLSN
             return true
         }
+        let layout = ArchiveLayout(prefix: prefix)
+        for info in try await store.listAll(prefix: layout.snapshotsPrefix) {
+            guard let lsn = layout.snapshotLSN(of: info.key) else {
+                throw ArchiveError(.brokenChain, "an object under snapshots/ whose name is not a snapshot's", key: info.key)
+            }
+            guard lsn.rawValue <= head.lastLSN else {
+                throw ArchiveError(
+                    .brokenChain, "a snapshot beyond the head's last LSN \(head.lastLSN): never acknowledged, or foreign", key: info.key)
+            }
+            guard let object = try await store.get(info.key) else {
+                throw ArchiveError(.notFound, "the object disappeared while the archive was read", key: info.key)
+            }
+            let snapshot = try checkedSnapshot(object.bytes, key: info.key, lsn: lsn, head: head)
+            report.snapshots.append(snapshot.lsn)
+        }
+        if let newest = head.lastSnapshotLSN, !report.snapshots.contains(LSN(newest)) {
+            throw ArchiveError(
+                .brokenChain, "the head names a snapshot at LSN \(newest) that is missing", key: head.lastSnapshotKey ?? layout.headKey)
+        }
         return report
     }
 
     /// Creates `directory` if needed and refuses one that already holds a log.
     static func prepare(_ directory: String) throws {
-        if !FileArchiveStore.isDirectory(directory) {
-            try FileArchiveStore.makeDirectories(directory, under: FileArchiveStore.parent(of: directory))
+        try ArchiveError.platform("cannot create the directory", path: directory) {
+            try PosixFileSystem().createDirectoryDurably(directory)
         }
         let entries = (try? listNames(directory)) ?? []
         if let segment = entries.first(where: { SegmentID(fileName: $0) != nil }) {
