@@ -84,6 +84,7 @@ let package = Package(
             dependencies: [
                 "WriteAheadLog",
                 "GraphStore",
+                "WALArchive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -198,7 +199,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WalctlTests",
-            dependencies: ["walctl", "WriteAheadLog", "GraphStore", "WALTestSupport"],
+            dependencies: ["walctl", "WriteAheadLog", "GraphStore", "GraphDatabase", "WALArchive", "WALTestSupport"],
             swiftSettings: strictSettings
         ),
     ]

@@ -31,7 +31,7 @@ struct Walctl: ParsableCommand {
         version: "walctl 1.0 (reads WAL segment format \(SegmentHeader.currentVersion))",
         subcommands: [
             StatusCommand.self, DumpCommand.self, VerifyCommand.self, RepairCommand.self, TruncateCommand.self,
-            SnapshotCommand.self, StatsCommand.self,
+            SnapshotCommand.self, StatsCommand.self, ArchiveCommand.self,
         ])
 
     /// Parses, runs, and turns every error into one line on stderr and an

@@ -1,0 +1,83 @@
+import ArgumentParser
+import WALArchive
+import WriteAheadLog
+
+/// `walctl archive restore URL DIR`: rebuild a data directory (or a bare
+/// log directory) from an archive, up to any transaction.
+struct ArchiveRestoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restore",
+        abstract: "Rebuild a graph-server data directory from an archive, up to exactly one transaction.",
+        discussion: """
+            Writes DIR/snapshots/snapshot-<LSN>.snap (the newest archived snapshot at or below the \
+            target) and DIR/wal (the archived log after it, up to the last transaction that ended \
+            at or before the target), the layout `graph-server --data-dir DIR` opens. Every object \
+            read is checked as `verify` checks it; every file is fsynced before the command \
+            returns. DIR must not hold a log or that snapshot already. With --log-only, DIR \
+            becomes a bare log directory holding the whole archived log (for WAL users without \
+            snapshots). Restoring to a point in time (rather than an LSN) is not built yet.
+
+            Example:
+              walctl archive restore s3://backups/graph /var/lib/graph-restored --to-lsn 120000
+              graph-server --data-dir /var/lib/graph-restored
+
+            Exit codes: 0 restored, 2 a damaged, missing or foreign object (named), 4 the store \
+            or the disk failed, 64 bad arguments or DIR already holds a log, 66 no archive at \
+            that URL or nothing to restore at or below the target.
+            """)
+
+    @OptionGroup var archive: ArchiveURLArgument
+
+    @Argument(help: ArgumentHelp("The data directory to create (or an empty one).", valueName: "dir"), completion: .directory)
+    var directory: String
+
+    @Option(name: .customLong("to-lsn"), help: ArgumentHelp("Restore up to this LSN (default: everything archived).", valueName: "lsn"))
+    var target: LSNArgument?
+
+    @Flag(help: "Restore a bare log directory from the whole archived log, without a snapshot.")
+    var logOnly = false
+
+    @Flag(help: "Print one JSON document instead of text.")
+    var json = false
+
+    func run() throws {
+        let (location, store) = try archive.open()
+        let directory = self.directory
+        let target = self.target?.lsn
+        let logDirectory = logOnly ? directory : directory + "/wal"
+        var snapshotPath: (@Sendable (LSN) -> String)?
+        if !logOnly {
+            snapshotPath = { @Sendable lsn in Self.snapshotPath(dataDirectory: directory, lsn: lsn) }
+        }
+        let snapshotPathForRestore = snapshotPath
+        let prefix = location.prefix
+        let report: RestoreReport = try archiveOperation {
+            try await ArchiveRestore.restore(
+                from: store, prefix: prefix, into: logDirectory, upTo: target, snapshotPath: snapshotPathForRestore)
+        }
+        if json {
+            Console.line(
+                JSONValue.object([
+                    ("restoredLSN", .uint(report.restoredLSN.rawValue)),
+                    ("snapshotLSN", report.snapshotLSN.map { .uint($0.rawValue) } ?? .null),
+                    ("snapshotPath", report.snapshotPath.map { .string($0) } ?? .null),
+                    ("segments", .array(report.segments.map { .uint($0.rawValue) })),
+                    ("piecesRead", .int(Int64(report.pieces))),
+                ]).pretty)
+            return
+        }
+        if let lsn = report.snapshotLSN, let path = report.snapshotPath {
+            Console.line("snapshot at LSN \(lsn) -> \(path)")
+        }
+        Console.line(
+            "restored up to LSN \(report.restoredLSN): \(report.segments.count) log segments from \(report.pieces) pieces into \(logDirectory)")
+    }
+
+    /// Where graph-server looks for the snapshots of a data directory:
+    /// `snapshots/snapshot-<20-digit LSN>.snap` (GraphDatabase's snapshot
+    /// catalog; docs/SERVER.md describes the layout).
+    static func snapshotPath(dataDirectory: String, lsn: LSN) -> String {
+        let digits = String(lsn.rawValue)
+        return dataDirectory + "/snapshots/snapshot-" + String(repeating: "0", count: max(0, 20 - digits.count)) + digits + ".snap"
+    }
+}
