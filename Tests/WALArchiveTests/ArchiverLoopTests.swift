@@ -6,6 +6,10 @@ import WriteAheadLog
 
 @Suite("Archiver rounds")
 struct ArchiverLoopTests {
+    /// One primary whose log directory was replaced: the same lease holder,
+    /// so what refuses is the divergence check, not the lease.
+    static let samePrimary = ArchiverOptions(holder: "primary")
+
     @Test("the loop ships a commit without an explicit round, and stops when cancelled")
     func loopShips() async throws {
         let temporary = TemporaryDirectory()
@@ -38,13 +42,13 @@ struct ArchiverLoopTests {
         let original = try RecordingLog(directory: temporary.child("log"))
         try original.commit(4)
         try original.wal.close()
-        _ = try await Archiver(directory: temporary.child("log"), store: store).archiveOnce()
+        _ = try await Archiver(directory: temporary.child("log"), store: store, options: Self.samePrimary).archiveOnce()
 
         let other = try RecordingLog(directory: temporary.child("other"))
         try other.commit(1)
         try other.wal.close()
         let error = await #expect(throws: ArchiveError.self) {
-            try await Archiver(directory: temporary.child("other"), store: store).archiveOnce()
+            try await Archiver(directory: temporary.child("other"), store: store, options: Self.samePrimary).archiveOnce()
         }
         #expect(error?.code == .diverged)
         #expect(try await ArchiveRestore.verify(store: store).lastLSN == original.commits.last?.lsn)
@@ -57,14 +61,14 @@ struct ArchiverLoopTests {
         let original = try RecordingLog(directory: temporary.child("log"))
         try original.commit(2)
         try original.wal.close()
-        _ = try await Archiver(directory: temporary.child("log"), store: store).archiveOnce()
+        _ = try await Archiver(directory: temporary.child("log"), store: store, options: Self.samePrimary).archiveOnce()
 
         let other = try RecordingLog(directory: temporary.child("other"))
         _ = try await other.wal.commit([[42]] as [[UInt8]])
         try other.commit(4)
         try other.wal.close()
         let error = await #expect(throws: ArchiveError.self) {
-            try await Archiver(directory: temporary.child("other"), store: store).archiveOnce()
+            try await Archiver(directory: temporary.child("other"), store: store, options: Self.samePrimary).archiveOnce()
         }
         #expect(error?.code == .diverged)
 
@@ -72,7 +76,7 @@ struct ArchiverLoopTests {
         let grown = try RecordingLog(directory: temporary.child("log"))
         try grown.commit(1)
         try grown.wal.close()
-        let round = try await Archiver(directory: temporary.child("log"), store: store).archiveOnce()
+        let round = try await Archiver(directory: temporary.child("log"), store: store, options: Self.samePrimary).archiveOnce()
         #expect(round.shipped.count == 1)
     }
 

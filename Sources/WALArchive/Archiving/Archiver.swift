@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import Foundation
 import Synchronization
 import WriteAheadLog
 
@@ -15,10 +16,10 @@ import WriteAheadLog
 /// ``WALInspector`` does (no lock, no writes), so it may run beside the
 /// live handle, in the same process or another one, or on a closed log.
 ///
-/// One archiver per archive: two archivers shipping into one prefix are
-/// detected (the head is replaced only at the version read before, so the
-/// slower one fails), but the lease that makes a second writer refuse up
-/// front is not built yet.
+/// One archiver per archive: before its first round it takes the lease
+/// (``ArchiveLease``), refusing an archive another holder leases unless
+/// told to take over, and stamps its epoch into the head; an archiver
+/// whose lease was taken over is fenced and never writes again.
 public actor Archiver {
     public let directory: String
     public let store: any ArchiveStore
@@ -32,6 +33,10 @@ public actor Archiver {
     /// Whether the log's record at the head's last LSN was compared with
     /// the archived one since the head was loaded.
     private var continuityChecked = false
+    /// The lease epoch this archiver holds, once it took the lease.
+    private var epoch: UInt64?
+    /// Set once another writer took the lease over: every later round refuses.
+    private var fencedBy: ArchiveError?
     /// Published after every round, for readers that must not wait on the actor.
     private let published = Mutex(ArchiverStatus())
 
@@ -88,7 +93,13 @@ public actor Archiver {
     /// next interval (the log keeps everything not yet archived).
     public func run(onError: @Sendable (any Error) -> Void) async {
         while !Task.isCancelled {
-            do { _ = try await archiveOnce() } catch { onError(error) }
+            do {
+                _ = try await archiveOnce()
+            } catch {
+                onError(error)
+                // Fenced: another writer owns the archive now; never write again.
+                if let error = error as? ArchiveError, error.code == .fenced { return }
+            }
             do { try await Task.sleep(for: options.archiveInterval) } catch { return }
         }
     }
@@ -141,11 +152,15 @@ public actor Archiver {
             do {
                 _ = try await store.put(key, bytes, condition: .ifAbsent)
             } catch let error as ArchiveError where error.code == .preconditionFailed {
-                // Stored by a round that failed before its head update and
-                // was not cleaned up: the same bytes are the same piece.
-                guard let existing = try await store.get(key), existing.bytes == bytes else {
-                    throw ArchiveError(
-                        .brokenChain, "another object already holds this piece's key with different bytes", key: key)
+                // Stored by a round that failed before its head update: the
+                // same bytes are the same piece. Different bytes beyond the
+                // head are a piece no head ever acknowledged, left by a
+                // writer fenced since (this archiver holds the lease): it
+                // is replaced.
+                if try await store.get(key)?.bytes != bytes {
+                    try await store.delete(key)
+                    _ = try await store.put(key, bytes, condition: .ifAbsent)
+                    round.removedLeftovers.append(key)
                 }
             }
             current.lastLSN = piece.lastLSN.rawValue
@@ -154,7 +169,16 @@ public actor Archiver {
             current.lastSegment = segment.rawValue
             current.pieces += 1
             current.bytes += UInt64(piece.body.count)
-            version = try await store.put(layout.headKey, try current.encoded(), condition: .ifMatches(version))
+            do {
+                version = try await store.put(layout.headKey, try current.encoded(), condition: .ifMatches(version))
+            } catch let error as ArchiveError where error.code == .preconditionFailed {
+                // Another writer changed the head (a take-over): no head will
+                // ever name this piece, and left behind it would sit beside
+                // the new writer's chain. Only a definite refusal says the
+                // head did not take it; after any other failure it might have.
+                try? await store.delete(key)
+                throw error
+            }
             head = (current, version)
             round.shipped.append(key)
             round.bytes += piece.body.count
@@ -202,16 +226,32 @@ public actor Archiver {
     /// store has none, and removes pieces the head never acknowledged.
     private func loadHead(round: inout ArchiveRound) async throws -> (ArchiveHead, ObjectVersion) {
         if let head { return head }
+        if let fencedBy { throw fencedBy }
         continuityChecked = false
-        let loaded: (ArchiveHead, ObjectVersion)
-        if let object = try await store.get(layout.headKey) {
+        var headObject = try await store.get(layout.headKey)
+        let epoch = try await takeLease(headEpoch: try headObject.map { try ArchiveHead.decode($0.bytes, key: layout.headKey).epoch ?? 0 } ?? 0)
+        // Read again: the lease decides who writes, so the head read before it may be stale.
+        headObject = try await store.get(layout.headKey)
+        var loaded: (ArchiveHead, ObjectVersion)
+        if let object = headObject {
             loaded = (try ArchiveHead.decode(object.bytes, key: layout.headKey), object.info.version)
         } else {
             var random = SystemRandomNumberGenerator()
             let id = (0..<16).map { _ in UInt8.random(in: 0...255, using: &random) }
-            let fresh = ArchiveHead(archiveID: id)
+            var fresh = ArchiveHead(archiveID: id)
+            fresh.epoch = epoch
             let version = try await store.put(layout.headKey, try fresh.encoded(), condition: .ifAbsent)
             loaded = (fresh, version)
+        }
+        if let headEpoch = loaded.0.epoch, headEpoch > epoch {
+            throw fence(ArchiveError(
+                .fenced, "the head was written at epoch \(headEpoch), above this archiver's \(epoch): another writer took the archive over",
+                key: layout.headKey))
+        }
+        if loaded.0.epoch != epoch {
+            // Stamp the epoch first, so a writer at an older epoch fails at its next head update.
+            loaded.0.epoch = epoch
+            loaded.1 = try await store.put(layout.headKey, try loaded.0.encoded(), condition: .ifMatches(loaded.1))
         }
         // Pieces sort by first LSN, so every piece after the head's newest
         // one was stored by a round that did not get to acknowledge it.
@@ -225,6 +265,69 @@ public actor Archiver {
         }
         head = loaded
         return loaded
+    }
+
+    /// Takes (or keeps) the lease and returns its epoch.
+    ///
+    /// - A store without a lease: create it at one above the head's epoch.
+    /// - Our own lease (same holder name): keep its epoch, unless this
+    ///   archiver held another epoch before, which means someone else took
+    ///   the lease in between: fenced.
+    /// - Another holder's: fenced if we held it before, refused (`leased`)
+    ///   unless `takesOver`, which replaces it at the next epoch.
+    private func takeLease(headEpoch: UInt64) async throws -> UInt64 {
+        let holder = options.holder ?? Self.defaultHolder(directory: directory)
+        let key = layout.leaseKey
+        let now = Int64(Date().timeIntervalSince1970)
+        guard let object = try await store.get(key) else {
+            let lease = ArchiveLease(holder: holder, epoch: max(headEpoch, epoch ?? 0) + 1, acquiredAt: now)
+            do {
+                _ = try await store.put(key, try lease.encoded(), condition: .ifAbsent)
+            } catch let error as ArchiveError where error.code == .preconditionFailed {
+                throw ArchiveError(.leased, "another archiver took the lease at the same moment; try again", key: key)
+            }
+            epoch = lease.epoch
+            return lease.epoch
+        }
+        let lease = try ArchiveLease.decode(object.bytes, key: key)
+        if lease.holder == holder && (epoch == nil || epoch == lease.epoch) {
+            epoch = lease.epoch
+            return lease.epoch
+        }
+        if let mine = epoch {
+            throw fence(ArchiveError(
+                .fenced,
+                "the lease was taken over by \(lease.holder) at epoch \(lease.epoch) (this archiver held epoch \(mine)): it stops archiving",
+                key: key))
+        }
+        guard options.takesOver else {
+            throw ArchiveError(
+                .leased,
+                "the archive is leased to \(lease.holder) at epoch \(lease.epoch): another primary writes it; take over only if that one is gone for good",
+                key: key)
+        }
+        let taken = ArchiveLease(holder: holder, epoch: max(lease.epoch, headEpoch) + 1, acquiredAt: now)
+        do {
+            _ = try await store.put(key, try taken.encoded(), condition: .ifMatches(object.info.version))
+        } catch let error as ArchiveError where error.code == .preconditionFailed {
+            throw ArchiveError(.leased, "the lease changed while this archiver took it over; try again", key: key)
+        }
+        epoch = taken.epoch
+        return taken.epoch
+    }
+
+    /// Remembers that this archiver was fenced, so it never writes again.
+    private func fence(_ error: ArchiveError) -> ArchiveError {
+        fencedBy = error
+        return error
+    }
+
+    /// The host name and the log directory: the same across restarts of a
+    /// primary, different on another machine.
+    static func defaultHolder(directory: String) -> String {
+        var name = [CChar](repeating: 0, count: 256)
+        let host = gethostname(&name, name.count) == 0 ? String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "unknown-host"
+        return host + ":" + directory
     }
 
     /// Refuses to ship when the log cannot continue the archive's chain.

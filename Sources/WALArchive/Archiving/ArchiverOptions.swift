@@ -13,15 +13,25 @@ public struct ArchiverOptions: Sendable {
     public var archiveInterval: Duration
     /// Where the snapshots to ship come from; `nil` ships the log alone.
     public var snapshots: (any SnapshotSource)?
+    /// The name this archiver holds the lease under; `nil` for the host
+    /// name and the log directory, which stay the same across restarts of
+    /// one primary and differ between machines.
+    public var holder: String?
+    /// Take the lease from another holder (raising the epoch, which fences
+    /// it) instead of refusing. Only when that holder is gone for good: a
+    /// promotion, or a primary replaced by a new machine.
+    public var takesOver: Bool
 
     public init(
         prefix: String = "", syncsLogBeforeShipping: Bool = true, archiveInterval: Duration = .seconds(1),
-        snapshots: (any SnapshotSource)? = nil
+        snapshots: (any SnapshotSource)? = nil, holder: String? = nil, takesOver: Bool = false
     ) {
         self.prefix = prefix
         self.syncsLogBeforeShipping = syncsLogBeforeShipping
         self.archiveInterval = archiveInterval
         self.snapshots = snapshots
+        self.holder = holder
+        self.takesOver = takesOver
     }
 }
 

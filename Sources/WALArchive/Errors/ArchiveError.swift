@@ -25,6 +25,11 @@ public struct ArchiveError: Error, Sendable, Equatable, CustomStringConvertible 
         /// The local log and the archive disagree (the log is behind the
         /// archive, or was truncated before its records were archived).
         case diverged
+        /// Another writer holds the archive's lease; take over only when it is gone for good.
+        case leased
+        /// This writer's lease was taken over by another at a higher epoch:
+        /// it must stop writing the archive.
+        case fenced
     }
 
     public var code: Code

@@ -31,6 +31,9 @@ public struct ArchiveHead: Codable, Sendable, Equatable {
     /// (and in heads written before snapshots were archived).
     public var lastSnapshotLSN: UInt64?
     public var lastSnapshotKey: String?
+    /// The lease epoch of the writer that wrote this head; absent before
+    /// the first lease.
+    public var epoch: UInt64?
 
     public static let currentFormat = 1
 

@@ -6,6 +6,7 @@ import WriteAheadLog
 ///
 /// ```
 /// <prefix>/head                                   the head: what has been shipped (JSON)
+/// <prefix>/lease                                  the writer's lease and epoch (JSON)
 /// <prefix>/segments/<first LSN>-<last LSN>.seg    one immutable piece of the log
 /// <prefix>/snapshots/<LSN>.snap                   a snapshot consistent with that LSN, immutable
 /// ```
@@ -21,6 +22,8 @@ public struct ArchiveLayout: Sendable, Hashable {
 
     /// The head object, the one small object pollers read.
     public var headKey: String { key("head") }
+    /// The lease: who may write the archive, at which epoch.
+    public var leaseKey: String { key("lease") }
     /// The prefix every log piece's key starts with.
     public var segmentsPrefix: String { key("segments/") }
     /// The prefix every snapshot's key starts with.

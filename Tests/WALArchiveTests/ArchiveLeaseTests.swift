@@ -1,0 +1,99 @@
+import Testing
+import WALArchive
+import WALTestSupport
+import WriteAheadLog
+
+@Suite("One writer per archive: the lease")
+struct ArchiveLeaseTests {
+    static func expectCode(_ code: ArchiveError.Code, _ words: String, _ body: () async throws -> Void) async {
+        do {
+            try await body()
+            Issue.record("expected \(code)")
+        } catch let error as ArchiveError {
+            #expect(error.code == code, "\(error)")
+            #expect(error.description.contains(words), "\(error)")
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
+    @Test("a second primary refuses a leased archive; a restarted primary under the same name goes on")
+    func secondWriterRefused() async throws {
+        let temporary = TemporaryDirectory()
+        let store = FileArchiveStore(directory: temporary.child("archive"))
+        let log = try RecordingLog(directory: temporary.child("log"))
+        try log.commit(4)
+        _ = try await Archiver(directory: temporary.child("log"), store: store, options: ArchiverOptions(holder: "primary-a")).archiveOnce()
+
+        let other = try RecordingLog(directory: temporary.child("other"))
+        try other.commit(4)
+        try other.wal.close()
+        await Self.expectCode(.leased, "leased to primary-a at epoch 1") {
+            _ = try await Archiver(directory: temporary.child("other"), store: store, options: ArchiverOptions(holder: "primary-b")).archiveOnce()
+        }
+
+        try log.commit(3)
+        try log.wal.close()
+        let restarted = Archiver(directory: temporary.child("log"), store: store, options: ArchiverOptions(holder: "primary-a"))
+        let round = try await restarted.archiveOnce()
+        #expect(round.archivedLSN == log.commits.last?.lsn.rawValue)
+        #expect(try await ArchiveRestore.verify(store: store).lastLSN == log.commits.last?.lsn)
+    }
+
+    @Test("a take-over fences the old primary: its next round fails, every later one says it is fenced, and the archive stays sound")
+    func takeOverFences() async throws {
+        let temporary = TemporaryDirectory()
+        let store = FileArchiveStore(directory: temporary.child("archive"))
+        let log = try RecordingLog(directory: temporary.child("log"))
+        try log.commit(5)
+        let old = Archiver(directory: temporary.child("log"), store: store, options: ArchiverOptions(holder: "old"))
+        let first = try await old.archiveOnce()
+
+        // The new primary continues from the archived log: a restore of it.
+        let restoredDirectory = temporary.child("new")
+        _ = try await ArchiveRestore.restore(from: store, into: restoredDirectory)
+        let new = Archiver(directory: restoredDirectory, store: store, options: ArchiverOptions(holder: "new", takesOver: true))
+        let (wal, _, _) = try WAL<[UInt8]>.open(directory: restoredDirectory, options: WALOptions(syncMode: .none))
+        _ = try await new.archiveOnce()
+
+        // The old primary goes on committing; its round loses at the head.
+        try log.commit(2)
+        await #expect(throws: ArchiveError.self) { _ = try await old.archiveOnce() }
+        await Self.expectCode(.fenced, "taken over by new at epoch 2") { _ = try await old.archiveOnce() }
+        await Self.expectCode(.fenced, "taken over by new") { _ = try await old.archiveOnce() }
+
+        // The new primary writes LSNs after the archived ones, replacing any piece the old one left.
+        var newEvents: [[UInt8]] = []
+        for index in 0..<6 {
+            let event: [UInt8] = [0xAB, UInt8(index)]
+            _ = try await wal.commit([event])
+            newEvents.append(event)
+        }
+        try wal.close()
+        let round = try await new.archiveOnce()
+        #expect(round.archivedLSN > first.archivedLSN)
+        _ = try await ArchiveRestore.verify(store: store)
+        let final = temporary.child("final")
+        _ = try await ArchiveRestore.restore(from: store, into: final)
+        #expect(try replayedEvents(final) == log.events(upTo: LSN(first.archivedLSN)) + newEvents)
+        try log.wal.close()
+    }
+
+    @Test("the run loop stops once fenced")
+    func runStopsWhenFenced() async throws {
+        let temporary = TemporaryDirectory()
+        let store = FileArchiveStore(directory: temporary.child("archive"))
+        let log = try RecordingLog(directory: temporary.child("log"))
+        try log.commit(3)
+        let old = Archiver(
+            directory: temporary.child("log"), store: store, options: ArchiverOptions(archiveInterval: .milliseconds(10), holder: "old"))
+        _ = try await old.archiveOnce()
+        _ = try await Archiver(directory: temporary.child("log"), store: store, options: ArchiverOptions(holder: "new", takesOver: true))
+            .archiveOnce()
+        try log.commit(1)
+        // Returns by itself (no cancellation) once a round reports the fence.
+        await old.run { _ in }
+        #expect(old.status.lastError?.contains("taken over") == true)
+        try log.wal.close()
+    }
+}
