@@ -112,4 +112,31 @@ struct ArchiveCommandTests {
         let bad = try Walctl.run("archive", "status", "ftp://x")
         #expect(bad.status == 64, "\(bad.stdout)\(bad.stderr)")
     }
+
+    @Test("an encrypted archive needs --key-file: without it verify says so, with it verify and restore work")
+    func encryptedArchive() async throws {
+        let temporary = TemporaryDirectory()
+        let key = (0..<32).map { UInt8(truncatingIfNeeded: $0 * 13 + 1) }
+        let keyFile = temporary.child("archive.key")
+        try (key.map { String(format: "%02x", $0) }.joined() + "\n").write(toFile: keyFile, atomically: true, encoding: .utf8)
+        let store = try EncryptedArchiveStore(base: FileArchiveStore(directory: temporary.child("archive")), key: key)
+        let log = temporary.child("log")
+        let (wal, _, _) = try WAL<[UInt8]>.open(directory: log, options: WALOptions(syncMode: .none))
+        for index in 0..<20 { _ = try await wal.commit([[UInt8(index), 1, 2, 3]]) }
+        try wal.close()
+        _ = try await Archiver(directory: log, store: store).archiveOnce()
+        let url = "file://" + temporary.child("archive")
+
+        let without = try Walctl.run("archive", "verify", url)
+        #expect(without.status == 64, "\(without.stdout)\(without.stderr)")
+        #expect(without.stderr.contains("encrypted"), "\(without.stderr)")
+        let with = try Walctl.run("archive", "verify", url, "--key-file", keyFile)
+        #expect(with.status == 0, "\(with.stdout)\(with.stderr)")
+        let restored = temporary.child("restored")
+        let restore = try Walctl.run("archive", "restore", url, restored, "--log-only", "--key-file", keyFile)
+        #expect(restore.status == 0, "\(restore.stdout)\(restore.stderr)")
+        let (reopened, events, _) = try WAL<[UInt8]>.open(directory: restored, options: WALOptions(syncMode: .none))
+        try reopened.close()
+        #expect(events == (0..<20).map { [UInt8($0), 1, 2, 3] })
+    }
 }

@@ -56,6 +56,7 @@ public struct ArchiveHead: Codable, Sendable, Equatable {
     }
 
     static func decode(_ bytes: [UInt8], key: String) throws -> ArchiveHead {
+        if let encrypted = ArchiveError.encryptedWithoutKey(bytes, key: key) { throw encrypted }
         let head: ArchiveHead
         do {
             head = try JSONDecoder().decode(ArchiveHead.self, from: Data(bytes))

@@ -36,6 +36,7 @@ public struct ArchiveLease: Codable, Sendable, Equatable {
     }
 
     static func decode(_ bytes: [UInt8], key: String) throws -> ArchiveLease {
+        if let encrypted = ArchiveError.encryptedWithoutKey(bytes, key: key) { throw encrypted }
         let lease: ArchiveLease
         do {
             lease = try JSONDecoder().decode(ArchiveLease.self, from: Data(bytes))

@@ -57,6 +57,7 @@ public struct ArchivedSnapshot: Sendable, Equatable {
         guard bytes.count >= headerSize else {
             throw ArchiveError(.corruption, "\(bytes.count) bytes are too few for a snapshot's \(headerSize)-byte header", key: key)
         }
+        if let encrypted = ArchiveError.encryptedWithoutKey(bytes, key: key) { throw encrypted }
         guard Array(bytes[0..<8]) == magic else {
             throw ArchiveError(.corruption, "not an archived snapshot: the magic is wrong", key: key)
         }

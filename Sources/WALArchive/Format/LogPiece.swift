@@ -72,6 +72,7 @@ public struct LogPiece: Sendable, Equatable {
         guard bytes.count >= headerSize else {
             throw ArchiveError(.corruption, "\(bytes.count) bytes are too few for a log piece's \(headerSize)-byte header", key: key)
         }
+        if let encrypted = ArchiveError.encryptedWithoutKey(bytes, key: key) { throw encrypted }
         guard Array(bytes[0..<8]) == magic else {
             throw ArchiveError(.corruption, "not a log piece: the magic is wrong", key: key)
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import WALArchive
 
 /// The archive every `walctl archive` command takes as its first argument.
@@ -6,11 +7,17 @@ struct ArchiveURLArgument: ParsableArguments {
     @Argument(help: ArgumentHelp("The archive: s3://bucket/prefix or file:///path.", valueName: "url"))
     var url: String
 
+    @Option(
+        name: .customLong("key-file"),
+        help: ArgumentHelp("The key of an encrypted archive: 32 bytes or 64 hex digits.", valueName: "file"),
+        completion: .file())
+    var keyFile: String?
+
     /// The parsed location and its store (S3 credentials from the AWS_* environment).
     func open() throws -> (location: ArchiveLocation, store: any ArchiveStore) {
         do {
             let location = try ArchiveLocation(parsing: url)
-            return (location, try location.makeStore())
+            return (location, try location.makeStore(environment: ProcessInfo.processInfo.environment, keyFile: keyFile))
         } catch let error as ArchiveError {
             throw WalctlFailure(archive: error)
         }
