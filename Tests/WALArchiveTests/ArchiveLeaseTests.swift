@@ -1,3 +1,5 @@
+import Foundation
+import Synchronization
 import Testing
 import WALArchive
 import WALTestSupport
@@ -95,5 +97,74 @@ struct ArchiveLeaseTests {
         await old.run { _ in }
         #expect(old.status.lastError?.contains("taken over") == true)
         try log.wal.close()
+    }
+}
+
+/// A store through which a process dies just before its next head update:
+/// once armed, a put to the head never lands, and nothing is deleted.
+final class DiesBeforeHeadUpdate: ArchiveStore {
+    struct Died: Error {}
+    let base: FileArchiveStore
+    let armed = Mutex(false)
+
+    init(base: FileArchiveStore) { self.base = base }
+
+    func put(_ key: String, _ bytes: [UInt8], condition: WriteCondition) async throws -> ObjectVersion {
+        if armed.withLock({ $0 }) && key.hasSuffix("head") { throw Died() }
+        return try await base.put(key, bytes, condition: condition)
+    }
+    func get(_ key: String) async throws -> StoredObject? { try await base.get(key) }
+    func head(_ key: String) async throws -> ObjectInfo? { try await base.head(key) }
+    func list(prefix: String, after: String?, limit: Int) async throws -> ListPage {
+        try await base.list(prefix: prefix, after: after, limit: limit)
+    }
+    func delete(_ key: String) async throws {
+        if armed.withLock({ $0 }) { throw Died() }
+        try await base.delete(key)
+    }
+}
+
+extension ArchiveLeaseTests {
+    @Test("a stray piece of a fenced writer that died before its head update is passed over by verify and restore, and listed")
+    func strayOfDeadFencedWriter() async throws {
+        let temporary = TemporaryDirectory()
+        let base = FileArchiveStore(directory: temporary.child("archive"))
+        let log = try RecordingLog(directory: temporary.child("log"))
+        try log.commit(5)
+        let dying = DiesBeforeHeadUpdate(base: base)
+        let old = Archiver(directory: temporary.child("log"), store: dying, options: ArchiverOptions(holder: "old"))
+        let archived = try await old.archiveOnce().archivedLSN
+
+        // A new primary takes over from a restore of the archive.
+        let newDirectory = temporary.child("new")
+        _ = try await ArchiveRestore.restore(from: base, into: newDirectory)
+        let new = Archiver(directory: newDirectory, store: base, options: ArchiverOptions(holder: "new", takesOver: true))
+        _ = try await new.archiveOnce()
+
+        // The old primary, not yet aware, ships a piece and dies before its head update.
+        try log.commit(3)
+        dying.armed.withLock { $0 = true }
+        await #expect(throws: DiesBeforeHeadUpdate.Died.self) { _ = try await old.archiveOnce() }
+        try log.wal.close()
+
+        // The new primary's next piece starts at the same LSN as the stray, under another key.
+        let (wal, _, _) = try WAL<[UInt8]>.open(directory: newDirectory, options: WALOptions(syncMode: .none))
+        var newEvents: [[UInt8]] = []
+        for index in 0..<9 {
+            let event: [UInt8] = [0xCD, UInt8(index)]
+            _ = try await wal.commit([event])
+            newEvents.append(event)
+        }
+        try wal.close()
+        let round = try await new.archiveOnce()
+        let stray = try FileManager.default.contentsOfDirectory(atPath: base.root + "/segments")
+            .map { "segments/" + $0 }.filter { !round.shipped.contains($0) && ArchiveLayout(prefix: "").pieceRange(of: $0)?.lowerBound.rawValue == archived + 1 }
+        try #require(stray.count == 1, "the old primary left one stray piece")
+
+        let report = try await ArchiveRestore.verify(store: base)
+        #expect(report.strayPieces == stray)
+        let restored = temporary.child("restored")
+        _ = try await ArchiveRestore.restore(from: base, into: restored)
+        #expect(try replayedEvents(restored) == log.events(upTo: LSN(archived)) + newEvents)
     }
 }

@@ -146,7 +146,8 @@ public actor Archiver {
                 archiveID: current.archiveIDBytes, firstLSN: records.first?.lsn ?? .none, lastLSN: records.last?.lsn ?? .none,
                 segment: segment, segmentBaseLSN: summary?.baseLSN ?? .none, recordCount: records.count,
                 endsSealedSegment: summary.map { $0.isSealed && $0.lastLSN == records.last?.lsn } ?? false,
-                previousHash: current.lastHashBytes, body: records.flatMap(\.bytes))
+                previousHash: current.lastHashBytes, body: records.flatMap(\.bytes),
+                writerEpoch: UInt32(clamping: current.epoch ?? 0))
             let (bytes, hash) = piece.encoded()
             let key = layout.pieceKey(first: piece.firstLSN, last: piece.lastLSN)
             do {

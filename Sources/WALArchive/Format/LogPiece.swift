@@ -8,9 +8,9 @@ import WriteAheadLog
 /// ```
 /// offset size field
 ///   0     8   magic "WALPIECE"
-///   8     2   format version (u16) = 1
+///   8     2   format version (u16) = 2 (1: bytes 12..<16 are zero)
 ///  10     2   flags (u16): bit 0 = the piece ends its segment, which was sealed
-///  12     4   reserved, zero
+///  12     4   the lease epoch of the writer (u32; 0 before leases)
 ///  16    16   archive id
 ///  32     8   first LSN
 ///  40     8   last LSN
@@ -28,7 +28,7 @@ import WriteAheadLog
 /// chain of predecessor hashes pins every byte of every piece before it.
 public struct LogPiece: Sendable, Equatable {
     public static let magic = Array("WALPIECE".utf8)
-    public static let currentVersion: UInt16 = 1
+    public static let currentVersion: UInt16 = 2
     public static let headerSize = 176
     static let sealedEndFlag: UInt16 = 1
 
@@ -42,6 +42,10 @@ public struct LogPiece: Sendable, Equatable {
     public var endsSealedSegment: Bool
     public var previousHash: [UInt8]
     public var body: [UInt8]
+    /// The lease epoch of the archiver that wrote the piece: of two pieces
+    /// that follow the same predecessor, the one a fenced writer left has
+    /// the lower epoch.
+    public var writerEpoch: UInt32 = 0
 
     /// The object bytes and the piece's hash.
     func encoded() -> (bytes: [UInt8], hash: [UInt8]) {
@@ -50,7 +54,7 @@ public struct LogPiece: Sendable, Equatable {
         bytes += Self.magic
         bytes.appendLittleEndian(Self.currentVersion)
         bytes.appendLittleEndian(endsSealedSegment ? Self.sealedEndFlag : 0)
-        bytes.appendLittleEndian(UInt32(0))
+        bytes.appendLittleEndian(writerEpoch)
         bytes += archiveID
         bytes.appendLittleEndian(firstLSN.rawValue)
         bytes.appendLittleEndian(lastLSN.rawValue)
@@ -84,11 +88,12 @@ public struct LogPiece: Sendable, Equatable {
         func u16(_ at: Int) -> UInt16 { UInt16(bytes[at]) | UInt16(bytes[at + 1]) << 8 }
         func u64(_ at: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(bytes[at + $1]) << (8 * $1) } }
         let version = u16(8)
-        guard version == currentVersion else {
-            throw ArchiveError(.corruption, "log piece format version \(version); this build reads \(currentVersion)", key: key)
+        guard version == 1 || version == currentVersion else {
+            throw ArchiveError(.corruption, "log piece format version \(version); this build reads 1 and \(currentVersion)", key: key)
         }
         let flags = u16(10)
-        guard flags & ~sealedEndFlag == 0, u64(12) & 0xFFFF_FFFF == 0 else {
+        let writerEpoch = UInt32(truncatingIfNeeded: u64(12))
+        guard flags & ~sealedEndFlag == 0, version > 1 || writerEpoch == 0 else {
             throw ArchiveError(.corruption, "unknown flags or non-zero reserved bytes in the header", key: key)
         }
         let bodyLength = u64(72)
@@ -104,7 +109,7 @@ public struct LogPiece: Sendable, Equatable {
         let piece = LogPiece(
             archiveID: Array(bytes[16..<32]), firstLSN: LSN(u64(32)), lastLSN: LSN(u64(40)), segment: SegmentID(u64(48)),
             segmentBaseLSN: LSN(u64(56)), recordCount: Int(u64(64)), endsSealedSegment: flags & sealedEndFlag != 0,
-            previousHash: Array(bytes[80..<112]), body: body)
+            previousHash: Array(bytes[80..<112]), body: body, writerEpoch: writerEpoch)
         return (piece, storedHash)
     }
 }

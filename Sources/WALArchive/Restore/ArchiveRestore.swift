@@ -29,6 +29,10 @@ public struct VerifyReport: Sendable, Equatable {
     public var lastLSN: LSN
     /// The LSNs of the archived snapshots, checked, in ascending order.
     public var snapshots: [LSN] = []
+    /// Pieces beside the chain that a writer fenced since left behind (a
+    /// lower lease epoch than the piece the chain goes on with); harmless,
+    /// and safe to delete.
+    public var strayPieces: [String] = []
 }
 
 /// Restore and verification of an archive.
@@ -224,6 +228,7 @@ public enum ArchiveRestore {
             report.lastLSN = checked.piece.lastLSN
             return true
         }
+        report.strayPieces = walk.strays.all
         let layout = ArchiveLayout(prefix: prefix)
         for info in try await store.listAll(prefix: layout.snapshotsPrefix) {
             guard let lsn = layout.snapshotLSN(of: info.key) else {

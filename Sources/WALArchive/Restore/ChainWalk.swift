@@ -1,4 +1,12 @@
+import Synchronization
 import WriteAheadLog
+
+/// The keys of stray pieces a walk passed over.
+final class StrayList: Sendable {
+    private let keys = Mutex<[String]>([])
+    func add(_ key: String) { keys.withLock { $0.append(key) } }
+    var all: [String] { keys.withLock { $0 } }
+}
 
 /// One piece read back from the archive and checked against the chain.
 struct CheckedPiece {
@@ -19,12 +27,62 @@ struct ChainWalk {
     /// (a foreign name, or a piece beyond the head) is an error (verify) or
     /// is left alone (restore reads only what the head acknowledges).
     let strict: Bool
+    /// Pieces a fenced writer left beside the chain, found by the walk.
+    let strays = StrayList()
 
     func readHead() async throws -> ArchiveHead {
         guard let object = try await store.get(layout.headKey) else {
             throw ArchiveError(.notFound, "no archive here: the head object is missing", key: layout.headKey)
         }
         return try ArchiveHead.decode(object.bytes, key: layout.headKey)
+    }
+
+    /// The piece of `group` (pieces that start at the same LSN) that
+    /// continues the chain, downloaded. One piece is simply read; of
+    /// several, the one that names `previous` as its predecessor, belongs
+    /// to this archive and was written at the highest lease epoch wins: the
+    /// others were left by a writer fenced since (``strayPieces`` lists
+    /// them). When none qualifies, the first is returned, for the checks
+    /// that follow to name what is wrong with it.
+    func choose(among group: [ObjectInfo], following previous: [UInt8], head: ArchiveHead) async throws -> (ObjectInfo, StoredObject) {
+        var pieces: [(info: ObjectInfo, object: StoredObject, piece: LogPiece?)] = []
+        for info in group {
+            guard let object = try await store.get(info.key) else {
+                throw ArchiveError(.notFound, "the object disappeared while the archive was read", key: info.key)
+            }
+            pieces.append((info, object, group.count > 1 ? try? LogPiece.decode(object.bytes, key: info.key).piece : nil))
+        }
+        guard let firstObject = pieces.first else {
+            throw ArchiveError(.notFound, "no piece to read", key: layout.segmentsPrefix)
+        }
+        guard group.count > 1 else { return (firstObject.info, firstObject.object) }
+        func continues(_ piece: LogPiece?) -> Bool {
+            guard let piece else { return false }
+            return piece.archiveID == head.archiveIDBytes && piece.previousHash == previous
+        }
+        let ranked = pieces.filter { continues($0.piece) && ($0.piece?.lastLSN.rawValue ?? .max) <= head.lastLSN }.sorted { ($0.piece?.writerEpoch ?? 0) > ($1.piece?.writerEpoch ?? 0) }
+        // None continues the chain: the checks that follow name what is wrong with the first.
+        guard let best = ranked.first, let bestEpoch = best.piece?.writerEpoch else { return (firstObject.info, firstObject.object) }
+        for other in pieces where other.info.key != best.info.key {
+            // A stray: this archive's, same predecessor, a fenced (lower) epoch.
+            if continues(other.piece), let epoch = other.piece?.writerEpoch, epoch < bestEpoch {
+                strays.add(other.info.key)
+                continue
+            }
+            if continues(other.piece), (other.piece?.lastLSN.rawValue ?? .max) <= head.lastLSN {
+                throw ArchiveError(
+                    .brokenChain, "two pieces written at lease epoch \(bestEpoch) both continue the chain here; one writer never does that",
+                    key: other.info.key)
+            }
+            guard strict else { continue }
+            let reason =
+                other.piece == nil ? "it is damaged or not a piece"
+                : other.piece?.archiveID != head.archiveIDBytes ? "it belongs to another archive (its archive id differs from the head's)"
+                : other.piece?.previousHash != previous ? "it does not continue the chain (its predecessor hash differs)"
+                : "it reaches past the head's last LSN at the head's own epoch: never acknowledged"
+            throw ArchiveError(.brokenChain, "another piece starts at the same LSN as the chain's, and \(reason)", key: other.info.key)
+        }
+        return (best.info, best.object)
     }
 
     /// Walks the chain, handing each checked piece to `visit` until it
@@ -36,25 +94,35 @@ struct ChainWalk {
         var previousSegment: (id: SegmentID, base: LSN)?
         var tracker = TransactionTracker()
         var reachedHead = head.lastLSN == 0
-        for info in try await store.listAll(prefix: layout.segmentsPrefix) {
-            guard let range = layout.pieceRange(of: info.key) else {
+        let listing = try await store.listAll(prefix: layout.segmentsPrefix)
+        var index = 0
+        while index < listing.count {
+            let first = listing[index]
+            guard let firstRange = layout.pieceRange(of: first.key) else {
                 if strict {
-                    throw ArchiveError(.brokenChain, "an object under segments/ whose name is not a piece's", key: info.key)
+                    throw ArchiveError(.brokenChain, "an object under segments/ whose name is not a piece's", key: first.key)
                 }
+                index += 1
                 continue
             }
-            if range.lowerBound.rawValue > head.lastLSN {
+            if firstRange.lowerBound.rawValue > head.lastLSN {
                 if strict {
                     throw ArchiveError(
                         .brokenChain,
                         "a piece beyond the head's last LSN \(head.lastLSN): never acknowledged (left by an interrupted round, or foreign)",
-                        key: info.key)
+                        key: first.key)
                 }
                 break
             }
-            guard let object = try await store.get(info.key) else {
-                throw ArchiveError(.notFound, "the object disappeared while the archive was read", key: info.key)
+            // Pieces that start at the same LSN sort next to each other.
+            var group = [first]
+            index += 1
+            while index < listing.count, layout.pieceRange(of: listing[index].key)?.lowerBound == firstRange.lowerBound {
+                group.append(listing[index])
+                index += 1
             }
+            let (info, object) = try await choose(among: group, following: expectedPrevious, head: head)
+            guard let range = layout.pieceRange(of: info.key) else { continue }
             let (piece, hash) = try LogPiece.decode(object.bytes, key: info.key)
             guard piece.archiveID == head.archiveIDBytes else {
                 throw ArchiveError(.brokenChain, "the piece belongs to another archive (its archive id differs from the head's)", key: info.key)
