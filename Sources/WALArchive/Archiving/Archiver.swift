@@ -29,7 +29,7 @@ public actor Archiver {
     /// The head as last read or written, and its version in the store;
     /// `nil` until the first round and after any failure, so that the next
     /// round starts again from what the store holds.
-    private var head: (value: ArchiveHead, version: ObjectVersion)?
+    var head: (value: ArchiveHead, version: ObjectVersion)?
     /// Whether the log's record at the head's last LSN was compared with
     /// the archived one since the head was loaded.
     private var continuityChecked = false
@@ -216,6 +216,7 @@ public actor Archiver {
             }
             current.lastSnapshotLSN = candidate.lsn
             current.lastSnapshotKey = key
+            current.snapshots = (current.snapshots ?? []) + [ArchiveHead.SnapshotEntry(lsn: candidate.lsn, archivedAt: Int64(Date().timeIntervalSince1970))]
             version = try await store.put(layout.headKey, try current.encoded(), condition: .ifMatches(version))
             head = (current, version)
             round.shippedSnapshots.append(key)
@@ -225,7 +226,7 @@ public actor Archiver {
 
     /// The head, from the cache or the store; creates the archive when the
     /// store has none, and removes pieces the head never acknowledged.
-    private func loadHead(round: inout ArchiveRound) async throws -> (ArchiveHead, ObjectVersion) {
+    func loadHead(round: inout ArchiveRound) async throws -> (ArchiveHead, ObjectVersion) {
         if let head { return head }
         if let fencedBy { throw fencedBy }
         continuityChecked = false

@@ -34,6 +34,28 @@ public struct ArchiveHead: Codable, Sendable, Equatable {
     /// The lease epoch of the writer that wrote this head; absent before
     /// the first lease.
     public var epoch: UInt64?
+    /// The snapshots the archive keeps and when each was archived, oldest
+    /// first, so retention decides without listing or reading them.
+    public var snapshots: [SnapshotEntry]?
+    /// Where the archive begins after retention deleted older pieces: the
+    /// first LSN of the oldest kept piece, and the hash that piece names as
+    /// its predecessor. Absent while the archive holds every piece since
+    /// LSN 1 (or since the log it began on). Pieces that end below the
+    /// anchor, and snapshots below it, are awaiting deletion: walks skip them.
+    public var anchorLSN: UInt64?
+    public var anchorHash: String?
+
+    /// A snapshot in the head's catalog.
+    public struct SnapshotEntry: Codable, Sendable, Equatable {
+        public var lsn: UInt64
+        /// When it was archived, in seconds since 1970 (UTC).
+        public var archivedAt: Int64
+
+        public init(lsn: UInt64, archivedAt: Int64) {
+            self.lsn = lsn
+            self.archivedAt = archivedAt
+        }
+    }
 
     public static let currentFormat = 1
 
@@ -66,13 +88,24 @@ public struct ArchiveHead: Codable, Sendable, Equatable {
         guard head.format == currentFormat else {
             throw ArchiveError(.corruption, "the head has format \(head.format); this build reads \(currentFormat)", key: key)
         }
-        guard parseHex(head.archiveID)?.count == 16, let hash = parseHex(head.lastHash), hash.count == 32 else {
+        guard parseHex(head.archiveID)?.count == 16, let hash = parseHex(head.lastHash), hash.count == 32,
+            head.anchorHash.map({ parseHex($0)?.count == 32 }) ?? true, (head.anchorHash == nil) == (head.anchorLSN == nil)
+        else {
             throw ArchiveError(.corruption, "the head's archive id or hash is not hex of the right length", key: key)
         }
         return head
     }
 
     var archiveIDBytes: [UInt8] { parseHex(archiveID) ?? [] }
+    /// Whether a snapshot lies before the anchor: retention dropped it
+    /// (the log after it is gone) and will delete it.
+    func awaitsDeletion(snapshot lsn: LSN) -> Bool {
+        guard let anchorLSN else { return false }
+        return lsn.rawValue + 1 < anchorLSN
+    }
+
+    /// The predecessor hash the first piece of the walk must name.
+    var anchorHashBytes: [UInt8] { anchorHash.flatMap(parseHex) ?? [UInt8](repeating: 0, count: 32) }
     var lastHashBytes: [UInt8] { parseHex(lastHash) ?? [] }
 }
 

@@ -165,7 +165,7 @@ public enum ArchiveRestore {
         store: any ArchiveStore, layout: ArchiveLayout, head: ArchiveHead, atOrBelow limit: UInt64
     ) async throws -> ArchivedSnapshot? {
         let keys = try await store.listAll(prefix: layout.snapshotsPrefix).compactMap { info -> (LSN, String)? in
-            guard let lsn = layout.snapshotLSN(of: info.key), lsn.rawValue <= limit else { return nil }
+            guard let lsn = layout.snapshotLSN(of: info.key), lsn.rawValue <= limit, !head.awaitsDeletion(snapshot: lsn) else { return nil }
             return (lsn, info.key)
         }
         guard let (lsn, key) = keys.max(by: { $0.0 < $1.0 }) else { return nil }
@@ -234,6 +234,7 @@ public enum ArchiveRestore {
             guard let lsn = layout.snapshotLSN(of: info.key) else {
                 throw ArchiveError(.brokenChain, "an object under snapshots/ whose name is not a snapshot's", key: info.key)
             }
+            if head.awaitsDeletion(snapshot: lsn) { continue }
             guard lsn.rawValue <= head.lastLSN else {
                 throw ArchiveError(
                     .brokenChain, "a snapshot beyond the head's last LSN \(head.lastLSN): never acknowledged, or foreign", key: info.key)

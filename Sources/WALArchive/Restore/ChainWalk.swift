@@ -89,7 +89,7 @@ struct ChainWalk {
     /// returns `false`. When the walk reaches the head's newest piece, the
     /// chain must end exactly there.
     func walk(head: ArchiveHead, _ visit: (CheckedPiece) throws -> Bool) async throws {
-        var expectedPrevious = [UInt8](repeating: 0, count: 32)
+        var expectedPrevious = head.anchorHashBytes
         var previousLast = LSN.none
         var previousSegment: (id: SegmentID, base: LSN)?
         var tracker = TransactionTracker()
@@ -102,6 +102,11 @@ struct ChainWalk {
                 if strict {
                     throw ArchiveError(.brokenChain, "an object under segments/ whose name is not a piece's", key: first.key)
                 }
+                index += 1
+                continue
+            }
+            // Before the anchor: retention deleted what needed it, and will delete this.
+            if let anchor = head.anchorLSN, firstRange.upperBound.rawValue < anchor {
                 index += 1
                 continue
             }
