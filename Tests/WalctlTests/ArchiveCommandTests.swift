@@ -139,4 +139,33 @@ struct ArchiveCommandTests {
         try reopened.close()
         #expect(events == (0..<20).map { [UInt8($0), 1, 2, 3] })
     }
+
+    @Test("restore --to-time gives the transactions committed at or before the moment; --to-lsn with --to-time is refused")
+    func restoreToTime() async throws {
+        let temporary = TemporaryDirectory()
+        let log = temporary.child("log")
+        let (wal, _, _) = try WAL<[UInt8]>.open(directory: log, options: WALOptions(syncMode: .none))
+        for index in 0..<10 { _ = try await wal.commit([[UInt8(index)]]) }
+        try await Task.sleep(for: .milliseconds(20))
+        let moment = Date()
+        try await Task.sleep(for: .milliseconds(20))
+        for index in 10..<20 { _ = try await wal.commit([[UInt8(index)]]) }
+        try wal.close()
+        _ = try await Archiver(directory: log, store: FileArchiveStore(directory: temporary.child("archive"))).archiveOnce()
+        let url = "file://" + temporary.child("archive")
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+
+        let restored = temporary.child("restored")
+        let result = try Walctl.run("archive", "restore", url, restored, "--log-only", "--to-time", formatter.string(from: moment))
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let (reopened, events, _) = try WAL<[UInt8]>.open(directory: restored, options: WALOptions(syncMode: .none))
+        try reopened.close()
+        #expect(events == (0..<10).map { [UInt8($0)] })
+
+        let both = try Walctl.run("archive", "restore", url, temporary.child("x"), "--to-lsn", "5", "--to-time", "2026-01-01T00:00:00Z")
+        #expect(both.status == 64, "\(both.stdout)\(both.stderr)")
+        let garbage = try Walctl.run("archive", "restore", url, temporary.child("y"), "--to-time", "yesterday")
+        #expect(garbage.status == 64, "\(garbage.stdout)\(garbage.stderr)")
+    }
 }

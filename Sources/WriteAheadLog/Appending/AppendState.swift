@@ -20,6 +20,8 @@ struct AppendState: Sendable {
     /// waits until there are none, so a transaction never spans segments.
     var openTransactions: Set<LSN> = []
     var newestSnapshotLSN: LSN = .none
+    /// The time stamped on the next commit record; never goes backwards.
+    var commitClock = CommitClock()
     var closed = false
 
     var lastAppendedLSN: LSN { LSN(nextLSN.rawValue - 1) }

@@ -30,7 +30,8 @@ extension LogEngine {
                 state.buffer.removeSubrange(start...)
                 throw error
             }
-            try RecordCodec.append(kind: .txCommit, lsn: commit, txBeginLSN: begin, to: &state.buffer)
+            let time = state.commitClock.next()
+            try RecordCodec.append(kind: .txCommit, lsn: commit, txBeginLSN: begin, to: &state.buffer) { CommitTime.append(time, to: &$0) }
             state.segmentBytes += UInt64(state.buffer.count - start)
             appendedBytes.add(UInt64(state.buffer.count - start), ordering: .relaxed)
             state.nextLSN = next
@@ -54,7 +55,12 @@ extension LogEngine {
             let next = try lsn.successor()
             try validate(&state, lsn)
             let start = state.buffer.count
-            try RecordCodec.append(kind: kind, lsn: lsn, txBeginLSN: txBeginLSN ?? lsn, to: &state.buffer, payload: payload)
+            if kind == .txCommit {
+                let time = state.commitClock.next()
+                try RecordCodec.append(kind: kind, lsn: lsn, txBeginLSN: txBeginLSN ?? lsn, to: &state.buffer) { CommitTime.append(time, to: &$0) }
+            } else {
+                try RecordCodec.append(kind: kind, lsn: lsn, txBeginLSN: txBeginLSN ?? lsn, to: &state.buffer, payload: payload)
+            }
             state.segmentBytes += UInt64(state.buffer.count - start)
             appendedBytes.add(UInt64(state.buffer.count - start), ordering: .relaxed)
             state.nextLSN = next

@@ -39,8 +39,11 @@ public struct SegmentHeader: Sendable, Equatable {
         LSN((lastLSN == .none ? base : lastLSN).rawValue &+ 1)
     }
     public static let magic: [UInt8] = Array("SWIFTWAL".utf8)
-    /// Bumped on any change to the header or record format.
-    public static let currentVersion: UInt16 = 1
+    /// Bumped on any change to the header or record format. Version 2:
+    /// commit records carry their commit time (``CommitTime``).
+    public static let currentVersion: UInt16 = 2
+    /// The versions this build reads: 1 (commits without a time) and 2.
+    public static let readableVersions: ClosedRange<UInt16> = 1...currentVersion
     static let sealedFlag: UInt16 = 1
 
     public var version: UInt16
@@ -82,9 +85,10 @@ public struct SegmentHeader: Sendable, Equatable {
                 offset: UInt64(Field.checksum))
         }
         let version = UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: Field.version, as: UInt16.self))
-        guard version == Self.currentVersion else {
+        guard Self.readableVersions.contains(version) else {
             throw WALError(
-                .corruption, "segment format version \(version) is not supported (this build reads version \(Self.currentVersion))",
+                .corruption,
+                "segment format version \(version) is not supported (this build reads versions \(Self.readableVersions.lowerBound) to \(Self.readableVersions.upperBound))",
                 offset: UInt64(Field.version))
         }
         let flags = UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: Field.flags, as: UInt16.self))

@@ -120,7 +120,14 @@ struct Replayer {
             }
 
         case .txCommit:
-            try requireEmptyPayload(frame)
+            // Format 2 stamps the commit time; format 1 (and a segment
+            // restored from an archive of such a log) carries none.
+            guard frame.payloadCount == 0 || frame.payloadCount == CommitTime.payloadSize else {
+                throw WALError(
+                    .structural,
+                    "commit record carries \(frame.payloadCount) payload bytes; a commit carries none or its \(CommitTime.payloadSize)-byte time",
+                    lsn: lsn)
+            }
             let transaction = frame.txBeginLSN
             guard isOpen(transaction) else {
                 throw WALError(.structural, "commit references transaction \(transaction), which has no open begin", lsn: lsn)

@@ -13,12 +13,14 @@ struct ArchiveRestoreCommand: ParsableCommand {
             target) and DIR/wal (the archived log after it, up to the last transaction that ended \
             at or before the target), the layout `graph-server --data-dir DIR` opens. Every object \
             read is checked as `verify` checks it; every file is fsynced before the command \
-            returns. DIR must not hold a log or that snapshot already. With --log-only, DIR \
-            becomes a bare log directory holding the whole archived log (for WAL users without \
-            snapshots). Restoring to a point in time (rather than an LSN) is not built yet.
+            returns. DIR must not hold a log or that snapshot already. With --to-time, the target \
+            is the last transaction committed at or before that moment (commit records carry \
+            their time from segment format 2 on). With --log-only, DIR becomes a bare log \
+            directory holding the whole archived log (for WAL users without snapshots).
 
             Example:
               walctl archive restore s3://backups/graph /var/lib/graph-restored --to-lsn 120000
+              walctl archive restore s3://backups/graph /var/lib/graph-restored --to-time 2026-12-01T15:04:05Z
               graph-server --data-dir /var/lib/graph-restored
 
             Exit codes: 0 restored, 2 a damaged, missing or foreign object (named), 4 the store \
@@ -34,16 +36,33 @@ struct ArchiveRestoreCommand: ParsableCommand {
     @Option(name: .customLong("to-lsn"), help: ArgumentHelp("Restore up to this LSN (default: everything archived).", valueName: "lsn"))
     var target: LSNArgument?
 
+    @Option(
+        name: .customLong("to-time"),
+        help: ArgumentHelp(
+            "Restore every transaction committed at or before this moment (ISO 8601 with a time zone).", valueName: "time"))
+    var time: TimestampArgument?
+
     @Flag(help: "Restore a bare log directory from the whole archived log, without a snapshot.")
     var logOnly = false
 
     @Flag(help: "Print one JSON document instead of text.")
     var json = false
 
+    func validate() throws {
+        if target != nil && time != nil {
+            throw ValidationError("give --to-lsn or --to-time, not both")
+        }
+    }
+
     func run() throws {
         let (location, store) = try archive.open()
         let directory = self.directory
-        let target = self.target?.lsn
+        var target = self.target?.lsn
+        if let time = self.time?.date {
+            let prefix = location.prefix
+            target = try archiveOperation { try await ArchiveRestore.lsn(committedAtOrBefore: time, store: store, prefix: prefix) }
+        }
+        let resolvedTarget = target
         let logDirectory = logOnly ? directory : directory + "/wal"
         var snapshotPath: (@Sendable (LSN) -> String)?
         if !logOnly {
@@ -53,7 +72,7 @@ struct ArchiveRestoreCommand: ParsableCommand {
         let prefix = location.prefix
         let report: RestoreReport = try archiveOperation {
             try await ArchiveRestore.restore(
-                from: store, prefix: prefix, into: logDirectory, upTo: target, snapshotPath: snapshotPathForRestore)
+                from: store, prefix: prefix, into: logDirectory, upTo: resolvedTarget, snapshotPath: snapshotPathForRestore)
         }
         if json {
             Console.line(

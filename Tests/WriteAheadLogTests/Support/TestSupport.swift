@@ -105,8 +105,8 @@ enum SegmentFiles {
 struct SegmentBuilder {
     var bytes: [UInt8]
 
-    init(baseLSN: LSN, sealed: Bool = false) {
-        bytes = SegmentHeader(baseLSN: baseLSN, isSealed: sealed).bytes
+    init(baseLSN: LSN, sealed: Bool = false, version: UInt16 = SegmentHeader.currentVersion) {
+        bytes = SegmentHeader(baseLSN: baseLSN, isSealed: sealed, version: version).bytes
     }
 
     mutating func record(_ kind: RecordKind, _ lsn: UInt64, tx: UInt64, events: [Note] = []) throws {
