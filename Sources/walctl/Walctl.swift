@@ -28,7 +28,7 @@ struct Walctl: ParsableCommand {
 
             \(ExitStatus.helpTable)
             """,
-        version: "walctl 1.0 (reads WAL segment format \(SegmentHeader.currentVersion))",
+        version: "walctl 1.0 (reads WAL segment formats \(SegmentHeader.readableVersions.lowerBound) to \(SegmentHeader.readableVersions.upperBound))",
         subcommands: [
             StatusCommand.self, DumpCommand.self, VerifyCommand.self, RepairCommand.self, TruncateCommand.self,
             SnapshotCommand.self, StatsCommand.self, ArchiveCommand.self,
