@@ -98,6 +98,8 @@ let package = Package(
                 "GraphDatabase",
                 "GraphStore",
                 "WriteAheadLog",
+                // --archive: the log shipped to object storage as it is written.
+                "WALArchive",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -187,6 +189,7 @@ let package = Package(
             dependencies: [
                 "graph-server",
                 "GraphServerCore",
+                "WALArchive",
                 "WALTestSupport",
                 "GraphDatabase",
                 "GraphStore",

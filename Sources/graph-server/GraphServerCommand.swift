@@ -20,6 +20,7 @@ struct GraphServerCommand: ParsableCommand {
               graph-server --in-memory --port 0 # nothing on disk, a free port
               graph-server --host 0.0.0.0 --admin-token-file /etc/graph/admin.token \\
                 --tls-cert cert.pem --tls-key key.pem
+              graph-server --archive file:///srv/graph-archive --archive-interval 500ms
 
               curl -s localhost:4747/tx -H 'Content-Type: application/json' \\
                 -d '{"ops": [{"op": "createNode", "labels": ["Person"]}]}'
@@ -132,6 +133,15 @@ struct GraphServerCommand: ParsableCommand {
     @Option(help: "Most nodes or relationships one filtered page query examines (default 100000).")
     var maxScan: String?
 
+    @Option(help: "Ship the log continuously to this archive: s3://bucket/prefix or file:///path.")
+    var archive: String?
+
+    @Option(help: "Time between archive rounds (default 1s; units ms, s, m, h; bare digits are seconds).")
+    var archiveInterval: String?
+
+    @Option(help: "/health says degraded once the archive lags or fails for longer than this (default 30s).")
+    var archiveMaxLag: String?
+
     /// The flags given, by setting.
     var flags: ServerFlags {
         let values: [ServerSetting: String?] = [
@@ -143,7 +153,8 @@ struct GraphServerCommand: ParsableCommand {
             .readTokenFile: readTokenFile, .maxBodyBytes: maxBodyBytes, .maxDecodingBytes: maxDecodingBytes, .allowedHost: allowedHost, .corsOrigin: corsOrigin,
             .snapshotDir: snapshotDir, .maxSnapshotBytes: maxSnapshotBytes, .tlsCert: tlsCert, .tlsKey: tlsKey,
             .headerTimeoutMs: headerTimeoutMs, .bodyTimeoutMs: bodyTimeoutMs, .idleTimeoutMs: idleTimeoutMs,
-            .maxConnections: maxConnections, .maxScan: maxScan,
+            .maxConnections: maxConnections, .maxScan: maxScan, .archive: archive, .archiveInterval: archiveInterval,
+            .archiveMaxLag: archiveMaxLag,
         ]
         var switches: Set<ServerSetting> = []
         if inMemory { switches.insert(.inMemory) }

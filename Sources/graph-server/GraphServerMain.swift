@@ -40,9 +40,17 @@ enum GraphServerMain {
         // Before the database opens: the log creates its metrics when it opens.
         let metrics = ServerMetrics.bootstrapPrometheus()
 
+        // Before the database opens: its truncation fence reads the archive's progress.
+        let archive: ServerArchive?
+        do {
+            archive = try ServerArchive.make(for: configuration, logger: logger)
+        } catch {
+            fail(error.message, status: 64)
+        }
+
         let database: GraphDatabase
         do {
-            let opened = try GraphDatabase.open(configuration.databaseConfiguration(logger: logger))
+            let opened = try GraphDatabase.open(configuration.databaseConfiguration(logger: logger, archive: archive))
             database = opened.database
             let report = opened.recovery
             ServerMetrics.recordRecovery(report)
@@ -58,7 +66,7 @@ enum GraphServerMain {
             fail("cannot open the database: \(error)", status: 1)
         }
 
-        let server = GraphServer(database: database, configuration: configuration, metrics: metrics)
+        let server = GraphServer(database: database, configuration: configuration, metrics: metrics, archive: archive)
         do {
             try await server.run(logger: logger) { host, port in
                 // One plain line on stdout, so scripts and tests can find a port chosen with --port 0.

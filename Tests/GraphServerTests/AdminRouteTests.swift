@@ -70,7 +70,7 @@ struct AdminRouteTests {
             #expect(FileManager.default.fileExists(atPath: path))
             #expect(checkpoint["nodes"] == 1)
             let truncated = try await client.post("/admin/wal/truncate", #"{"fenceLsn": 1}"#).json
-            #expect(truncated == ["fenceLsn": 1, "appliedFenceLsn": 1, "deletedSegments": []])
+            #expect(truncated == ["fenceLsn": 1, "appliedFenceLsn": 1, "limitedBy": nil, "deletedSegments": []])
             // More commits after the checkpoint: the default fence (the
             // durable LSN) is lowered to the snapshot's LSN.
             _ = try await client.tx(#"[{"op": "createNode", "labels": ["B"]}]"#, query: "?durable=true")
@@ -78,6 +78,7 @@ struct AdminRouteTests {
             let snapshotLSN = try #require(checkpoint["walLsn"]?.int)
             #expect(try #require(byDefault["fenceLsn"]?.int) > snapshotLSN)
             #expect(byDefault["appliedFenceLsn"]?.int == snapshotLSN)
+            #expect(byDefault["limitedBy"] == "snapshots")
             #expect(try await client.post("/admin/wal/truncate", #"{"fenceLsn": -4}"#).status == 400)
             #expect(try await client.post("/admin/wal/truncate", #"{"fence": 4}"#).errorCode == "bad_request")
         }

@@ -1,5 +1,6 @@
 import Dispatch
 import GraphStore
+import Logging
 import WriteAheadLog
 
 /// What a checkpoint did.
@@ -12,13 +13,18 @@ public struct CheckpointResult: Sendable, Equatable {
     public var relationshipCount: Int
     /// Log segments deleted because every kept snapshot covers them.
     public var truncatedSegments: [SegmentID]
+    /// The log truncation that followed, with the fence it used and what
+    /// lowered it; nil when the checkpoint truncated nothing by design (no
+    /// log, or a snapshot written outside the layout's location).
+    public var truncation: LogTruncation? = nil
 }
 
 extension GraphDatabase {
     /// Takes a checkpoint: syncs the log, reads its durable LSN, writes a
     /// snapshot stamped with it (temp file, fsync, rename, directory fsync),
     /// appends a checkpoint marker, then truncates the log up to the oldest
-    /// snapshot still kept.
+    /// snapshot still kept (and no further than
+    /// ``GraphDatabaseConfiguration/logRetention`` allows).
     ///
     /// Writers wait only while the log is synced and the graph's current
     /// version taken (a reference, O(1)); the snapshot is streamed to its
@@ -56,21 +62,27 @@ extension GraphDatabase {
             try snapshots.files.write(store, walLSN: walLSN, to: target)
             sinceCheckpoint.withLock { $0 = (0, 0) }
 
-            var truncated: [SegmentID] = []
+            var truncation: LogTruncation?
             if let wal, target == defaultPath {
                 do {
                     _ = try wal.recordCheckpoint(snapshotLSN: walLSN)
-                    let fence = try snapshots.prune() ?? walLSN
-                    truncated = try wal.truncate(upTo: fence)
+                    var planned = plannedTruncation(requested: walLSN, covered: try snapshots.prune() ?? walLSN)
+                    planned.deletedSegments = try wal.truncate(upTo: planned.appliedFence)
+                    truncation = planned
                 } catch {
                     throw GraphDatabaseError.wrap(error, "the snapshot was written but the log could not be marked or truncated")
                 }
             }
-            logger.info(
-                "checkpoint", metadata: ["path": "\(target)", "walLSN": "\(walLSN)", "truncatedSegments": "\(truncated.count)"])
+            let truncated = truncation?.deletedSegments ?? []
+            var metadata: Logger.Metadata = ["path": "\(target)", "walLSN": "\(walLSN)", "truncatedSegments": "\(truncated.count)"]
+            if let truncation {
+                metadata["truncationFence"] = "\(truncation.appliedFence)"
+                if let limit = truncation.limitedBy { metadata["truncationLimitedBy"] = "\(limit.rawValue)" }
+            }
+            logger.info("checkpoint", metadata: metadata)
             return CheckpointResult(
                 path: target, walLSN: walLSN, nodeCount: store.nodeCount, relationshipCount: store.relationshipCount,
-                truncatedSegments: truncated)
+                truncatedSegments: truncated, truncation: truncation)
         }
     }
 

@@ -28,6 +28,16 @@ public struct GraphDatabaseConfiguration: Sendable {
     public var keepSnapshots: Int
     /// Where warnings and recovery progress go.
     public var logger: Logger
+    /// The highest LSN log truncation may reach, asked at every truncation
+    /// (checkpoints, ``GraphDatabase/truncateLog(upTo:)``, the cleanup of
+    /// ``GraphDatabase/loadSnapshot(from:)``); nil: no cap beyond the snapshots.
+    ///
+    /// Segments holding any record above the returned LSN are kept. It is
+    /// how something that copies the log elsewhere (an archiver) keeps the
+    /// segments it has not copied yet: return the last LSN copied, `.none`
+    /// before anything is. Called under the checkpoint lock: it must be
+    /// quick and must not call back into the database.
+    public var logRetention: (@Sendable () -> LSN)?
 
     public init(
         storage: StorageLayout = .inMemory,
@@ -35,7 +45,8 @@ public struct GraphDatabaseConfiguration: Sendable {
         checkpointEveryCommits: Int? = nil,
         checkpointEveryBytes: UInt64? = 256 << 20,
         keepSnapshots: Int = 3,
-        logger: Logger = Logger(label: "graph-database")
+        logger: Logger = Logger(label: "graph-database"),
+        logRetention: (@Sendable () -> LSN)? = nil
     ) {
         self.storage = storage
         self.wal = wal
@@ -43,10 +54,11 @@ public struct GraphDatabaseConfiguration: Sendable {
         self.checkpointEveryBytes = checkpointEveryBytes
         self.keepSnapshots = keepSnapshots
         self.logger = logger
+        self.logRetention = logRetention
     }
 
     /// The log directory this layout implies, if any.
-    var walDirectory: String? {
+    public var walDirectory: String? {
         switch storage {
         case .inMemory: nil
         case .dataDirectory(let root): joinPath(root, "wal")

@@ -11,23 +11,26 @@ extension GraphDatabase {
     /// graph with a hole in it. So the fence is lowered to the oldest kept
     /// snapshot's LSN (in the explicit layout, that of the file every start
     /// begins at: the restore source if one is configured, else the single
-    /// snapshot file; none without snapshots); the result says which fence
-    /// was applied.
+    /// snapshot file; none without snapshots), and to what
+    /// ``GraphDatabaseConfiguration/logRetention`` returns; the result says
+    /// which fence was applied and what lowered it.
     /// `checkpoint()` writes a snapshot first and then truncates by itself.
     @discardableResult
     public func truncateLog(upTo fence: LSN? = nil) throws -> LogTruncation {
         let wal = try requireLog()
         do {
             return try checkpointLock.withLock { _ in
-                let requested = fence ?? wal.durableLSN
-                let applied = min(requested, try snapshots.coveredLSN())
-                if applied < requested {
+                var truncation = plannedTruncation(requested: fence ?? wal.durableLSN, covered: try snapshots.coveredLSN())
+                if let limit = truncation.limitedBy {
                     logger.notice(
-                        "log truncation lowered to what the snapshots cover",
-                        metadata: ["requestedFence": "\(requested)", "appliedFence": "\(applied)"])
+                        "log truncation lowered",
+                        metadata: [
+                            "requestedFence": "\(truncation.requestedFence)", "appliedFence": "\(truncation.appliedFence)",
+                            "limitedBy": "\(limit.rawValue)",
+                        ])
                 }
-                let deleted = try wal.truncate(upTo: applied)
-                return LogTruncation(requestedFence: requested, appliedFence: applied, deletedSegments: deleted)
+                truncation.deletedSegments = try wal.truncate(upTo: truncation.appliedFence)
+                return truncation
             }
         } catch {
             throw GraphDatabaseError.wrap(error, "cannot truncate the log")
@@ -77,7 +80,8 @@ extension GraphDatabase {
     /// 3. swap memory: from here on the load has happened;
     /// 4. clean up: append a checkpoint marker, delete the older managed
     ///    snapshots (they lead to the replaced graph, and must not outlive
-    ///    the new base as fallbacks), truncate the log up to the new base. A
+    ///    the new base as fallbacks), truncate the log up to the new base
+    ///    (no further than the log retention allows). A
     ///    failure here is logged, not thrown: the new base is already
     ///    durable and newest, so a restart recovers the loaded graph anyway.
     @discardableResult
@@ -116,7 +120,7 @@ extension GraphDatabase {
             do {
                 _ = try wal.recordCheckpoint(snapshotLSN: base.walLSN)
                 try snapshots.removeAll(except: base.path)
-                _ = try wal.truncate(upTo: min(base.walLSN, try snapshots.coveredLSN()))
+                _ = try wal.truncate(upTo: plannedTruncation(requested: base.walLSN, covered: try snapshots.coveredLSN()).appliedFence)
             } catch {
                 logger.warning(
                     "the loaded snapshot is the new base, but cleaning up after it failed; older snapshots or log segments may remain",
@@ -206,8 +210,14 @@ extension GraphDatabase {
 public struct LogTruncation: Sendable, Equatable {
     /// The fence asked for (the durable LSN when none was given).
     public var requestedFence: LSN
-    /// The fence used: the requested one, lowered to what the snapshots cover.
+    /// The fence used: the requested one, lowered to what the snapshots
+    /// cover and to the log retention.
     public var appliedFence: LSN
     /// The log segments deleted, oldest first.
     public var deletedSegments: [SegmentID]
+    /// What lowered the fence below the one requested; nil when nothing did.
+    public var limitedBy: TruncationLimit? = nil
+    /// What ``GraphDatabaseConfiguration/logRetention`` returned for this
+    /// truncation; nil without one.
+    public var retentionLSN: LSN? = nil
 }

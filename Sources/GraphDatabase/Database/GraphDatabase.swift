@@ -92,6 +92,10 @@ public final class GraphDatabase: Sendable {
     /// The highest LSN an fsync covers; `.none` without a log. Cheap: no I/O.
     public var durableLSN: LSN { wal?.durableLSN ?? .none }
 
+    /// The LSN of the last record in the kernel (commits and checkpoint
+    /// markers); `.none` without a log. Cheap: no I/O.
+    public var writtenLSN: LSN { wal?.writtenLSN ?? .none }
+
     // MARK: Writing
 
     /// Runs `body` as one write transaction and commits what it did.

@@ -44,15 +44,22 @@ public struct ServerConfiguration: Sendable {
     public var allowOpenAdmin = false
     /// Per-request limits.
     public var limits = ServerLimits()
+    /// Where and how often the log is archived (`--archive`); nil: not archived.
+    public var archive: ArchiveSettings?
 
     /// The defaults: what `graph-server` with no flags runs with.
     public init() {}
 
-    /// The database configuration these settings describe.
-    public func databaseConfiguration(logger: Logger) -> GraphDatabaseConfiguration {
-        GraphDatabaseConfiguration(
+    /// The database configuration these settings describe; with an
+    /// archive, log truncation never passes what it holds.
+    public func databaseConfiguration(logger: Logger, archive: ServerArchive? = nil) -> GraphDatabaseConfiguration {
+        var configuration = GraphDatabaseConfiguration(
             storage: storage, wal: wal, checkpointEveryCommits: checkpointEveryCommits,
             checkpointEveryBytes: checkpointEveryBytes, logger: logger)
+        if let archive {
+            configuration.logRetention = { archive.retainedLSN }
+        }
+        return configuration
     }
 
     /// Whether `host` names this machine's loopback interface only.
@@ -156,6 +163,7 @@ public struct ServerConfiguration: Sendable {
         configuration.writeToken = try reader.token(.writeToken, file: .writeTokenFile)
         configuration.readToken = try reader.token(.readToken, file: .readTokenFile)
         configuration.allowOpenAdmin = try reader.flag(.allowOpenAdmin)
+        configuration.archive = try resolveArchive(reader, storage: configuration.storage)
         if !isLoopback(configuration.host) && configuration.adminToken == nil && !configuration.allowOpenAdmin {
             throw GraphServerError(
                 .invalidConfiguration,
@@ -294,6 +302,33 @@ struct SettingReader {
         let bytes = base << shift
         guard bytes >= minimum else { throw invalid(setting, text, "must be at least \(minimum) bytes") }
         return bytes
+    }
+
+    /// A duration: digits with a unit, `ms`, `s`, `m` or `h` (`250ms`,
+    /// `30s`, `2m`); bare digits are seconds.
+    func duration(_ setting: ServerSetting, in range: ClosedRange<Duration>) throws(GraphServerError) -> Duration? {
+        guard let text = try string(setting) else { return nil }
+        let digits = text.prefix { $0.isASCII && $0.isNumber }
+        let expectation = "expected a duration such as 250ms, 30s or 2m (bare digits are seconds)"
+        guard let value = Int64(digits), value <= 1_000_000_000 else { throw invalid(setting, text, expectation) }
+        let duration: Duration
+        switch text.dropFirst(digits.count).lowercased() {
+        case "ms": duration = .milliseconds(value)
+        case "", "s": duration = .seconds(value)
+        case "m", "min": duration = .seconds(value * 60)
+        case "h": duration = .seconds(value * 3600)
+        default: throw invalid(setting, text, expectation)
+        }
+        guard range.contains(duration) else {
+            throw invalid(setting, text, "must be from \(Self.describe(range.lowerBound)) to \(Self.describe(range.upperBound))")
+        }
+        return duration
+    }
+
+    /// `250ms`, `30s`: how ``duration(_:in:)`` reads them.
+    static func describe(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        return attoseconds == 0 ? "\(seconds)s" : "\(seconds * 1000 + attoseconds / 1_000_000_000_000_000)ms"
     }
 
     /// A comma-separated list; empty items are refused.

@@ -34,6 +34,9 @@ public enum ServerSetting: String, CaseIterable, Sendable {
     case idleTimeoutMs = "idle-timeout-ms"
     case maxConnections = "max-connections"
     case maxScan = "max-scan"
+    case archive
+    case archiveInterval = "archive-interval"
+    case archiveMaxLag = "archive-max-lag"
 
     /// `--data-dir`.
     public var flag: String { "--" + rawValue }

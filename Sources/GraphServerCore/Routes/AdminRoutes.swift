@@ -69,8 +69,19 @@ struct AdminRoutes: Sendable {
         return .json([
             "fenceLsn": .integer(Int64(clamping: truncation.requestedFence.rawValue)),
             "appliedFenceLsn": .integer(Int64(clamping: truncation.appliedFence.rawValue)),
+            "limitedBy": Self.limitName(truncation.limitedBy),
             "deletedSegments": .array(truncation.deletedSegments.map { .integer(Int64(clamping: $0.rawValue)) }),
         ])
+    }
+
+    /// What held a truncation back, as the API names it: the server's only
+    /// log retention is the archive (`--archive`).
+    static func limitName(_ limit: TruncationLimit?) -> JSONValue {
+        switch limit {
+        case nil: .null
+        case .snapshots?: "snapshots"
+        case .logRetention?: "archive"
+        }
     }
 
     func checkpoint(_ request: Request, save: Bool) async throws -> Response {
@@ -99,6 +110,8 @@ struct AdminRoutes: Sendable {
             "nodes": .integer(Int64(result.nodeCount)),
             "relationships": .integer(Int64(result.relationshipCount)),
             "truncatedSegments": .array(result.truncatedSegments.map { .integer(Int64(clamping: $0.rawValue)) }),
+            "truncationFenceLsn": result.truncation.map { .integer(Int64(clamping: $0.appliedFence.rawValue)) } ?? .null,
+            "truncationLimitedBy": Self.limitName(result.truncation?.limitedBy),
         ])
     }
 

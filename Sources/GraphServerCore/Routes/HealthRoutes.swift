@@ -6,10 +6,13 @@ import Hummingbird
 struct HealthRoutes: Sendable {
     let database: GraphDatabase
     let metrics: ServerMetrics?
+    let archive: ServerArchive?
+    /// Decides who sees the archive's figures in `/health`: those the admin routes accept.
+    let adminToken: String?
 
     /// `/health` stays open for load balancers; `/metrics` and `/openapi.json` are reads.
     func register(open: Router<BasicRequestContext>, reads: RouterGroup<BasicRequestContext>) {
-        open.get("health") { _, _ in health() }
+        open.get("health") { request, _ in health(request) }
         reads.get("metrics") { _, _ in try await exposition() }
         reads.get("openapi.json") { request, _ in
             _ = try QueryReader(request, allowed: [])
@@ -24,14 +27,37 @@ struct HealthRoutes: Sendable {
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.text + "\n")))
     }
 
-    func health() -> Response {
+    /// 503 `poisoned` when the log failed (writes are refused); else 200,
+    /// `ok`, or `degraded` when the archive lags or fails beyond
+    /// `--archive-max-lag`: the server still serves reads and writes, so a
+    /// load balancer keeps it, while the body tells monitoring.
+    func health(_ request: Request) -> Response {
+        let archive = archive.map { archive in
+            let health = archive.health(localLSN: database.writtenLSN)
+            return (health, health.json(revealingDetail: isAdmin(request), url: archive.settings.location.url))
+        }
         // Open to anyone (load balancers): the failure's paths and errno text
         // stay in the log and POST /admin/wal/status.
         if database.failure != nil {
             let error = GraphServerError(.poisoned, GraphServerError.poisonedSummary)
-            return .json(["status": "poisoned", "error": error.json["error"] ?? .null], status: .serviceUnavailable)
+            var object = JSONObject([("status", "poisoned"), ("error", error.json["error"] ?? .null)])
+            object["archive"] = archive?.1
+            return .json(.object(object), status: .serviceUnavailable)
         }
-        return .json(["status": "ok"])
+        let degraded = archive.map { $0.0.state != .ok } ?? false
+        var object = JSONObject([("status", .string(degraded ? "degraded" : "ok"))])
+        object["archive"] = archive?.1
+        return .json(.object(object))
+    }
+
+    /// Whether the admin routes would accept this request: it carries the
+    /// admin token, or none is configured (then they are open to all).
+    private func isAdmin(_ request: Request) -> Bool {
+        guard let adminToken else { return true }
+        guard let header = request.headers[.authorization],
+            let given = TokenAuthMiddleware<BasicRequestContext>.bearerToken(header)
+        else { return false }
+        return TokenAuthMiddleware<BasicRequestContext>.constantTimeEqual(given, Array(adminToken.utf8))
     }
 
     func exposition() async throws -> Response {
@@ -40,7 +66,8 @@ struct HealthRoutes: Sendable {
         }
         // Sampling the log's status sizes its segment files: off the cooperative pool.
         let database = database
-        try await Blocking.run { metrics.observe(database) }
+        let archive = archive
+        try await Blocking.run { metrics.observe(database, archive: archive) }
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.render())))

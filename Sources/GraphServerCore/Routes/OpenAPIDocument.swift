@@ -541,7 +541,7 @@ enum OpenAPIDocument {
         ],
         "responses": {
           "200": {
-            "description": "Healthy.",
+            "description": "Serving: `ok`, or `degraded` when the archive (`--archive`) has lagged or failed for longer than `--archive-max-lag`; reads and writes still work.",
             "content": {
               "application/json": {
                 "schema": {
@@ -553,8 +553,12 @@ enum OpenAPIDocument {
                     "status": {
                       "type": "string",
                       "enum": [
-                        "ok"
+                        "ok",
+                        "degraded"
                       ]
+                    },
+                    "archive": {
+                      "$ref": "#/components/schemas/ArchiveHealth"
                     }
                   }
                 }
@@ -583,6 +587,9 @@ enum OpenAPIDocument {
                     },
                     "error": {
                       "type": "object"
+                    },
+                    "archive": {
+                      "$ref": "#/components/schemas/ArchiveHealth"
                     }
                   }
                 }
@@ -815,6 +822,7 @@ enum OpenAPIDocument {
                   "required": [
                     "fenceLsn",
                     "appliedFenceLsn",
+                    "limitedBy",
                     "deletedSegments"
                   ],
                   "properties": {
@@ -827,6 +835,14 @@ enum OpenAPIDocument {
                       "type": "integer",
                       "minimum": 0,
                       "format": "int64"
+                    },
+                    "limitedBy": {
+                      "description": "What held the truncation below the fence asked for: the snapshots a restart can use, or the archive (`--archive`), which has not shipped further; null when nothing did.",
+                      "enum": [
+                        "snapshots",
+                        "archive",
+                        null
+                      ]
                     },
                     "deletedSegments": {
                       "type": "array",
@@ -1443,7 +1459,9 @@ enum OpenAPIDocument {
           "walLsn",
           "nodes",
           "relationships",
-          "truncatedSegments"
+          "truncatedSegments",
+          "truncationFenceLsn",
+          "truncationLimitedBy"
         ],
         "properties": {
           "path": {
@@ -1471,6 +1489,27 @@ enum OpenAPIDocument {
               "minimum": 0,
               "format": "int64"
             }
+          },
+          "truncationFenceLsn": {
+            "description": "The fence the log was truncated up to; null when the checkpoint truncated nothing by design (a snapshot written to an explicit path).",
+            "oneOf": [
+              {
+                "type": "integer",
+                "minimum": 0,
+                "format": "int64"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "truncationLimitedBy": {
+            "description": "What held the truncation below the fence asked for: the snapshots a restart can use, or the archive (`--archive`), which has not shipped further; null when nothing did.",
+            "enum": [
+              "snapshots",
+              "archive",
+              null
+            ]
           }
         }
       },
@@ -1952,6 +1991,84 @@ enum OpenAPIDocument {
           }
         },
         "additionalProperties": false
+      },
+      "ArchiveHealth": {
+        "description": "The continuous archive, present only with `--archive`. Anyone sees `status`; callers the admin routes accept (the admin token, or anyone when none is set) see the rest.",
+        "type": "object",
+        "required": [
+          "status"
+        ],
+        "properties": {
+          "status": {
+            "type": "string",
+            "enum": [
+              "ok",
+              "lagging",
+              "failing"
+            ]
+          },
+          "url": {
+            "type": "string"
+          },
+          "archivedLsn": {
+            "type": "integer",
+            "minimum": 0,
+            "format": "int64",
+            "description": "The last LSN the archive holds: the recovery point. 0 until a round has read the archive."
+          },
+          "logLsn": {
+            "type": "integer",
+            "minimum": 0,
+            "format": "int64"
+          },
+          "lagLsns": {
+            "type": "integer",
+            "minimum": 0,
+            "format": "int64"
+          },
+          "lagSeconds": {
+            "type": "number",
+            "minimum": 0,
+            "description": "Time since the archive last held everything the log did; 0 when it does."
+          },
+          "maxLagSeconds": {
+            "type": "number",
+            "minimum": 0
+          },
+          "lastRoundFailed": {
+            "type": "boolean"
+          },
+          "failingSeconds": {
+            "type": "number",
+            "minimum": 0
+          },
+          "lastError": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "errors": {
+            "type": "integer",
+            "minimum": 0,
+            "format": "int64"
+          },
+          "objectsShipped": {
+            "type": "integer",
+            "minimum": 0,
+            "format": "int64"
+          },
+          "bytesShipped": {
+            "type": "integer",
+            "minimum": 0,
+            "format": "int64"
+          },
+          "snapshotLsn": {
+            "type": "integer",
+            "minimum": 0,
+            "format": "int64"
+          }
+        }
       }
     },
     "responses": {

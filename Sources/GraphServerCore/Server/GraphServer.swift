@@ -17,14 +17,19 @@ public struct GraphServer: Sendable {
     public let configuration: ServerConfiguration
     /// What `GET /metrics` renders; nil answers it with 400 `unavailable`.
     public let metrics: ServerMetrics?
+    /// The continuous archive of the log (`--archive`); nil without one.
+    public let archive: ServerArchive?
     /// The idempotency keys of recent transactions, rebuilt from what recovery replayed.
     let idempotencyKeys: IdempotencyKeys
 
-    /// A server over an open database.
-    public init(database: GraphDatabase, configuration: ServerConfiguration, metrics: ServerMetrics? = nil) {
+    /// A server over an open database; with an archive, the database should
+    /// be opened with ``ServerConfiguration/databaseConfiguration(logger:archive:)``
+    /// for the same archive, so that truncation waits for it.
+    public init(database: GraphDatabase, configuration: ServerConfiguration, metrics: ServerMetrics? = nil, archive: ServerArchive? = nil) {
         self.database = database
         self.configuration = configuration
         self.metrics = metrics
+        self.archive = archive
         self.idempotencyKeys = IdempotencyKeys(recovered: database.recoveredAnnotations)
     }
 
@@ -62,7 +67,8 @@ public struct GraphServer: Sendable {
         }
         let decoding = DecodingBudget(capacity: max(configuration.limits.maxDecodingBytes, configuration.limits.maxBodyBytes))
         GraphRoutes(database: database, limits: configuration.limits, decoding: decoding, keys: idempotencyKeys).register(reads: reads, writes: writes)
-        HealthRoutes(database: database, metrics: metrics).register(open: router, reads: reads)
+        HealthRoutes(database: database, metrics: metrics, archive: archive, adminToken: configuration.adminToken)
+            .register(open: router, reads: reads)
         AdminRoutes(database: database, limits: configuration.limits, snapshots: SnapshotFolder(configuration: configuration))
             .register(on: admin)
         routes.record(router.routes)
@@ -101,23 +107,35 @@ public struct GraphServer: Sendable {
 
     /// Serves until SIGTERM or SIGINT, then shuts down in order: the HTTP
     /// server stops accepting and finishes the requests in flight (so every
-    /// commit in progress completes), then the database syncs and closes.
-    ///
-    /// ServiceGroup shuts services down in reverse order, waiting for each,
-    /// so listing the database first closes it after the server has stopped.
+    /// commit in progress completes), then the database syncs and closes,
+    /// then the archive ships what is left in one last round.
     public func run(logger: Logger, onListening: @escaping @Sendable (String, Int) -> Void = { _, _ in }) async throws {
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [
-                    ServiceGroupConfiguration.ServiceConfiguration(service: DatabaseService(database: database, logger: logger)),
-                    ServiceGroupConfiguration.ServiceConfiguration(
-                        service: try application(logger: logger, onListening: onListening),
-                        successTerminationBehavior: .gracefullyShutdownGroup,
-                        failureTerminationBehavior: .gracefullyShutdownGroup),
-                ],
+                services: try services(logger: logger, onListening: onListening),
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
+    }
+
+    /// The services ``run(logger:onListening:)`` runs, for a service group
+    /// of the caller's (tests shut it down without signals).
+    ///
+    /// ServiceGroup shuts services down in reverse order, waiting for each:
+    /// the HTTP server stops first, the database closes after it, and the
+    /// archive, listed first, makes its final round on the closed log.
+    public func services(
+        logger: Logger, onListening: @escaping @Sendable (String, Int) -> Void = { _, _ in }
+    ) throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let archive { services.append(ServiceGroupConfiguration.ServiceConfiguration(service: ArchiveService(archive: archive))) }
+        services.append(ServiceGroupConfiguration.ServiceConfiguration(service: DatabaseService(database: database, logger: logger)))
+        services.append(
+            ServiceGroupConfiguration.ServiceConfiguration(
+                service: try application(logger: logger, onListening: onListening),
+                successTerminationBehavior: .gracefullyShutdownGroup,
+                failureTerminationBehavior: .gracefullyShutdownGroup))
+        return services
     }
 }
 

@@ -9,8 +9,8 @@ import Prometheus
 /// The write-ahead log records its commits, bytes, fsyncs and their
 /// latency, group sizes and durable lag through swift-metrics; bootstrapping
 /// a Prometheus factory routes those here. The server adds HTTP requests by
-/// route and status, what recovery did, and the graph's size and health,
-/// sampled at each scrape.
+/// route and status, what recovery did, the graph's size and health,
+/// sampled at each scrape, and the archive's progress with `--archive`.
 public final class ServerMetrics: Sendable {
     /// Where every metric of the process lands.
     public let registry: PrometheusCollectorRegistry
@@ -48,10 +48,19 @@ public final class ServerMetrics: Sendable {
         Gauge(label: "graph_recovery_skipped_snapshots").record(report.skippedSnapshots.count)
     }
 
-    /// Samples the graph's size and the log's health just before a scrape.
-    /// A log whose segments cannot be sized leaves its gauges where they
-    /// were; `/admin/wal/status` reports that error.
-    func observe(_ database: GraphDatabase) {
+    /// Samples the graph's size, the log's health and the archive's
+    /// progress just before a scrape. A log whose segments cannot be sized
+    /// leaves its gauges where they were; `/admin/wal/status` reports that
+    /// error. The archive's counters move after each round (``ServerArchive``).
+    func observe(_ database: GraphDatabase, archive: ServerArchive? = nil) {
+        if let archive {
+            let health = archive.health(localLSN: database.writtenLSN)
+            Gauge(label: "graph_archive_archived_lsn").record(Int64(clamping: health.status.archivedLSN))
+            Gauge(label: "graph_archive_snapshot_lsn").record(Int64(clamping: health.status.snapshotLSN))
+            Gauge(label: "graph_archive_lag_lsn").record(Int64(clamping: health.lagLSNs))
+            Gauge(label: "graph_archive_lag_seconds").record(health.lagSeconds)
+            Gauge(label: "graph_archive_last_round_failed").record(health.lastRoundFailed ? 1 : 0)
+        }
         let stats = database.read { $0.stats }
         Gauge(label: "graph_nodes").record(stats.nodeCount)
         Gauge(label: "graph_relationships").record(stats.relationshipCount)

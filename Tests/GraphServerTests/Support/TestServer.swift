@@ -18,7 +18,8 @@ struct TestServer: Sendable {
     let database: GraphDatabase
     let server: GraphServer
 
-    /// A server over `storage` (in memory by default).
+    /// A server over `storage` (in memory by default), with the archive
+    /// `configure` asks for (whose rounds the test runs itself).
     static func make(
         storage: StorageLayout = .inMemory, syncMode: SyncMode = .none, adminToken: String? = nil,
         maxBodyBytes: Int = 1 << 20, fileSystem: (any FileSystem)? = nil, configure: (inout ServerConfiguration) -> Void = { _ in }
@@ -34,9 +35,11 @@ struct TestServer: Sendable {
         _ = sharedMetrics
         var logger = Logger(label: "graph-server-tests")
         logger.logLevel = .warning
-        let (database, recovery) = try GraphDatabase.open(configuration.databaseConfiguration(logger: logger))
+        let archive = try ServerArchive.make(for: configuration, logger: logger)
+        let (database, recovery) = try GraphDatabase.open(configuration.databaseConfiguration(logger: logger, archive: archive))
         ServerMetrics.recordRecovery(recovery)
-        return TestServer(database: database, server: GraphServer(database: database, configuration: configuration, metrics: sharedMetrics))
+        return TestServer(
+            database: database, server: GraphServer(database: database, configuration: configuration, metrics: sharedMetrics, archive: archive))
     }
 
     /// Runs `body` against the router, then closes the database.
