@@ -1,0 +1,60 @@
+import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
+
+/// The real ``S3Transport``: AsyncHTTPClient's process-wide shared client
+/// (`HTTPClient.shared`: pooled keep-alive connections, never shut down,
+/// so the store needs no lifecycle of its own).
+package struct AsyncHTTPClientTransport: S3Transport {
+    let client: HTTPClient
+
+    package init(client: HTTPClient = .shared) {
+        self.client = client
+    }
+
+    package func send(_ request: S3HTTPRequest, timeout: Duration) async throws -> S3HTTPResponse {
+        let client = self.client
+        // The client's deadline ends when the response head arrives; the
+        // race bounds the body too.
+        return try await withThrowingTaskGroup(of: S3HTTPResponse.self) { group in
+            group.addTask {
+                try await Self.exchange(request, client: client, timeout: timeout)
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw S3TransportFailure.timedOut(timeout)
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next() else { throw S3TransportFailure.timedOut(timeout) }
+            return first
+        }
+    }
+
+    private static func exchange(_ request: S3HTTPRequest, client: HTTPClient, timeout: Duration) async throws -> S3HTTPResponse {
+        var outgoing = HTTPClientRequest(url: request.url)
+        outgoing.method = HTTPMethod(rawValue: request.method)
+        for header in request.headers { outgoing.headers.add(name: header.name, value: header.value) }
+        if !request.body.isEmpty || request.method == "PUT" || request.method == "POST" {
+            outgoing.body = .bytes(request.body)
+        }
+        do {
+            let (seconds, attoseconds) = timeout.components
+            let amount = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+            let response = try await client.execute(outgoing, timeout: amount)
+            let body = try await response.body.collect(upTo: Int.max)
+            return S3HTTPResponse(
+                status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
+                body: Array(body.readableBytesView))
+        } catch let error as HTTPClientError
+            where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout
+        {
+            throw S3TransportFailure.timedOut(timeout)
+        } catch let error as CancellationError {
+            throw error
+        } catch let error as HTTPClientError where error == .cancelled {
+            throw CancellationError()
+        } catch {
+            throw S3TransportFailure.connection(String(describing: error))
+        }
+    }
+}
