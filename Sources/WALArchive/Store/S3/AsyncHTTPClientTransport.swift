@@ -2,26 +2,46 @@ import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
 
-/// The real ``S3Transport``: AsyncHTTPClient's process-wide shared client
-/// (`HTTPClient.shared`: pooled keep-alive connections, never shut down,
-/// so the store needs no lifecycle of its own).
+/// The real ``S3Transport``: one AsyncHTTPClient client for every S3 store
+/// of the process, with pooled keep-alive connections, created on first
+/// use and never shut down (like `HTTPClient.shared`), so stores need no
+/// lifecycle of their own.
+///
+/// Not `HTTPClient.shared` itself, whose configuration suits a browser,
+/// not a signed API: it retries a refused connection inside the request
+/// until the request's deadline (so a wrong endpoint took the whole
+/// timeout per attempt instead of failing at once into the store's own
+/// retries), and follows redirects, which would replay a signed request
+/// against another host.
 package struct AsyncHTTPClientTransport: S3Transport {
     let client: HTTPClient
 
-    package init(client: HTTPClient = .shared) {
-        self.client = client
+    /// The client of all S3 stores; a `static let`, so it is made once,
+    /// thread-safely, and lives as long as the process.
+    static let processClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration.singletonConfiguration
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.redirectConfiguration = .disallow
+        configuration.decompression = .disabled
+        configuration.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(30))
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
+    package init() {
+        self.client = Self.processClient
     }
 
     package func send(_ request: S3HTTPRequest, timeout: Duration) async throws -> S3HTTPResponse {
         let client = self.client
         // The client's deadline ends when the response head arrives; the
-        // race bounds the body too.
+        // race bounds the body too. It ends a little later, so that a
+        // request the client gives up on reports the client's reason.
         return try await withThrowingTaskGroup(of: S3HTTPResponse.self) { group in
             group.addTask {
                 try await Self.exchange(request, client: client, timeout: timeout)
             }
             group.addTask {
-                try await Task.sleep(for: timeout)
+                try await Task.sleep(for: timeout + .milliseconds(250))
                 throw S3TransportFailure.timedOut(timeout)
             }
             defer { group.cancelAll() }
