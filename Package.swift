@@ -32,7 +32,7 @@ let package = Package(
         // HTTPS, and the HTTP part types of the server's connection handlers.
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
-        // The archive only: SHA-256 for the object chain, HMAC for SigV4.
+        // The archive only: SHA-256 for the object chain, HMAC for SigV4, MD5 for S3 ETags.
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         // The archive's S3 transport.
@@ -173,7 +173,11 @@ let package = Package(
         ),
         .testTarget(
             name: "WALArchiveTests",
-            dependencies: ["WALArchive", "WriteAheadLog", "WALTestSupport"],
+            dependencies: [
+                "WALArchive", "WriteAheadLog", "WALTestSupport",
+                // MD5, for the ETags S3 gives uploads.
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
