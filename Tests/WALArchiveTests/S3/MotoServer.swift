@@ -116,9 +116,13 @@ final class MotoServer: Sendable {
     private final class Child: @unchecked Sendable {
         enum Readiness { case ready, missing(String), failed(String) }
 
-        // Exits when stdin closes (this process died), with 3 when moto is missing.
+        // Exits when stdin closes (this process died), with 3 when moto is
+        // missing. The spawning thread's signal mask is inherited (the
+        // test process's threads block SIGTERM), so it is cleared first.
         static let launcher = """
-            import os, sys, threading
+            import os, signal, sys, threading
+            signal.pthread_sigmask(signal.SIG_SETMASK, [])
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
             def watch():
                 try:
                     while sys.stdin.buffer.read(4096):
@@ -135,18 +139,29 @@ final class MotoServer: Sendable {
             """
 
         let process = Process()
-        let stdin = Pipe()
+        /// This end of moto's stdin, close-on-exec so that no other child
+        /// (of this or another test) inherits it and keeps moto alive.
+        let stdinWriter: FileHandle
         let port: Int
         let logPath: String
 
         init(port: Int) throws {
+            // A socket pair rather than pipe(2): it is created close-on-exec
+            // in one call (Glibc's module lacks pipe2), so no child spawned
+            // meanwhile by another thread inherits it.
+            var ends: [Int32] = [0, 0]
+            guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else {
+                throw Failure(description: "socketpair failed: errno \(errno)")
+            }
+            let stdinReader = FileHandle(fileDescriptor: ends[0], closeOnDealloc: true)
+            stdinWriter = FileHandle(fileDescriptor: ends[1], closeOnDealloc: true)
             self.port = port
             logPath = NSTemporaryDirectory() + "moto-\(port)-\(UUID().uuidString).log"
             _ = FileManager.default.createFile(atPath: logPath, contents: nil)
             let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["python3", "-c", Self.launcher, String(port)]
-            process.standardInput = stdin
+            process.standardInput = stdinReader
             process.standardOutput = log
             process.standardError = log
             var environment = ProcessInfo.processInfo.environment
@@ -154,6 +169,7 @@ final class MotoServer: Sendable {
             process.environment = environment
             try process.run()
             try? log.close()
+            try? stdinReader.close()
         }
 
         var output: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
@@ -181,7 +197,7 @@ final class MotoServer: Sendable {
                 if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             }
             process.waitUntilExit()
-            try? stdin.fileHandleForWriting.close()
+            try? stdinWriter.close()
             try? FileManager.default.removeItem(atPath: logPath)
         }
     }
