@@ -15,12 +15,14 @@ extension S3ArchiveStore {
     ///   no answer; `CancellationError`.
     func perform(_ call: S3Call, attempts: Int? = nil, errorsMayComeWith200: Bool = false) async throws -> S3Exchange {
         let limit = attempts ?? configuration.retry.attempts
+        // Hashed once: every attempt signs the same body.
+        let payloadHash = SigV4.hex(SHA256.hash(data: call.body))
         var mayHaveApplied = false
         var attempt = 0
         while true {
             attempt += 1
             try Task.checkCancellation()
-            let request = try request(for: call, at: hooks.now())
+            let request = try request(for: call, payloadHash: payloadHash, at: hooks.now())
             let response: S3HTTPResponse
             do {
                 response = try await transport.send(request, timeout: configuration.requestTimeout)
@@ -62,8 +64,9 @@ extension S3ArchiveStore {
         return [429, 500, 502, 503, 504].contains(status)
     }
 
-    /// The signed HTTP request of `call` at `date`.
-    func request(for call: S3Call, at date: Date) throws -> S3HTTPRequest {
+    /// The signed HTTP request of `call` at `date`; `payloadHash` is the
+    /// hex SHA-256 of its body.
+    func request(for call: S3Call, payloadHash: String, at date: Date) throws -> S3HTTPRequest {
         let endpoint = configuration.endpoint
         let virtualHost = configuration.usesVirtualHost(for: bucket)
         let authority = endpoint.authority(host: virtualHost ? "\(bucket).\(endpoint.host)" : endpoint.host)
@@ -77,7 +80,6 @@ extension S3ArchiveStore {
             .joined(separator: "&")
         let url = "\(endpoint.scheme)://\(authority)\(path)" + (query.isEmpty ? "" : "?" + query)
 
-        let payloadHash = SigV4.hex(SHA256.hash(data: call.body))
         let amzDate = S3Time.amzDate(date)
         var headers: [(name: String, value: String)] = [
             ("host", authority), ("x-amz-date", amzDate), ("x-amz-content-sha256", payloadHash),
