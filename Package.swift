@@ -32,9 +32,11 @@ let package = Package(
         // HTTPS, and the HTTP part types of the server's connection handlers.
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
-        // The archive only: SHA-256 for the object chain, HMAC for SigV4.
+        // The archive only: SHA-256 for the object chain, HMAC for SigV4, MD5 for S3 ETags.
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        // The archive's S3 transport.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         // `swift package generate-documentation` (a plugin: nothing links it).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
@@ -76,6 +78,9 @@ let package = Package(
             dependencies: [
                 "WriteAheadLog",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),
@@ -171,7 +176,11 @@ let package = Package(
         ),
         .testTarget(
             name: "WALArchiveTests",
-            dependencies: ["WALArchive", "WriteAheadLog", "WALTestSupport"],
+            dependencies: [
+                "WALArchive", "WriteAheadLog", "WALTestSupport",
+                // MD5, for the ETags S3 gives uploads.
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

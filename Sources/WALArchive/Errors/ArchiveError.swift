@@ -4,7 +4,9 @@ import WriteAheadLog
 ///
 /// `code` is for programs to match on; `key` names the archive object
 /// involved (so `verify` can say which object is bad), `path` the local file,
-/// and ``description`` reads as one sentence an operator can act on.
+/// `operation` the store request that failed (an S3 API name such as
+/// `PutObject`), and ``description`` reads as one sentence an operator can
+/// act on.
 public struct ArchiveError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What kind of failure this is.
     public enum Code: String, Sendable, Equatable {
@@ -30,6 +32,23 @@ public struct ArchiveError: Error, Sendable, Equatable, CustomStringConvertible 
         /// This writer's lease was taken over by another at a higher epoch:
         /// it must stop writing the archive.
         case fenced
+        /// The object store refused the credentials or the request's
+        /// permissions (HTTP 403, S3 `AccessDenied`, `InvalidAccessKeyId`,
+        /// `SignatureDoesNotMatch`, ...).
+        case accessDenied
+        /// The bucket does not exist (S3 `NoSuchBucket`).
+        case noSuchBucket
+        /// The store refused the request because this machine's clock is too
+        /// far from its own (S3 `RequestTimeTooSkewed`); the message gives both times.
+        case clockSkew
+        /// The store could not be reached (connection refused or reset, DNS,
+        /// TLS, timeouts) even after retrying; the message names the endpoint.
+        case unreachable
+        /// Another error the store reported; `serviceCode` and `httpStatus`
+        /// carry what it said.
+        case server
+        /// No credentials were configured; the message names the variables.
+        case missingCredentials
     }
 
     public var code: Code
@@ -41,13 +60,25 @@ public struct ArchiveError: Error, Sendable, Equatable, CustomStringConvertible 
     public var path: String?
     /// The `errno` of a failed system call.
     public var errno: Int32?
+    /// The store request that failed, as the S3 API names it (`PutObject`, `ListObjectsV2`, ...).
+    public var operation: String?
+    /// The HTTP status of the store's answer, when it answered.
+    public var httpStatus: Int?
+    /// The store's own error code (S3's `<Code>`, such as `SlowDown`).
+    public var serviceCode: String?
 
-    public init(_ code: Code, _ message: String, key: String? = nil, path: String? = nil, errno: Int32? = nil) {
+    public init(
+        _ code: Code, _ message: String, key: String? = nil, path: String? = nil, errno: Int32? = nil,
+        operation: String? = nil, httpStatus: Int? = nil, serviceCode: String? = nil
+    ) {
         self.code = code
         self.message = message
         self.key = key
         self.path = path
         self.errno = errno
+        self.operation = operation
+        self.httpStatus = httpStatus
+        self.serviceCode = serviceCode
     }
 
     public var description: String {
@@ -55,6 +86,10 @@ public struct ArchiveError: Error, Sendable, Equatable, CustomStringConvertible 
         if let key { text += " (object \(key))" }
         if let path { text += " (file \(path))" }
         if let errno { text += " [errno \(errno)]" }
+        if operation != nil || httpStatus != nil || serviceCode != nil {
+            let parts = [operation, httpStatus.map { "HTTP \($0)" }, serviceCode].compactMap { $0 }
+            text += " [\(parts.joined(separator: ", "))]"
+        }
         return text
     }
 }

@@ -9,8 +9,9 @@ extension ArchiveLocation {
         switch kind {
         case .directory(let path):
             return FileArchiveStore(directory: path)
-        case .s3:
-            throw ArchiveError(.invalidArgument, "S3 archives need the S3 transport, which this build lacks (\(url))")
+        case .s3(let bucket):
+            // The store addresses the whole bucket; `prefix` is the Archiver's.
+            return try S3ArchiveStore(bucket: bucket, configuration: S3Configuration(environment: environment))
         }
     }
 }
