@@ -143,6 +143,13 @@ let package = Package(
             dependencies: ["WriteAheadLog"],
             swiftSettings: strictSettings
         ),
+        // moto's S3 server on a free loopback port, for the archive tests
+        // of the library and of graph-server; not a product.
+        .target(
+            name: "ArchiveTestSupport",
+            dependencies: ["WALArchive", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings
+        ),
         // Commits in `always` mode and prints each acknowledged LSN; the
         // crash tests kill it with SIGKILL.
         .executableTarget(
@@ -177,6 +184,7 @@ let package = Package(
         .testTarget(
             name: "WALArchiveTests",
             dependencies: [
+                "ArchiveTestSupport",
                 "WALArchive", "WriteAheadLog", "WALTestSupport",
                 // MD5, for the ETags S3 gives uploads.
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -199,6 +207,7 @@ let package = Package(
                 "graph-server",
                 "GraphServerCore",
                 "WALArchive",
+                "ArchiveTestSupport",
                 "WALTestSupport",
                 "GraphDatabase",
                 "GraphStore",

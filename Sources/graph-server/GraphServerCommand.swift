@@ -142,6 +142,21 @@ struct GraphServerCommand: ParsableCommand {
     @Option(help: "/health says degraded once the archive lags or fails for longer than this (default 30s).")
     var archiveMaxLag: String?
 
+    @Option(help: "Encrypt every archive object with the key in this file (32 bytes, or 64 hex digits: openssl rand -hex 32).")
+    var archiveKeyFile: String?
+
+    @Option(help: "Retention: keep this many newest snapshots in the archive, and delete older ones and the log before them.")
+    var archiveRetain: String?
+
+    @Option(help: "Retention: also keep every snapshot archived within this long (units s, m, h; needs --archive-retain).")
+    var archiveRetainFor: String?
+
+    @Option(help: "The name this server holds the archive's lease under (default: host name and log directory).")
+    var archiveHolder: String?
+
+    @Flag(help: "Take the archive's lease from another holder, fencing it (only when that primary is gone for good).")
+    var archiveTakeOver = false
+
     /// The flags given, by setting.
     var flags: ServerFlags {
         let values: [ServerSetting: String?] = [
@@ -154,11 +169,13 @@ struct GraphServerCommand: ParsableCommand {
             .snapshotDir: snapshotDir, .maxSnapshotBytes: maxSnapshotBytes, .tlsCert: tlsCert, .tlsKey: tlsKey,
             .headerTimeoutMs: headerTimeoutMs, .bodyTimeoutMs: bodyTimeoutMs, .idleTimeoutMs: idleTimeoutMs,
             .maxConnections: maxConnections, .maxScan: maxScan, .archive: archive, .archiveInterval: archiveInterval,
-            .archiveMaxLag: archiveMaxLag,
+            .archiveMaxLag: archiveMaxLag, .archiveKeyFile: archiveKeyFile, .archiveRetain: archiveRetain,
+            .archiveRetainFor: archiveRetainFor, .archiveHolder: archiveHolder,
         ]
         var switches: Set<ServerSetting> = []
         if inMemory { switches.insert(.inMemory) }
         if allowOpenAdmin { switches.insert(.allowOpenAdmin) }
+        if archiveTakeOver { switches.insert(.archiveTakeOver) }
         return ServerFlags(values: values.compactMapValues { $0 }, switches: switches)
     }
 }

@@ -147,7 +147,11 @@ struct ArchiveTests {
     func archiveDown() async throws {
         let directory = TemporaryDirectory()
         let data = directory.child("data")
-        let archive = directory.child("archive")
+        // The archive lives one level down, so that taking its parent away
+        // makes it unreachable without the store being able to recreate it.
+        let parent = directory.child("archive-parent")
+        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        let archive = parent + "/archive"
         let server = try ServerProcess([
             "--data-dir", data, "--port", "0", "--archive", "file://" + archive, "--archive-interval", "50ms",
             "--archive-max-lag", "1s", "--segment-target-bytes", "64KiB",
@@ -158,10 +162,10 @@ struct ArchiveTests {
             try await Self.health(server.port).json["archive"]?["archivedLsn"]?.int == Int64(archived.rawValue)
         }
 
-        // The archive becomes unreachable: a file takes its directory's name
+        // The archive becomes unreachable: a file takes its parent's name
         // (chmod would not stop a test running as root).
-        try FileManager.default.moveItem(atPath: archive, toPath: directory.child("archive-aside"))
-        #expect(FileManager.default.createFile(atPath: archive, contents: Data("not a directory".utf8)))
+        try FileManager.default.moveItem(atPath: parent, toPath: directory.child("archive-aside"))
+        #expect(FileManager.default.createFile(atPath: parent, contents: Data("not a directory".utf8)))
 
         // Writes go on, over several segments.
         commits += try await Self.commit(port: server.port, count: 200, blob: 1024)
@@ -198,8 +202,10 @@ struct ArchiveTests {
         #expect(errors > Double(logged) + 5, "\(errors) failed rounds, \(logged) log lines")
 
         // Fixed: the archive catches up with everything committed meanwhile.
-        try FileManager.default.removeItem(atPath: archive)
-        try FileManager.default.moveItem(atPath: directory.child("archive-aside"), toPath: archive)
+        // (While the parent is missing, the store cannot create the archive
+        // anew: it makes the archive's own directory only, never its parents.)
+        try FileManager.default.removeItem(atPath: parent)
+        try FileManager.default.moveItem(atPath: directory.child("archive-aside"), toPath: parent)
         let last = try #require(commits.last)
         try await Self.waitUntil("the archive catches up to LSN \(last)") { await Self.archivedLSN(archive) >= last }
         try await Self.waitUntil("/health is ok again") { try await Self.health(server.port).json["status"] == "ok" }

@@ -1,4 +1,5 @@
 import CoreMetrics
+import Foundation
 import GraphDatabase
 import Logging
 import Metrics
@@ -33,6 +34,33 @@ public final class ServerArchive: Sendable {
         /// What identifies the failure logged last; nil while rounds succeed.
         var loggedFailure: String?
         var failedRounds = 0
+        /// When retention last ran; nil before the first run.
+        var lastRetention: ContinuousClock.Instant?
+    }
+
+    /// How often retention runs when no new snapshot made it due sooner
+    /// (age limits move with the clock, not with the snapshots).
+    static let retentionPeriod = Duration.seconds(600)
+
+    /// Applies `--archive-retain` after a round that shipped a snapshot, and
+    /// at least every ``retentionPeriod``; logs what it deleted.
+    private func applyRetentionIfDue(after round: ArchiveRound) async throws {
+        guard let policy = settings.retention else { return }
+        let now = ContinuousClock.now
+        let due = progress.withLock { progress in
+            !round.shippedSnapshots.isEmpty || progress.lastRetention.map { now - $0 >= Self.retentionPeriod } ?? true
+        }
+        guard due else { return }
+        let report = try await archiver.applyRetention(policy)
+        progress.withLock { $0.lastRetention = now }
+        if !report.deletedSnapshots.isEmpty || !report.deletedPieces.isEmpty {
+            logger.info(
+                "archive retention",
+                metadata: [
+                    "keptSnapshots": "\(report.keptSnapshots)", "deletedSnapshots": "\(report.deletedSnapshots.count)",
+                    "deletedPieces": "\(report.deletedPieces.count)", "anchorLSN": "\(report.anchorLSN ?? 0)",
+                ])
+        }
     }
 
     /// The archive `configuration` asks for (nil without `--archive`), over
@@ -53,13 +81,14 @@ public final class ServerArchive: Sendable {
         }
         let store: any ArchiveStore
         do {
-            store = try settings.location.makeStore()
+            store = try settings.location.makeStore(environment: ProcessInfo.processInfo.environment, keyFile: settings.keyFile)
         } catch {
             throw GraphServerError(.invalidConfiguration, "\(ServerSetting.archive.flag) \(settings.location.url): \(error)")
         }
         let options = ArchiverOptions(
             prefix: settings.location.prefix, archiveInterval: settings.interval,
-            snapshots: DatabaseSnapshots(configuration: databaseConfiguration))
+            snapshots: DatabaseSnapshots(configuration: databaseConfiguration), holder: settings.holder,
+            takesOver: settings.takesOver)
         return ServerArchive(
             settings: settings, archiver: Archiver(directory: directory, store: store, options: options), directory: directory, logger: logger)
     }
@@ -100,7 +129,8 @@ public final class ServerArchive: Sendable {
     func round() async -> Bool {
         let failure: (any Error)?
         do {
-            _ = try await archiver.archiveOnce()
+            let shipped = try await archiver.archiveOnce()
+            try await applyRetentionIfDue(after: shipped)
             failure = nil
         } catch {
             failure = error

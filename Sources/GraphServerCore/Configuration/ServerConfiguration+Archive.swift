@@ -2,16 +2,25 @@ import GraphDatabase
 import WALArchive
 
 extension ServerConfiguration {
-    /// `--archive`, `--archive-interval` and `--archive-max-lag`, checked
+    /// `--archive` and the `--archive-*` flags, checked
     /// against each other and the storage layout. Parses the URL only: the
     /// store is made, and reached, once the server starts.
     static func resolveArchive(_ reader: SettingReader, storage: StorageLayout) throws(GraphServerError) -> ArchiveSettings? {
         let url = try reader.string(.archive)
         let interval = try reader.duration(.archiveInterval, in: .milliseconds(10)...(.seconds(3600)))
         let maxLag = try reader.duration(.archiveMaxLag, in: .seconds(1)...(.seconds(7 * 86_400)))
+        let keyFile = try reader.string(.archiveKeyFile)
+        let retain = try reader.integer(.archiveRetain, in: 1...1_000_000)
+        let retainFor = try reader.duration(.archiveRetainFor, in: .seconds(60)...(.seconds(3650 * 86_400)))
+        let holder = try reader.string(.archiveHolder)
+        let takesOver = try reader.flag(.archiveTakeOver)
         guard let url else {
-            let given: [(ServerSetting, Duration?)] = [(.archiveInterval, interval), (.archiveMaxLag, maxLag)]
-            if let (setting, _) = given.first(where: { $0.1 != nil }) {
+            let given: [(ServerSetting, Bool)] = [
+                (.archiveInterval, interval != nil), (.archiveMaxLag, maxLag != nil), (.archiveKeyFile, keyFile != nil),
+                (.archiveRetain, retain != nil), (.archiveRetainFor, retainFor != nil), (.archiveHolder, holder != nil),
+                (.archiveTakeOver, takesOver),
+            ]
+            if let (setting, _) = given.first(where: { $0.1 }) {
                 throw GraphServerError(
                     .invalidConfiguration, "\(reader.source(setting)) needs \(ServerSetting.archive.flag), the archive to ship the log to")
             }
@@ -34,9 +43,15 @@ extension ServerConfiguration {
         case .dataDirectory, .explicit:
             break
         }
-        var settings = ArchiveSettings(location: location)
+        if retainFor != nil && retain == nil {
+            throw GraphServerError(
+                .invalidConfiguration,
+                "\(reader.source(.archiveRetainFor)) needs \(ServerSetting.archiveRetain.flag), the number of newest snapshots always kept")
+        }
+        var settings = ArchiveSettings(location: location, keyFile: keyFile, holder: holder, takesOver: takesOver)
         if let interval { settings.interval = interval }
         if let maxLag { settings.maxLag = maxLag }
+        if let retain { settings.retention = RetentionPolicy(keepSnapshots: retain, keepFor: retainFor) }
         guard settings.maxLag >= settings.interval else {
             throw GraphServerError(
                 .invalidConfiguration,

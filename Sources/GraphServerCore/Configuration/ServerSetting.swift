@@ -37,6 +37,11 @@ public enum ServerSetting: String, CaseIterable, Sendable {
     case archive
     case archiveInterval = "archive-interval"
     case archiveMaxLag = "archive-max-lag"
+    case archiveKeyFile = "archive-key-file"
+    case archiveRetain = "archive-retain"
+    case archiveRetainFor = "archive-retain-for"
+    case archiveHolder = "archive-holder"
+    case archiveTakeOver = "archive-take-over"
 
     /// `--data-dir`.
     public var flag: String { "--" + rawValue }

@@ -17,19 +17,19 @@ import Musl
 /// tests even when they crash or are killed. Tests reach it through
 /// ``withMotoServer(authenticated:_:)``, which stops it (SIGTERM, then
 /// SIGKILL) when the last test using it ends, thrown errors included.
-final class MotoServer: Sendable {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+package final class MotoServer: Sendable {
+    package struct Failure: Error, CustomStringConvertible {
+        package let description: String
     }
 
-    let port: Int
+    package let port: Int
     /// Credentials that sign the requests: anything for an open server, an
     /// IAM user's access key for an authenticated one.
-    let credentials: SigV4Credentials
-    let sessionToken: String?
+    package let credentials: SigV4Credentials
+    package let sessionToken: String?
     private let child: Child
 
-    var endpoint: S3Endpoint { S3Endpoint(scheme: "http", host: "127.0.0.1", port: port) }
+    package var endpoint: S3Endpoint { S3Endpoint(scheme: "http", host: "127.0.0.1", port: port) }
 
     private init(port: Int, credentials: SigV4Credentials, sessionToken: String?, child: Child) {
         self.port = port
@@ -39,13 +39,13 @@ final class MotoServer: Sendable {
     }
 
     /// The same server, reached with other credentials.
-    func with(credentials: SigV4Credentials, sessionToken: String?) -> MotoServer {
+    package func with(credentials: SigV4Credentials, sessionToken: String?) -> MotoServer {
         MotoServer(port: port, credentials: credentials, sessionToken: sessionToken, child: child)
     }
 
     /// A store over `bucket` on this server, path-style, with short
     /// timeouts and waits (loopback needs no patience).
-    func store(bucket: String, configure: (inout S3Configuration) -> Void = { _ in }) throws -> S3ArchiveStore {
+    package func store(bucket: String, configure: (inout S3Configuration) -> Void = { _ in }) throws -> S3ArchiveStore {
         var configuration = S3Configuration(
             credentials: credentials, sessionToken: sessionToken, region: "us-east-1", endpoint: endpoint, addressing: .path,
             retry: S3RetryPolicy(attempts: 3, baseDelay: .milliseconds(50), maxDelay: .milliseconds(500)),
@@ -55,7 +55,7 @@ final class MotoServer: Sendable {
     }
 
     /// A new bucket of its own for one test, and a store over it.
-    func makeBucket(configure: (inout S3Configuration) -> Void = { _ in }) async throws -> S3ArchiveStore {
+    package func makeBucket(configure: (inout S3Configuration) -> Void = { _ in }) async throws -> S3ArchiveStore {
         let bucket = "test-" + UUID().uuidString.lowercased().prefix(18)
         let store = try store(bucket: String(bucket), configure: configure)
         try await store.createBucket()
@@ -66,7 +66,7 @@ final class MotoServer: Sendable {
 
     /// Starts moto and waits until it answers HTTP; tries another port when
     /// the first is taken between choosing and binding it.
-    static func start() async throws -> MotoServer {
+    package static func start() async throws -> MotoServer {
         var lastFailure = ""
         for _ in 0..<3 {
             let port = try freeLoopbackPort()
@@ -88,12 +88,12 @@ final class MotoServer: Sendable {
     }
 
     /// Stops the server: SIGTERM, SIGKILL after 5 s.
-    func stop() async {
+    package func stop() async {
         await child.stop()
     }
 
     /// A port no socket on 127.0.0.1 had a moment ago.
-    static func freeLoopbackPort() throws -> Int {
+    package static func freeLoopbackPort() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw Failure(description: "socket failed: errno \(errno)") }
         defer { close(descriptor) }
@@ -246,7 +246,7 @@ private actor MotoPool {
 ///   request's signature against an IAM user's access key (and, for
 ///   temporary credentials, the session token), instead of the shared one,
 ///   which accepts any signature.
-func withMotoServer<T>(authenticated: Bool = false, _ body: (MotoServer) async throws -> T) async throws -> T {
+package func withMotoServer<T>(authenticated: Bool = false, _ body: (MotoServer) async throws -> T) async throws -> T {
     if authenticated {
         let server = try await MotoServer.start()
         do {

@@ -7,7 +7,7 @@ extension MotoServer {
     /// user with an access key that may use S3 and assume a role (moto
     /// answers these before authentication is on), then turns it on.
     /// Returns the server reached with the user's key.
-    func authenticated() async throws -> MotoServer {
+    package func authenticated() async throws -> MotoServer {
         let anyone = SigV4Credentials(accessKeyID: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "unchecked")
         let allowS3 = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*","sts:AssumeRole"],"Resource":"*"}]}"#
         let trust = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#
@@ -31,7 +31,7 @@ extension MotoServer {
 
     /// The server reached with temporary credentials of the role (STS
     /// AssumeRole, signed with this server's credentials).
-    func assumingRole() async throws -> MotoServer {
+    package func assumingRole() async throws -> MotoServer {
         let answer = try await query(
             "sts",
             [
