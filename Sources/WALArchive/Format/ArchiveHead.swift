@@ -9,7 +9,7 @@ import WriteAheadLog
 /// with a conditional put on the version read before, so a writer that
 /// lost track of the archive fails instead of overwriting it. A piece
 /// counts as archived only once the head names it or a later piece.
-public struct ArchiveHead: Codable, Sendable, Equatable {
+public struct ArchiveHead: Codable, Sendable, Equatable, ArchiveJSONDocument {
     /// The head's own format version.
     public var format: Int
     /// 16 random bytes in hex, chosen when the archive was created; every
@@ -71,23 +71,10 @@ public struct ArchiveHead: Codable, Sendable, Equatable {
         self.bytes = 0
     }
 
-    func encoded() throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        return Array(try encoder.encode(self))
-    }
+    static let documentName = "head"
 
     static func decode(_ bytes: [UInt8], key: String) throws -> ArchiveHead {
-        if let encrypted = ArchiveError.encryptedWithoutKey(bytes, key: key) { throw encrypted }
-        let head: ArchiveHead
-        do {
-            head = try JSONDecoder().decode(ArchiveHead.self, from: Data(bytes))
-        } catch {
-            throw ArchiveError(.corruption, "the head object is not valid JSON: \(error)", key: key)
-        }
-        guard head.format == currentFormat else {
-            throw ArchiveError(.corruption, "the head has format \(head.format); this build reads \(currentFormat)", key: key)
-        }
+        let head = try decodeDocument(bytes, key: key)
         guard parseHex(head.archiveID)?.count == 16, let hash = parseHex(head.lastHash), hash.count == 32,
             head.anchorHash.map({ parseHex($0)?.count == 32 }) ?? true, (head.anchorHash == nil) == (head.anchorLSN == nil)
         else {

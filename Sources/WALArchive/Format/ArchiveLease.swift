@@ -1,5 +1,3 @@
-import Foundation
-
 /// The lease object: which archiver may write the archive, and at which
 /// epoch.
 ///
@@ -10,7 +8,7 @@ import Foundation
 /// epoch. The old holder's next head update then fails (the head changed
 /// under it), and when it reloads it finds a newer epoch and a lease that
 /// is not its own: it is fenced, stops, and says so.
-public struct ArchiveLease: Codable, Sendable, Equatable {
+public struct ArchiveLease: Codable, Sendable, Equatable, ArchiveJSONDocument {
     public var format: Int
     /// Who holds the lease: a stable name of the writer (by default the
     /// host and the log directory), so a restarted writer is the same holder.
@@ -29,23 +27,9 @@ public struct ArchiveLease: Codable, Sendable, Equatable {
         self.acquiredAt = acquiredAt
     }
 
-    func encoded() throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        return Array(try encoder.encode(self))
-    }
+    static let documentName = "lease"
 
     static func decode(_ bytes: [UInt8], key: String) throws -> ArchiveLease {
-        if let encrypted = ArchiveError.encryptedWithoutKey(bytes, key: key) { throw encrypted }
-        let lease: ArchiveLease
-        do {
-            lease = try JSONDecoder().decode(ArchiveLease.self, from: Data(bytes))
-        } catch {
-            throw ArchiveError(.corruption, "the lease object is not valid JSON: \(error)", key: key)
-        }
-        guard lease.format == currentFormat else {
-            throw ArchiveError(.corruption, "the lease has format \(lease.format); this build reads \(currentFormat)", key: key)
-        }
-        return lease
+        try decodeDocument(bytes, key: key)
     }
 }
