@@ -33,7 +33,8 @@ public struct FileArchiveStore: ArchiveStore {
     /// The directory holding the objects.
     public let root: String
 
-    /// A store over `directory`, which is created (with its parents) on the first write.
+    /// A store over `directory`, which is created on the first write (its
+    /// parent must exist: a store never creates directories above its root).
     public init(directory: String) {
         var root = directory
         while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
