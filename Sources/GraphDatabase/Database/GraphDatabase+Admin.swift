@@ -78,7 +78,8 @@ extension GraphDatabase {
     ///    succeeds a restart recovers the old graph, and when that fsync
     ///    fails the new file is taken away again;
     /// 3. swap memory: from here on the load has happened;
-    /// 4. clean up: append a checkpoint marker, delete the older managed
+    /// 4. clean up: log an annotation naming the new base (recovery from a
+    ///    snapshot older than it refuses), append a checkpoint marker, delete the older managed
     ///    snapshots (they lead to the replaced graph, and must not outlive
     ///    the new base as fallbacks), truncate the log up to the new base
     ///    (no further than the log retention allows). A
@@ -118,6 +119,11 @@ extension GraphDatabase {
             drop(versions.withLock { $0.replaceAll(with: loaded.store, lsn: base.walLSN) })
             sinceCheckpoint.withLock { $0 = (0, 0) }
             do {
+                // The log says the graph was replaced here, so a recovery
+                // that starts from an older snapshot (the base lost, or an
+                // archive restored without it) refuses instead of replaying
+                // the log into a graph that never existed.
+                _ = try wal.commit([.annotation(name: Self.snapshotLoadAnnotation, text: String(base.walLSN.rawValue))])
                 _ = try wal.recordCheckpoint(snapshotLSN: base.walLSN)
                 try snapshots.removeAll(except: base.path)
                 _ = try wal.truncate(upTo: plannedTruncation(requested: base.walLSN, covered: try snapshots.coveredLSN()).appliedFence)

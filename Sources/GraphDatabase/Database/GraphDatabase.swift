@@ -32,6 +32,10 @@ import WriteAheadLog
 /// **Failure.** Once the log fails, writes are refused with `poisoned` and
 /// the cause; reads keep working; a restart recovers the last durable state.
 public final class GraphDatabase: Sendable {
+    /// The name of the annotation a snapshot load logs, whose text is the
+    /// LSN of the base it wrote (see ``loadSnapshot(from:)``).
+    public static let snapshotLoadAnnotation = "graph.snapshot-loaded"
+
     public let configuration: GraphDatabaseConfiguration
     let wal: WAL<MutationEvent>?
     let snapshots: SnapshotCatalog

@@ -75,6 +75,7 @@ extension GraphDatabase {
                     for event in transaction.events {
                         if case .annotation(let name, let text) = event {
                             annotations.append(RecoveredAnnotation(commitLSN: transaction.commitLSN, name: name, text: text))
+                            try refuseReplayAcrossLoad(name: name, text: text, commitLSN: transaction.commitLSN, from: report, directory: directory)
                         }
                         do { try store.apply(event) } catch {
                             throw GraphDatabaseError(
@@ -84,7 +85,10 @@ extension GraphDatabase {
                         }
                     }
                     progress.transaction(events: transaction.events.count)
-                    lastCommitLSN = transaction.commitLSN
+                    // A load's own annotation changes no node: the graph is
+                    // still the base's, which a load without a path may
+                    // bring back without discarding anything.
+                    if !Self.isOnlyLoadAnnotation(transaction.events) { lastCommitLSN = transaction.commitLSN }
                 }
                 wal = opened
                 report.wal = walReport
@@ -143,6 +147,23 @@ extension GraphDatabase {
 
     /// Refuses a log whose oldest segment starts above the snapshot's LSN + 1.
     ///
+    static func isOnlyLoadAnnotation(_ events: [MutationEvent]) -> Bool {
+        guard events.count == 1, case .annotation(let name, _) = events[0] else { return false }
+        return name == snapshotLoadAnnotation
+    }
+
+    /// Refuses to replay past a snapshot load when recovery started from a
+    /// snapshot older than the base that load wrote: the log does not hold
+    /// the loaded graph, only what was committed on top of it.
+    static func refuseReplayAcrossLoad(name: String, text: String, commitLSN: LSN, from report: RecoveryReport, directory: String) throws {
+        guard name == snapshotLoadAnnotation, let base = UInt64(text), base > report.snapshotLSN.rawValue else { return }
+        let start = report.snapshotPath.map { "the snapshot at LSN \(report.snapshotLSN) (\($0))" } ?? "no snapshot"
+        throw GraphDatabaseError(
+            .recovery,
+            "the graph was replaced by a snapshot load at LSN \(commitLSN) (its base was stamped LSN \(base)), but recovery started from \(start), before it: replaying the log would give a graph that never existed. Recover from the load's base or a later snapshot (for an archive: restore to an LSN before \(base), or after a snapshot archived since)",
+            path: directory)
+    }
+
     /// Checkpoints truncate the log only up to a snapshot they keep, so such
     /// a gap means the snapshot the log was truncated for is gone (or an
     /// operator truncated by hand). Replaying anyway would rebuild a graph
