@@ -6,7 +6,7 @@ import WALTestSupport
 
 @Suite("Segment format versions")
 struct FormatVersionTests {
-    @Test("a log of format 1 (commits without a time) opens, replays, takes new commits, and replays all of them after a restart")
+    @Test("a log of format 1 (commits without a time) opens, replays, seals its last segment, takes new commits in format 2, and replays all of them after a restart")
     func readsFormatOne() throws {
         let temporary = TemporaryDirectory()
         var sealed = SegmentBuilder(baseLSN: 1, sealed: true, version: 1)
@@ -32,6 +32,14 @@ struct FormatVersionTests {
             if record.kind == .txCommit { payloads.append(record.payload.count) }
         }
         #expect(payloads == [0, 0, 0, CommitTime.payloadSize])
+
+        // The format-1 active segment was sealed before the first new
+        // transaction, which went into a segment of format 2: no segment
+        // mixes the two, and an older build still reads the old ones.
+        let segments = try WAL<Note>.replay(directory: temporary.path) { _ in }.segments
+        #expect(segments.map(\.formatVersion) == [1, 1, 2])
+        #expect(segments.map(\.isSealed) == [true, true, false])
+        #expect(segments.last?.firstLSN == LSN(10))
     }
 
     @Test("new segments are format 2; a format this build does not know is refused, naming the versions it reads")

@@ -22,6 +22,10 @@ struct AppendState: Sendable {
     var newestSnapshotLSN: LSN = .none
     /// The time stamped on the next commit record; never goes backwards.
     var commitClock = CommitClock()
+    /// The active segment has an older format (a log written by an older
+    /// build): seal it at the next transaction boundary, so that records of
+    /// this format start in a segment whose header says so.
+    var sealsOlderFormat = false
     var closed = false
 
     var lastAppendedLSN: LSN { LSN(nextLSN.rawValue - 1) }

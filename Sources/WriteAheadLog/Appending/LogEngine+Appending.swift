@@ -75,9 +75,10 @@ extension LogEngine {
         // A segment holding no record is never sealed (see
         // SegmentHeader.successorBaseLSN): it could be, with a target no
         // larger than a header.
-        guard state.segmentBytes >= options.segmentTargetBytes, state.segmentBytes > UInt64(SegmentHeader.size),
-            state.openTransactions.isEmpty
+        guard state.segmentBytes >= options.segmentTargetBytes || state.sealsOlderFormat,
+            state.segmentBytes > UInt64(SegmentHeader.size), state.openTransactions.isEmpty
         else { return }
+        state.sealsOlderFormat = false
         let newID = try state.segmentID.successor()
         state.breaks.append(
             SegmentBreak(

@@ -94,9 +94,10 @@ extension LogEngine {
         id: SegmentID, base: LSN, offset: UInt64, report: ReplayReport, oldest: SegmentID? = nil
     ) throws -> LogEngine {
         let nextLSN = max(try report.maxLSN.successor(), base)
-        let append = AppendState(
+        var append = AppendState(
             nextLSN: nextLSN, segmentID: id, segmentBytes: offset,
             newestSnapshotLSN: report.newestCheckpoint?.snapshotLSN ?? .none)
+        append.sealsOlderFormat = (report.segments.last { $0.id == id }?.formatVersion ?? SegmentHeader.currentVersion) < SegmentHeader.currentVersion
         // Everything readable at open is durable (`open` fsynced it) and new
         // records go after it. When the active segment starts above the last
         // record (an empty segment with a higher base), the LSNs in between

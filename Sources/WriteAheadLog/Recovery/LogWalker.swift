@@ -77,6 +77,7 @@ struct LogWalker {
             }
             summary.baseLSN = header.baseLSN
             summary.isSealed = header.isSealed
+            summary.formatVersion = header.version
             if let previousBase, header.baseLSN <= previousBase {
                 try damage(UInt64(SegmentHeader.Field.baseLSN), "base LSN \(header.baseLSN) is not above the previous segment's base LSN \(previousBase)", code: .structural)
                 return

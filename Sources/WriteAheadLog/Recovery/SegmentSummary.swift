@@ -12,4 +12,6 @@ public struct SegmentSummary: Sendable, Equatable {
     /// Where the last valid record ends.
     public var validBytes: UInt64
     public var records: Int
+    /// The segment format version its header names (docs/FORMAT.md).
+    public var formatVersion: UInt16 = SegmentHeader.currentVersion
 }

@@ -76,9 +76,17 @@ package struct SegmentDirectory: Sendable {
         return try fileSystem.openFile(path(for: id), mode: .readWrite)
     }
 
-    /// Rewrites a segment's header with the sealed flag and syncs it.
+    /// Rewrites a segment's header with the sealed flag and syncs it. The
+    /// format version stays what the header said: a segment an older build
+    /// wrote is sealed as that format, which that build can still read.
     package func seal(_ file: any StorageFile, baseLSN: LSN) throws {
-        let header = SegmentHeader(baseLSN: baseLSN, isSealed: true).bytes
+        var existing = [UInt8](repeating: 0, count: SegmentHeader.size)
+        let read = try existing.withUnsafeMutableBytes { try file.read(into: $0, at: 0) }
+        let version =
+            read == SegmentHeader.size
+            ? ((try? existing.withUnsafeBytes { try SegmentHeader(parsing: $0) })?.version ?? SegmentHeader.currentVersion)
+            : SegmentHeader.currentVersion
+        let header = SegmentHeader(baseLSN: baseLSN, isSealed: true, version: version).bytes
         try header.withUnsafeBytes { bytes in try file.write(bytes, at: 0) }
         try file.sync()
     }
