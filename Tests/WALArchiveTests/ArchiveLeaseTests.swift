@@ -168,3 +168,38 @@ extension ArchiveLeaseTests {
         #expect(try replayedEvents(restored) == log.events(upTo: LSN(archived)) + newEvents)
     }
 }
+
+extension ArchiveLeaseTests {
+    @Test("a fenced writer that does not know it yet never removes the new writer's piece under the same key")
+    func fencedWriterKeepsHandsOff() async throws {
+        let temporary = TemporaryDirectory()
+        let store = FileArchiveStore(directory: temporary.child("archive"))
+        let log = try RecordingLog(directory: temporary.child("log"))
+        try log.commit(3)
+        let old = Archiver(directory: temporary.child("log"), store: store, options: ArchiverOptions(holder: "old"))
+        let archived = try await old.archiveOnce().archivedLSN
+
+        // The new writer continues a restore of the archive with one transaction and ships it.
+        let newDirectory = temporary.child("new")
+        _ = try await ArchiveRestore.restore(from: store, into: newDirectory)
+        let (wal, _, _) = try WAL<[UInt8]>.open(directory: newDirectory, options: WALOptions(syncMode: .none))
+        let newEvent: [UInt8] = [0xEE, 1]
+        _ = try await wal.commit([newEvent])
+        try wal.close()
+        let new = Archiver(directory: newDirectory, store: store, options: ArchiverOptions(holder: "new", takesOver: true))
+        let shipped = try await new.archiveOnce().shipped
+
+        // The old writer commits one transaction of the same shape (the same
+        // LSNs, so the same piece key) and ships with its cached head.
+        _ = try await log.wal.commit([[0x0D, 1]])
+        try log.wal.close()
+        #expect(try FileManager.default.fileExists(atPath: store.root + "/" + #require(shipped.first)))
+        await #expect(throws: ArchiveError.self) { _ = try await old.archiveOnce() }
+        await #expect(throws: ArchiveError.self) { _ = try await old.archiveOnce() }
+
+        _ = try await ArchiveRestore.verify(store: store)
+        let restored = temporary.child("restored")
+        _ = try await ArchiveRestore.restore(from: store, into: restored)
+        #expect(try replayedEvents(restored) == log.events(upTo: LSN(archived)) + [newEvent])
+    }
+}

@@ -59,6 +59,11 @@ struct RetentionTests {
         #expect(!report.deletedPieces.isEmpty)
         let verified = try await ArchiveRestore.verify(store: store, prefix: "db")
         #expect(verified.snapshots == Array(snapshotLSNs.suffix(2)))
+        // The head counts what the archive holds now, as status shows it.
+        let summary = try await ArchiveSummary.read(store: store, prefix: "db")
+        #expect(summary.head.pieces == verified.pieces)
+        #expect(summary.head.bytes == UInt64(verified.bytes))
+        #expect(summary.firstLSN == verified.firstLSN)
         try await Self.expectRestores(store, log: log, from: snapshotLSNs[snapshotLSNs.count - 2], in: temporary, label: "kept")
 
         // Archiving goes on after retention, and a second run changes nothing more.
@@ -121,6 +126,8 @@ struct RetentionTests {
                 #expect(finished.keptSnapshots == [oldestKept.rawValue], "\(label)")
                 let verified = try await ArchiveRestore.verify(store: base, prefix: "db")
                 #expect(verified.snapshots == [oldestKept], "\(label)")
+                let summary = try await ArchiveSummary.read(store: base, prefix: "db")
+                #expect(summary.head.pieces == verified.pieces && summary.head.bytes == UInt64(verified.bytes), "\(label): the head's counts")
                 try FileManager.default.removeItem(atPath: copy)
             }
         }

@@ -60,7 +60,7 @@ extension Archiver {
         // The new anchor: the first piece that holds a record after the
         // oldest kept snapshot, or the newest piece when none does yet.
         let pieces = try await store.listAll(prefix: layout.segmentsPrefix).compactMap { info in
-            layout.pieceRange(of: info.key).map { (key: info.key, range: $0) }
+            layout.pieceRange(of: info.key).map { (key: info.key, range: $0, size: info.size) }
         }
         let onChain = pieces.filter { $0.range.lowerBound.rawValue <= current.lastLSN }
         let anchorPiece = onChain.first { $0.range.upperBound.rawValue > oldestKept && $0.range.upperBound.rawValue >= (current.anchorLSN ?? 0) }
@@ -70,6 +70,15 @@ extension Archiver {
                 throw ArchiveError(.notFound, "the piece that would anchor the archive is missing", key: anchorPiece.key)
             }
             let (piece, _) = try LogPiece.decode(object.bytes, key: anchorPiece.key)
+            // The head counts what the archive holds: take out the pieces
+            // this run drops (those below the old anchor were taken out by
+            // the run that set it, even if it died before deleting them).
+            let oldAnchor = current.anchorLSN ?? 0
+            for dropped in onChain
+            where dropped.range.upperBound.rawValue < piece.firstLSN.rawValue && dropped.range.upperBound.rawValue >= oldAnchor {
+                current.pieces = max(0, current.pieces - 1)
+                current.bytes -= min(current.bytes, UInt64(max(0, dropped.size - LogPiece.headerSize)))
+            }
             current.anchorLSN = piece.firstLSN.rawValue
             current.anchorHash = piece.previousHash.map(hexByte).joined()
         }

@@ -154,14 +154,17 @@ public actor Archiver {
                 _ = try await store.put(key, bytes, condition: .ifAbsent)
             } catch let error as ArchiveError where error.code == .preconditionFailed {
                 // Stored by a round that failed before its head update: the
-                // same bytes are the same piece. Different bytes beyond the
-                // head are a piece no head ever acknowledged, left by a
-                // writer fenced since (this archiver holds the lease): it
-                // is replaced.
-                if try await store.get(key)?.bytes != bytes {
-                    try await store.delete(key)
-                    _ = try await store.put(key, bytes, condition: .ifAbsent)
-                    round.removedLeftovers.append(key)
+                // same bytes are the same piece. Different bytes are never
+                // replaced here: this archiver may itself be the one fenced
+                // (its head is cached), and the object may then be the new
+                // writer's acknowledged piece. The round fails; the next one
+                // reloads the head, checks the lease, and only then removes
+                // what lies beyond the head (a fenced writer's stray).
+                guard let existing = try await store.get(key), existing.bytes == bytes else {
+                    throw ArchiveError(
+                        .brokenChain,
+                        "another object already holds this piece's key with different bytes; the next round reloads the head and the lease",
+                        key: key)
                 }
             }
             current.lastLSN = piece.lastLSN.rawValue

@@ -24,7 +24,8 @@ public struct ArchiveHead: Codable, Sendable, Equatable, ArchiveJSONDocument {
     public var lastHash: String
     /// The segment the newest piece came from; 0 for none.
     public var lastSegment: UInt64
-    /// Pieces and body bytes acknowledged so far.
+    /// Pieces and body bytes the archive holds: every acknowledged piece,
+    /// less those retention dropped.
     public var pieces: Int
     public var bytes: UInt64
     /// The LSN and key of the newest archived snapshot; absent for none
