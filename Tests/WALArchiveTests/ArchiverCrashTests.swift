@@ -118,3 +118,32 @@ struct ArchiverCrashTests {
         }
     }
 }
+
+extension ArchiverCrashTests {
+    @Test("after a writer died between a piece and its head update, verify passes and lists the piece; a foreign object there is named")
+    func unacknowledgedPieceAfterDeath() async throws {
+        let temporary = TemporaryDirectory()
+        let base = FileArchiveStore(directory: temporary.child("archive"))
+        let log = try RecordingLog(directory: temporary.child("log"))
+        try log.commit(4)
+        let dying = DiesBeforeHeadUpdate(base: base)
+        let archiver = Archiver(directory: temporary.child("log"), store: dying)
+        _ = try await archiver.archiveOnce()
+        try log.commit(2)
+        try log.wal.close()
+        dying.armed.withLock { $0 = true }
+        await #expect(throws: DiesBeforeHeadUpdate.Died.self) { _ = try await archiver.archiveOnce() }
+
+        let report = try await ArchiveRestore.verify(store: base)
+        #expect(report.unacknowledgedPieces.count == 1)
+        // The next process's first round removes it and ships the same records.
+        let round = try await Archiver(directory: temporary.child("log"), store: base).archiveOnce()
+        #expect(round.removedLeftovers == report.unacknowledgedPieces)
+        #expect(try await ArchiveRestore.verify(store: base).unacknowledgedPieces.isEmpty)
+
+        let foreign = "segments/99999999999999999990-99999999999999999999.seg"
+        _ = try await base.put(foreign, Array("not a piece".utf8), condition: .unconditional)
+        let error = await #expect(throws: ArchiveError.self) { _ = try await ArchiveRestore.verify(store: base) }
+        #expect(error?.key == foreign)
+    }
+}

@@ -33,6 +33,10 @@ public struct VerifyReport: Sendable, Equatable {
     /// lower lease epoch than the piece the chain goes on with); harmless,
     /// and safe to delete.
     public var strayPieces: [String] = []
+    /// Pieces of this archive beyond the head: stored by a round that died
+    /// before its head update (a crash of the writer), harmless, and removed
+    /// by the writer's next round.
+    public var unacknowledgedPieces: [String] = []
 }
 
 /// Restore and verification of an archive.
@@ -229,6 +233,7 @@ public enum ArchiveRestore {
             return true
         }
         report.strayPieces = walk.strays.all
+        report.unacknowledgedPieces = walk.unacknowledged.all
         let layout = ArchiveLayout(prefix: prefix)
         for info in try await store.listAll(prefix: layout.snapshotsPrefix) {
             guard let lsn = layout.snapshotLSN(of: info.key) else {

@@ -29,6 +29,9 @@ struct ChainWalk {
     let strict: Bool
     /// Pieces a fenced writer left beside the chain, found by the walk.
     let strays = StrayList()
+    /// Pieces of this archive beyond the head (stored by a round that did
+    /// not get to acknowledge them), found by a strict walk.
+    let unacknowledged = StrayList()
 
     func readHead() async throws -> ArchiveHead {
         guard let object = try await store.get(layout.headKey) else {
@@ -111,11 +114,19 @@ struct ChainWalk {
                 continue
             }
             if firstRange.lowerBound.rawValue > head.lastLSN {
-                if strict {
-                    throw ArchiveError(
-                        .brokenChain,
-                        "a piece beyond the head's last LSN \(head.lastLSN): never acknowledged (left by an interrupted round, or foreign)",
-                        key: first.key)
+                guard strict else { break }
+                // Beyond the head: a piece this archive's writer stored in a
+                // round that died before its head update (the next round
+                // removes it), listed; anything else is named.
+                for info in listing[index...] {
+                    guard layout.pieceRange(of: info.key) != nil, let object = try await store.get(info.key),
+                        let (piece, _) = try? LogPiece.decode(object.bytes, key: info.key), piece.archiveID == head.archiveIDBytes
+                    else {
+                        throw ArchiveError(
+                            .brokenChain, "an object beyond the head's last LSN \(head.lastLSN) that is not a piece of this archive",
+                            key: info.key)
+                    }
+                    unacknowledged.add(info.key)
                 }
                 break
             }
