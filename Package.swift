@@ -89,6 +89,7 @@ let package = Package(
             dependencies: [
                 "WriteAheadLog",
                 "GraphStore",
+                "GraphDatabase",
                 "WALArchive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

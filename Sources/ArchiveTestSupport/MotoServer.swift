@@ -113,6 +113,11 @@ package final class MotoServer: Sendable {
 
     /// The moto process, its stdin pipe (held open while it should live)
     /// and its output file.
+    ///
+    /// `@unchecked`: `Process` and `FileHandle` are not marked Sendable.
+    /// Every stored property is a `let` set in `init`; afterwards only
+    /// `Process`'s own synchronised calls (`isRunning`, `terminationStatus`,
+    /// `waitUntilExit`) and one `close` of the pipe, at `stop()`, touch them.
     private final class Child: @unchecked Sendable {
         enum Readiness { case ready, missing(String), failed(String) }
 

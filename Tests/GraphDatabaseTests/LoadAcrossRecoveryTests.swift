@@ -47,9 +47,8 @@ struct LoadAcrossRecoveryTests {
         // What a restore from an archive that lacks the load's base gives: the older snapshot and the whole log.
         let restored = temporary.child("restored")
         try FileManager.default.createDirectory(atPath: restored + "/snapshots", withIntermediateDirectories: true)
-        let digits = String(beforeLSN.rawValue)
-        try FileManager.default.copyItem(
-            atPath: before, toPath: restored + "/snapshots/snapshot-" + String(repeating: "0", count: 20 - digits.count) + digits + ".snap")
+        let restoredLayout = GraphDatabaseConfiguration(storage: .dataDirectory(restored))
+        try FileManager.default.copyItem(atPath: before, toPath: try #require(restoredLayout.snapshotPath(for: beforeLSN)))
         try FileManager.default.copyItem(atPath: data + "/wal", toPath: restored + "/wal")
 
         let error = #expect(throws: GraphDatabaseError.self) {

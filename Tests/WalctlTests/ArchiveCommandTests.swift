@@ -6,19 +6,12 @@ import WALArchive
 import WALTestSupport
 import WriteAheadLog
 
-/// The managed snapshots of a data directory, by the LSN in their names
-/// (which GraphDatabase derives from their headers when it writes them).
+/// The snapshots of a data directory, by the LSN in their headers.
 struct DataDirectorySnapshots: SnapshotSource {
-    let directory: String
+    let configuration: GraphDatabaseConfiguration
 
     func snapshots() throws -> [ArchivableSnapshot] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return names.compactMap { name in
-            guard name.hasPrefix("snapshot-"), name.hasSuffix(".snap"),
-                let lsn = UInt64(name.dropFirst("snapshot-".count).dropLast(".snap".count))
-            else { return nil }
-            return ArchivableSnapshot(lsn: lsn, path: directory + "/" + name)
-        }
+        try GraphDatabase.snapshotFiles(configuration).map { ArchivableSnapshot(lsn: $0.walLSN.rawValue, path: $0.path) }
     }
 }
 
@@ -35,7 +28,7 @@ struct ArchiveCommandTests {
         let (database, _) = try GraphDatabase.open(configuration)
         let archiver = Archiver(
             directory: data + "/wal", store: FileArchiveStore(directory: temporary.child("archive")),
-            options: ArchiverOptions(snapshots: DataDirectorySnapshots(directory: data + "/snapshots")))
+            options: ArchiverOptions(snapshots: DataDirectorySnapshots(configuration: configuration)))
         var history: [(lsn: LSN, dump: String)] = []
         for round in 0..<8 {
             for index in 0..<12 {

@@ -50,3 +50,13 @@ extension SnapshotCatalog {
         }
     }
 }
+
+extension GraphDatabaseConfiguration {
+    /// Where this layout writes the snapshot stamped `walLSN` by default
+    /// (`<data-dir>/snapshots/snapshot-<20-digit LSN>.snap`, or the
+    /// explicit snapshot path); `nil` in memory. A restore that rebuilds a
+    /// data directory puts its snapshot here, so the database finds it.
+    public func snapshotPath(for walLSN: LSN) -> String? {
+        SnapshotCatalog(configuration: self).defaultPath(for: walLSN)
+    }
+}

@@ -330,9 +330,7 @@ public actor Archiver {
     /// The host name and the log directory: the same across restarts of a
     /// primary, different on another machine.
     static func defaultHolder(directory: String) -> String {
-        var name = [CChar](repeating: 0, count: 256)
-        let host = gethostname(&name, name.count) == 0 ? String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "unknown-host"
-        return host + ":" + directory
+        ProcessInfo.processInfo.hostName + ":" + directory
     }
 
     /// Refuses to ship when the log cannot continue the archive's chain.

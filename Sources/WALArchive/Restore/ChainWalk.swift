@@ -1,8 +1,8 @@
 import Synchronization
 import WriteAheadLog
 
-/// The keys of stray pieces a walk passed over.
-final class StrayList: Sendable {
+/// Keys a walk collects as it goes (stray or unacknowledged pieces).
+final class KeyList: Sendable {
     private let keys = Mutex<[String]>([])
     func add(_ key: String) { keys.withLock { $0.append(key) } }
     var all: [String] { keys.withLock { $0 } }
@@ -28,10 +28,10 @@ struct ChainWalk {
     /// is left alone (restore reads only what the head acknowledges).
     let strict: Bool
     /// Pieces a fenced writer left beside the chain, found by the walk.
-    let strays = StrayList()
+    let strays = KeyList()
     /// Pieces of this archive beyond the head (stored by a round that did
     /// not get to acknowledge them), found by a strict walk.
-    let unacknowledged = StrayList()
+    let unacknowledged = KeyList()
 
     func readHead() async throws -> ArchiveHead {
         guard let object = try await store.get(layout.headKey) else {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import GraphDatabase
 import WALArchive
 import WriteAheadLog
 
@@ -63,10 +64,12 @@ struct ArchiveRestoreCommand: ParsableCommand {
             target = try archiveOperation { try await ArchiveRestore.lsn(committedAtOrBefore: time, store: store, prefix: prefix) }
         }
         let resolvedTarget = target
-        let logDirectory = logOnly ? directory : directory + "/wal"
+        // graph-server's data directory layout, as GraphDatabase defines it.
+        let layout = GraphDatabaseConfiguration(storage: .dataDirectory(directory))
+        let logDirectory = logOnly ? directory : layout.walDirectory ?? directory + "/wal"
         var snapshotPath: (@Sendable (LSN) -> String)?
         if !logOnly {
-            snapshotPath = { @Sendable lsn in Self.snapshotPath(dataDirectory: directory, lsn: lsn) }
+            snapshotPath = { @Sendable lsn in layout.snapshotPath(for: lsn) ?? directory + "/snapshot-\(lsn.rawValue).snap" }
         }
         let snapshotPathForRestore = snapshotPath
         let prefix = location.prefix
@@ -90,13 +93,5 @@ struct ArchiveRestoreCommand: ParsableCommand {
         }
         Console.line(
             "restored up to LSN \(report.restoredLSN): \(report.segments.count) log segments from \(report.pieces) pieces into \(logDirectory)")
-    }
-
-    /// Where graph-server looks for the snapshots of a data directory:
-    /// `snapshots/snapshot-<20-digit LSN>.snap` (GraphDatabase's snapshot
-    /// catalog; docs/SERVER.md describes the layout).
-    static func snapshotPath(dataDirectory: String, lsn: LSN) -> String {
-        let digits = String(lsn.rawValue)
-        return dataDirectory + "/snapshots/snapshot-" + String(repeating: "0", count: max(0, 20 - digits.count)) + digits + ".snap"
     }
 }
