@@ -157,6 +157,9 @@ struct GraphServerCommand: ParsableCommand {
     @Flag(help: "Take the archive's lease from another holder, fencing it (only when that primary is gone for good).")
     var archiveTakeOver = false
 
+    @Option(help: "Run as a read replica following this archive (s3://bucket/prefix or file:///path); POST /admin/promote makes it the primary.")
+    var replicaOf: String?
+
     /// The flags given, by setting.
     var flags: ServerFlags {
         let values: [ServerSetting: String?] = [
@@ -170,7 +173,7 @@ struct GraphServerCommand: ParsableCommand {
             .headerTimeoutMs: headerTimeoutMs, .bodyTimeoutMs: bodyTimeoutMs, .idleTimeoutMs: idleTimeoutMs,
             .maxConnections: maxConnections, .maxScan: maxScan, .archive: archive, .archiveInterval: archiveInterval,
             .archiveMaxLag: archiveMaxLag, .archiveKeyFile: archiveKeyFile, .archiveRetain: archiveRetain,
-            .archiveRetainFor: archiveRetainFor, .archiveHolder: archiveHolder,
+            .archiveRetainFor: archiveRetainFor, .archiveHolder: archiveHolder, .replicaOf: replicaOf,
         ]
         var switches: Set<ServerSetting> = []
         if inMemory { switches.insert(.inMemory) }

@@ -40,6 +40,18 @@ enum GraphServerMain {
         // Before the database opens: the log creates its metrics when it opens.
         let metrics = ServerMetrics.bootstrapPrometheus()
 
+        // A read replica opens no database of its own until it is promoted.
+        let replica: ServerReplica?
+        do {
+            replica = try ServerReplica.make(for: configuration, logger: logger)
+        } catch {
+            fail(error.message, status: 64)
+        }
+        if let replica {
+            await serve(GraphServer(replica: replica, configuration: configuration, metrics: metrics), configuration, logger)
+            return
+        }
+
         // Before the database opens: its truncation fence reads the archive's progress.
         let archive: ServerArchive?
         do {
@@ -66,7 +78,10 @@ enum GraphServerMain {
             fail("cannot open the database: \(error)", status: 1)
         }
 
-        let server = GraphServer(database: database, configuration: configuration, metrics: metrics, archive: archive)
+        await serve(GraphServer(database: database, configuration: configuration, metrics: metrics, archive: archive), configuration, logger)
+    }
+
+    static func serve(_ server: GraphServer, _ configuration: ServerConfiguration, _ logger: Logger) async {
         do {
             try await server.run(logger: logger) { host, port in
                 // One plain line on stdout, so scripts and tests can find a port chosen with --port 0.
@@ -74,7 +89,7 @@ enum GraphServerMain {
                 FileHandle.standardOutput.write(Data("graph-server listening on \(scheme)://\(host):\(port)\n".utf8))
             }
         } catch {
-            try? database.close()
+            try? server.database.close()
             fail("cannot serve on \(configuration.host):\(configuration.port): \(error)", status: 1)
         }
         logger.info("graph-server stopped")

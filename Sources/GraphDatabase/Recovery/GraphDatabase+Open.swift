@@ -88,7 +88,7 @@ extension GraphDatabase {
                     // A load's own annotation changes no node: the graph is
                     // still the base's, which a load without a path may
                     // bring back without discarding anything.
-                    if !Self.isOnlyLoadAnnotation(transaction.events) { lastCommitLSN = transaction.commitLSN }
+                    if Self.loadedSnapshotLSN(of: transaction.events) == nil { lastCommitLSN = transaction.commitLSN }
                 }
                 wal = opened
                 report.wal = walReport
@@ -145,13 +145,6 @@ extension GraphDatabase {
         return (database, report)
     }
 
-    /// Refuses a log whose oldest segment starts above the snapshot's LSN + 1.
-    ///
-    static func isOnlyLoadAnnotation(_ events: [MutationEvent]) -> Bool {
-        guard events.count == 1, case .annotation(let name, _) = events[0] else { return false }
-        return name == snapshotLoadAnnotation
-    }
-
     /// Refuses to replay past a snapshot load when recovery started from a
     /// snapshot older than the base that load wrote: the log does not hold
     /// the loaded graph, only what was committed on top of it.
@@ -164,6 +157,8 @@ extension GraphDatabase {
             path: directory)
     }
 
+    /// Refuses a log whose oldest segment starts above the snapshot's LSN + 1.
+    ///
     /// Checkpoints truncate the log only up to a snapshot they keep, so such
     /// a gap means the snapshot the log was truncated for is gone (or an
     /// operator truncated by hand). Replaying anyway would rebuild a graph

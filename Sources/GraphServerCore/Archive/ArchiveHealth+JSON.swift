@@ -22,5 +22,5 @@ extension ArchiveHealth {
     }
 
     /// Seconds rounded to the millisecond: no 17-digit noise in the JSON.
-    private static func milliseconds(_ seconds: Double) -> Double { (seconds * 1000).rounded() / 1000 }
+    static func milliseconds(_ seconds: Double) -> Double { (seconds * 1000).rounded() / 1000 }
 }

@@ -10,6 +10,9 @@ struct ArchiveHealth: Sendable, Equatable {
         case lagging
         /// Rounds have been failing for longer than the allowed lag.
         case failing
+        /// Another server took the archive's lease over: this one never
+        /// archives again (its commits stay local), said at once.
+        case fenced
     }
 
     var status: ArchiverStatus
@@ -43,6 +46,7 @@ struct ArchiveHealth: Sendable, Equatable {
     var lastRoundFailed: Bool { status.lastError != nil }
 
     var state: State {
+        if status.isFenced { return .fenced }
         if failingSeconds > maxLagSeconds { return .failing }
         if lagSeconds > maxLagSeconds { return .lagging }
         return .ok

@@ -23,6 +23,9 @@ public struct ArchiveSettings: Sendable {
     public var holder: String?
     /// `--archive-take-over`: take the lease from another holder, fencing it.
     public var takesOver: Bool
+    /// `--replica-of`: follow this archive as a read replica (writing it
+    /// only once promoted) instead of shipping this server's log to it.
+    public var isReplica = false
 
     public init(
         location: ArchiveLocation, interval: Duration = .seconds(1), maxLag: Duration = .seconds(30),

@@ -5,8 +5,19 @@ extension ServerConfiguration {
     /// `--archive` and the `--archive-*` flags, checked
     /// against each other and the storage layout. Parses the URL only: the
     /// store is made, and reached, once the server starts.
+    ///
+    /// `--replica-of` names the archive as `--archive` does, with the same
+    /// `--archive-*` flags, for a server that follows it until promoted.
     static func resolveArchive(_ reader: SettingReader, storage: StorageLayout) throws(GraphServerError) -> ArchiveSettings? {
-        let url = try reader.string(.archive)
+        let archiveURL = try reader.string(.archive)
+        let replicaURL = try reader.string(.replicaOf)
+        if archiveURL != nil && replicaURL != nil {
+            throw reader.conflict(
+                .replicaOf, .archive,
+                "follows an archive that another server writes; once promoted, the replica writes that same archive")
+        }
+        let urlSetting: ServerSetting = replicaURL == nil ? .archive : .replicaOf
+        let url = archiveURL ?? replicaURL
         let interval = try reader.duration(.archiveInterval, in: .milliseconds(10)...(.seconds(3600)))
         let maxLag = try reader.duration(.archiveMaxLag, in: .seconds(1)...(.seconds(7 * 86_400)))
         let keyFile = try reader.string(.archiveKeyFile)
@@ -30,16 +41,16 @@ extension ServerConfiguration {
         do {
             location = try ArchiveLocation(parsing: url)
         } catch let error as ArchiveError {
-            throw reader.invalid(.archive, url, error.message)
+            throw reader.invalid(urlSetting, url, error.message)
         } catch {
-            throw reader.invalid(.archive, url, "\(error)")
+            throw reader.invalid(urlSetting, url, "\(error)")
         }
         switch storage {
         case .inMemory:
-            throw reader.conflict(.archive, .inMemory, "ships the log, which \(reader.source(.inMemory)) does not keep")
+            throw reader.conflict(urlSetting, .inMemory, "ships the log, which \(reader.source(.inMemory)) does not keep")
         case .explicit(.none, _, _):
             throw GraphServerError(
-                .invalidConfiguration, "\(reader.source(.archive)) ships the log: pass \(ServerSetting.walDir.flag) too")
+                .invalidConfiguration, "\(reader.source(urlSetting)) ships the log: pass \(ServerSetting.walDir.flag) too")
         case .dataDirectory, .explicit:
             break
         }
@@ -49,6 +60,7 @@ extension ServerConfiguration {
                 "\(reader.source(.archiveRetainFor)) needs \(ServerSetting.archiveRetain.flag), the number of newest snapshots always kept")
         }
         var settings = ArchiveSettings(location: location, keyFile: keyFile, holder: holder, takesOver: takesOver)
+        settings.isReplica = replicaURL != nil
         if let interval { settings.interval = interval }
         if let maxLag { settings.maxLag = maxLag }
         if let retain { settings.retention = RetentionPolicy(keepSnapshots: retain, keepFor: retainFor) }

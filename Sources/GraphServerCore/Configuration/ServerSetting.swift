@@ -42,6 +42,7 @@ public enum ServerSetting: String, CaseIterable, Sendable {
     case archiveRetainFor = "archive-retain-for"
     case archiveHolder = "archive-holder"
     case archiveTakeOver = "archive-take-over"
+    case replicaOf = "replica-of"
 
     /// `--data-dir`.
     public var flag: String { "--" + rawValue }

@@ -60,6 +60,12 @@ public struct GraphServerError: Error, Sendable, Equatable, CustomStringConverti
         case `internal`
         /// A flag or environment variable has a bad value, or start-up cannot proceed.
         case invalidConfiguration = "invalid_configuration"
+        /// A write sent to a read replica: it goes to the primary.
+        case readOnlyReplica = "read_only_replica"
+        /// A write sent to a primary that another server fenced by taking its archive over.
+        case fenced
+        /// A read sent to a replica that has not restored its starting point yet.
+        case replicaNotReady = "replica_not_ready"
     }
 
     /// What kind of failure this is.
@@ -90,7 +96,8 @@ public struct GraphServerError: Error, Sendable, Equatable, CustomStringConverti
         case .conflict, .assertionFailed, .idempotencyKeyInProgress: .conflict
         case .idempotencyKeyReused: .unprocessableContent
         case .payloadTooLarge: .contentTooLarge
-        case .poisoned, .closed: .serviceUnavailable
+        case .poisoned, .closed, .replicaNotReady: .serviceUnavailable
+        case .readOnlyReplica, .fenced: .misdirectedRequest
         case .internal: .internalServerError
         }
     }

@@ -10,7 +10,9 @@ import WriteAheadLog
 /// ``SnapshotFolder``; the routes still write, load and truncate, which is
 /// why a server bound beyond loopback needs a token.
 struct AdminRoutes: Sendable {
-    let database: GraphDatabase
+    let slot: DatabaseSlot
+    /// Read from the slot at each use: a promotion replaces it.
+    var database: GraphDatabase { slot.database }
     let limits: ServerLimits
     let snapshots: SnapshotFolder
 

@@ -5,7 +5,9 @@ import Hummingbird
 
 /// The graph API: `POST /tx` and the read routes.
 struct GraphRoutes: Sendable {
-    let database: GraphDatabase
+    let slot: DatabaseSlot
+    /// Read from the slot at each use: a promotion replaces it.
+    var database: GraphDatabase { slot.database }
     let limits: ServerLimits
     let decoding: DecodingBudget
     let keys: IdempotencyKeys

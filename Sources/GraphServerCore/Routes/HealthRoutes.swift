@@ -4,9 +4,11 @@ import Hummingbird
 /// `GET /health` for load balancers, `GET /metrics` for Prometheus and
 /// `GET /openapi.json` for API tooling.
 struct HealthRoutes: Sendable {
-    let database: GraphDatabase
+    let slot: DatabaseSlot
+    /// Read from the slot at each use: a promotion replaces it.
+    var database: GraphDatabase { slot.database }
     let metrics: ServerMetrics?
-    let archive: ServerArchive?
+    var archive: ServerArchive? { slot.archive }
     /// Decides who sees the archive's figures in `/health`: those the admin routes accept.
     let adminToken: String?
 
@@ -27,27 +29,41 @@ struct HealthRoutes: Sendable {
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.text + "\n")))
     }
 
-    /// 503 `poisoned` when the log failed (writes are refused); else 200,
-    /// `ok`, or `degraded` when the archive lags or fails beyond
-    /// `--archive-max-lag`: the server still serves reads and writes, so a
-    /// load balancer keeps it, while the body tells monitoring.
+    /// 503 `poisoned` when the log failed (writes are refused), 503
+    /// `starting` while a replica has not restored its starting point;
+    /// else 200, `ok`, or `degraded` when the archive, or the replica
+    /// following it, lags or fails beyond `--archive-max-lag`: the server
+    /// still serves, so a load balancer keeps it, while the body tells
+    /// monitoring.
     func health(_ request: Request) -> Response {
+        let database = database
+        let admin = isAdmin(request)
         let archive = archive.map { archive in
             let health = archive.health(localLSN: database.writtenLSN)
-            return (health, health.json(revealingDetail: isAdmin(request), url: archive.settings.location.url))
+            return (health, health.json(revealingDetail: admin, url: archive.settings.location.url))
+        }
+        let replica = slot.replica.map { replica in
+            let (status, health) = (replica.status, replica.health())
+            return (status, health, status.json(health: health, revealingDetail: admin, url: replica.settings.location.url))
+        }
+        func body(_ status: String, _ error: JSONValue? = nil) -> JSONValue {
+            var object = JSONObject([("status", .string(status))])
+            object["error"] = error
+            object["archive"] = archive?.1
+            object["replica"] = replica?.2
+            return .object(object)
         }
         // Open to anyone (load balancers): the failure's paths and errno text
         // stay in the log and POST /admin/wal/status.
         if database.failure != nil {
             let error = GraphServerError(.poisoned, GraphServerError.poisonedSummary)
-            var object = JSONObject([("status", "poisoned"), ("error", error.json["error"] ?? .null)])
-            object["archive"] = archive?.1
-            return .json(.object(object), status: .serviceUnavailable)
+            return .json(body("poisoned", error.json["error"] ?? .null), status: .serviceUnavailable)
         }
-        let degraded = archive.map { $0.0.state != .ok } ?? false
-        var object = JSONObject([("status", .string(degraded ? "degraded" : "ok"))])
-        object["archive"] = archive?.1
-        return .json(.object(object))
+        if let replica, !replica.0.isReady {
+            return .json(body("starting"), status: .serviceUnavailable)
+        }
+        let degraded = (archive.map { $0.0.state != .ok } ?? false) || (replica.map { $0.0.isDegraded($0.1) } ?? false)
+        return .json(body(degraded ? "degraded" : "ok"))
     }
 
     /// Whether the admin routes would accept this request: it carries the
@@ -67,7 +83,8 @@ struct HealthRoutes: Sendable {
         // Sampling the log's status sizes its segment files: off the cooperative pool.
         let database = database
         let archive = archive
-        try await Blocking.run { metrics.observe(database, archive: archive) }
+        let replica = slot.replica
+        try await Blocking.run { metrics.observe(database, archive: archive, replica: replica) }
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.render())))

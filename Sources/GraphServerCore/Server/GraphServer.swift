@@ -11,26 +11,41 @@ import UnixSignals
 /// lifecycle. The executable parses flags and calls ``run(logger:onListening:)``;
 /// tests build ``application(logger:)`` and drive it in-process.
 public struct GraphServer: Sendable {
-    /// The database the routes read and write; the server closes it on shutdown.
-    public let database: GraphDatabase
+    /// The database and archive the routes use.
+    public let slot: DatabaseSlot
     /// Host, port, limits and the admin token.
     public let configuration: ServerConfiguration
     /// What `GET /metrics` renders; nil answers it with 400 `unavailable`.
     public let metrics: ServerMetrics?
-    /// The continuous archive of the log (`--archive`); nil without one.
-    public let archive: ServerArchive?
     /// The idempotency keys of recent transactions, rebuilt from what recovery replayed.
     let idempotencyKeys: IdempotencyKeys
+
+    /// The database the routes read and write (a replica's in-memory graph
+    /// until its promotion); the server closes it on shutdown.
+    public var database: GraphDatabase { slot.database }
+    /// The continuous archive of the log (`--archive`, or a promoted
+    /// replica's); nil without one.
+    public var archive: ServerArchive? { slot.archive }
+    /// The read replica this server is, or was until promoted (`--replica-of`).
+    public var replica: ServerReplica? { slot.replica }
 
     /// A server over an open database; with an archive, the database should
     /// be opened with ``ServerConfiguration/databaseConfiguration(logger:archive:)``
     /// for the same archive, so that truncation waits for it.
     public init(database: GraphDatabase, configuration: ServerConfiguration, metrics: ServerMetrics? = nil, archive: ServerArchive? = nil) {
-        self.database = database
+        self.slot = DatabaseSlot(database: database, archive: archive)
         self.configuration = configuration
         self.metrics = metrics
-        self.archive = archive
         self.idempotencyKeys = IdempotencyKeys(recovered: database.recoveredAnnotations)
+    }
+
+    /// A read replica's server (see ``ServerReplica/make(for:logger:)``):
+    /// reads from the followed graph, writes refused until promoted.
+    public init(replica: ServerReplica, configuration: ServerConfiguration, metrics: ServerMetrics? = nil) {
+        self.slot = DatabaseSlot(database: replica.database, archive: nil, replica: replica)
+        self.configuration = configuration
+        self.metrics = metrics
+        self.idempotencyKeys = IdempotencyKeys(recovered: [])
     }
 
     /// Every route, behind the metrics, error and cross-site middleware,
@@ -65,12 +80,21 @@ public struct GraphServer: Sendable {
                     tokens: [token] + [configuration.writeToken, configuration.adminToken].compactMap { $0 },
                     what: "the read token (--read-token)"))
         }
+        // A replica refuses writes and the admin routes (all of which write)
+        // until promoted, and reads of the graph until it has restored one;
+        // a fenced primary refuses writes.
+        let graphReads = reads.group()
+        let adminWrites = admin.group()
+        writes.add(middleware: RoleGateMiddleware(slot: slot, guarding: .writes))
+        adminWrites.add(middleware: RoleGateMiddleware(slot: slot, guarding: .admin))
+        graphReads.add(middleware: RoleGateMiddleware(slot: slot, guarding: .reads))
         let decoding = DecodingBudget(capacity: max(configuration.limits.maxDecodingBytes, configuration.limits.maxBodyBytes))
-        GraphRoutes(database: database, limits: configuration.limits, decoding: decoding, keys: idempotencyKeys).register(reads: reads, writes: writes)
-        HealthRoutes(database: database, metrics: metrics, archive: archive, adminToken: configuration.adminToken)
+        GraphRoutes(slot: slot, limits: configuration.limits, decoding: decoding, keys: idempotencyKeys).register(reads: graphReads, writes: writes)
+        HealthRoutes(slot: slot, metrics: metrics, adminToken: configuration.adminToken)
             .register(open: router, reads: reads)
-        AdminRoutes(database: database, limits: configuration.limits, snapshots: SnapshotFolder(configuration: configuration))
-            .register(on: admin)
+        AdminRoutes(slot: slot, limits: configuration.limits, snapshots: SnapshotFolder(configuration: configuration))
+            .register(on: adminWrites)
+        PromotionRoute(slot: slot, keys: idempotencyKeys).register(on: admin)
         routes.record(router.routes)
         return router
     }
@@ -128,8 +152,12 @@ public struct GraphServer: Sendable {
         logger: Logger, onListening: @escaping @Sendable (String, Int) -> Void = { _, _ in }
     ) throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        if let archive { services.append(ServiceGroupConfiguration.ServiceConfiguration(service: ArchiveService(archive: archive))) }
-        services.append(ServiceGroupConfiguration.ServiceConfiguration(service: DatabaseService(database: database, logger: logger)))
+        if let replica {
+            services.append(ServiceGroupConfiguration.ServiceConfiguration(service: ReplicaService(replica: replica)))
+        } else if let archive {
+            services.append(ServiceGroupConfiguration.ServiceConfiguration(service: ArchiveService(archive: archive)))
+        }
+        services.append(ServiceGroupConfiguration.ServiceConfiguration(service: DatabaseService(slot: slot, logger: logger)))
         services.append(
             ServiceGroupConfiguration.ServiceConfiguration(
                 service: try application(logger: logger, onListening: onListening),
@@ -142,13 +170,14 @@ public struct GraphServer: Sendable {
 /// Keeps the database open while the server runs and closes it (write,
 /// fsync, release the directory lock) once a graceful shutdown reaches it.
 struct DatabaseService: Service {
-    let database: GraphDatabase
+    let slot: DatabaseSlot
     let logger: Logger
 
     func run() async throws {
         // Returns on graceful shutdown; throws on cancellation. Close either way.
         try? await gracefulShutdown()
-        let database = database
+        // The database in the slot then: a promoted replica's is the one it opened.
+        let database = slot.database
         do {
             try await Blocking.run { try database.close() }
             logger.info("database closed")

@@ -48,11 +48,22 @@ public final class ServerMetrics: Sendable {
         Gauge(label: "graph_recovery_skipped_snapshots").record(report.skippedSnapshots.count)
     }
 
-    /// Samples the graph's size, the log's health and the archive's
-    /// progress just before a scrape. A log whose segments cannot be sized
+    /// Samples the graph's size, the log's health, the archive's progress
+    /// and a replica's just before a scrape. A log whose segments cannot be sized
     /// leaves its gauges where they were; `/admin/wal/status` reports that
     /// error. The archive's counters move after each round (``ServerArchive``).
-    func observe(_ database: GraphDatabase, archive: ServerArchive? = nil) {
+    func observe(_ database: GraphDatabase, archive: ServerArchive? = nil, replica: ServerReplica? = nil) {
+        if let replica {
+            let status = replica.status
+            let health = replica.health()
+            Gauge(label: "graph_replica_following").record(status.role == .following ? 1 : 0)
+            Gauge(label: "graph_replica_applied_lsn").record(Int64(clamping: status.appliedLSN))
+            Gauge(label: "graph_replica_archive_lsn").record(Int64(clamping: status.archiveLSN))
+            Gauge(label: "graph_replica_lag_lsn").record(Int64(clamping: health.lagLSNs))
+            Gauge(label: "graph_replica_lag_seconds").record(health.lagSeconds)
+            Gauge(label: "graph_replica_transactions_applied").record(status.transactionsApplied)
+            Gauge(label: "graph_replica_errors").record(status.errors)
+        }
         if let archive {
             let health = archive.health(localLSN: database.writtenLSN)
             Gauge(label: "graph_archive_archived_lsn").record(Int64(clamping: health.status.archivedLSN))

@@ -69,6 +69,12 @@ final class IdempotencyKeys: Sendable {
     /// A table rebuilt from the annotations recovery replayed (oldest first).
     init(recovered: [RecoveredAnnotation], capacity: Int = IdempotencyKeys.capacity) {
         self.capacity = capacity
+        absorb(recovered: recovered)
+    }
+
+    /// Adds the keys of recovered annotations (oldest first): at start, and
+    /// when a promoted replica opens the database restored from the archive.
+    func absorb(recovered: [RecoveredAnnotation]) {
         state.withLock { state in
             for annotation in recovered where annotation.name == Self.annotationName {
                 guard let (key, fingerprint, created) = Self.decode(annotation.text) else { continue }

@@ -83,6 +83,7 @@ public actor Archiver {
             published.withLock { status in
                 status.errors += 1
                 status.lastError = "\(error)"
+                status.isFenced = status.isFenced || (error as? ArchiveError)?.code == .fenced
             }
             throw error
         }
@@ -101,6 +102,25 @@ public actor Archiver {
                 if let error = error as? ArchiveError, error.code == .fenced { return }
             }
             do { try await Task.sleep(for: options.archiveInterval) } catch { return }
+        }
+    }
+
+    /// Takes the lease (at the next epoch when ``ArchiverOptions/takesOver``),
+    /// stamps its epoch into the head and returns the head, without
+    /// shipping anything: from here on no other writer can extend the
+    /// archive, so the head names everything it will ever hold from them.
+    /// A read replica's promotion calls this before it restores the log it
+    /// then continues.
+    ///
+    /// - Throws: ``ArchiveError`` `.leased` when another holder leases the
+    ///   archive and this archiver does not take over; store errors as they come.
+    public func acquire() async throws -> ArchiveHead {
+        var round = ArchiveRound()
+        do {
+            return try await loadHead(round: &round).0
+        } catch {
+            head = nil
+            throw error
         }
     }
 
@@ -281,7 +301,6 @@ public actor Archiver {
     /// - Another holder's: fenced if we held it before, refused (`leased`)
     ///   unless `takesOver`, which replaces it at the next epoch.
     private func takeLease(headEpoch: UInt64) async throws -> UInt64 {
-        let holder = options.holder ?? Self.defaultHolder(directory: directory)
         let key = layout.leaseKey
         let now = Int64(Date().timeIntervalSince1970)
         guard let object = try await store.get(key) else {
@@ -326,6 +345,9 @@ public actor Archiver {
         fencedBy = error
         return error
     }
+
+    /// The name this archiver holds the lease under.
+    public nonisolated var holder: String { options.holder ?? Self.defaultHolder(directory: directory) }
 
     /// The host name and the log directory: the same across restarts of a
     /// primary, different on another machine.

@@ -13,6 +13,9 @@ public struct ArchiverStatus: Sendable, Equatable {
     /// Rounds that failed, and the latest failure, cleared by a round that succeeds.
     public var errors = 0
     public var lastError: String?
+    /// Whether another writer took the lease over: this archiver never
+    /// writes the archive again.
+    public var isFenced = false
     /// When a round last ended with everything it saw archived; `nil` until then.
     public var caughtUpAt: ContinuousClock.Instant?
     /// When a round last succeeded.

@@ -27,6 +27,9 @@ public struct ArchiveError: Error, Sendable, Equatable, CustomStringConvertible 
         /// The local log and the archive disagree (the log is behind the
         /// archive, or was truncated before its records were archived).
         case diverged
+        /// A follower is too far behind: retention deleted pieces it still
+        /// needs. It starts again from the newest snapshot.
+        case fellBehind
         /// Another writer holds the archive's lease; take over only when it is gone for good.
         case leased
         /// This writer's lease was taken over by another at a higher epoch:

@@ -56,7 +56,8 @@ public enum ArchiveRestore {
     /// The directory must not exist or hold no segments, and the snapshot
     /// file must not exist. Segments keep their ids and base LSNs (a
     /// segment whose first pieces precede the snapshot starts at its first
-    /// written record instead); all but the last are sealed, and each file
+    /// written record instead); all are sealed, the last one too (appending
+    /// goes on in a new segment, see below), and each file
     /// is written to a temporary name, fsynced and renamed, then its
     /// directory is fsynced. `WAL.open` on the result replays exactly the
     /// transactions committed at or before the target.
@@ -119,8 +120,13 @@ public enum ArchiveRestore {
         }
         if let done = pending { written.append((done.segment, done.base, done.bytes)) }
         try checkStart(firstWritten: firstWritten, snapshot: snapshot, requiresStart: snapshotPath != nil, limit: limit, layout: layout)
-        // All segments but the last are sealed, as rotation leaves them.
-        for index in written.indices.dropLast() {
+        // Every segment is sealed, the last one too: the log that opens on
+        // the result appends in a new segment. Appending to the last one
+        // would extend an archived segment under another base LSN when the
+        // restore started it at its first written record (a snapshot inside
+        // it), and a writer continuing the archive would then ship pieces
+        // that do not continue the archived segment.
+        for index in written.indices {
             let header = SegmentHeader(baseLSN: written[index].1, isSealed: true).bytes
             written[index].2.replaceSubrange(0..<header.count, with: header)
         }

@@ -13,6 +13,34 @@ struct CheckedPiece {
     var key: String
     var piece: LogPiece
     var records: [ArchivedRecord]
+    /// The piece's hash: what the next piece names as its predecessor.
+    var hash: [UInt8]
+
+    var position: ChainPosition {
+        ChainPosition(key: key, lastLSN: piece.lastLSN, hash: hash, segment: piece.segment, segmentBaseLSN: piece.segmentBaseLSN)
+    }
+}
+
+/// Where a walk of the chain begins.
+enum WalkStart {
+    /// At the head's anchor (LSN 1 when retention never ran): the first
+    /// piece must name the anchor's hash as its predecessor.
+    case anchor
+    /// At the piece that holds the LSN after this one, whose predecessor is
+    /// taken on trust: a follower starting from a snapshot at that LSN
+    /// reads nothing before it.
+    case holdingSuccessor(of: LSN)
+    /// After a piece already read and checked.
+    case after(ChainPosition)
+}
+
+/// The newest piece a walk checked: where the next walk goes on.
+public struct ChainPosition: Sendable, Equatable {
+    public var key: String
+    public var lastLSN: LSN
+    public var hash: [UInt8]
+    public var segment: SegmentID
+    public var segmentBaseLSN: LSN
 }
 
 /// Reads the pieces of an archive in key order (which is LSN order) and
@@ -47,7 +75,7 @@ struct ChainWalk {
     /// others were left by a writer fenced since (``strayPieces`` lists
     /// them). When none qualifies, the first is returned, for the checks
     /// that follow to name what is wrong with it.
-    func choose(among group: [ObjectInfo], following previous: [UInt8], head: ArchiveHead) async throws -> (ObjectInfo, StoredObject) {
+    func choose(among group: [ObjectInfo], following previous: [UInt8]?, head: ArchiveHead) async throws -> (ObjectInfo, StoredObject) {
         var pieces: [(info: ObjectInfo, object: StoredObject, piece: LogPiece?)] = []
         for info in group {
             guard let object = try await store.get(info.key) else {
@@ -61,7 +89,7 @@ struct ChainWalk {
         guard group.count > 1 else { return (firstObject.info, firstObject.object) }
         func continues(_ piece: LogPiece?) -> Bool {
             guard let piece else { return false }
-            return piece.archiveID == head.archiveIDBytes && piece.previousHash == previous
+            return piece.archiveID == head.archiveIDBytes && (previous.map { piece.previousHash == $0 } ?? true)
         }
         let ranked = pieces.filter { continues($0.piece) && ($0.piece?.lastLSN.rawValue ?? .max) <= head.lastLSN }.sorted { ($0.piece?.writerEpoch ?? 0) > ($1.piece?.writerEpoch ?? 0) }
         // None continues the chain: the checks that follow name what is wrong with the first.
@@ -88,16 +116,38 @@ struct ChainWalk {
         return (best.info, best.object)
     }
 
-    /// Walks the chain, handing each checked piece to `visit` until it
-    /// returns `false`. When the walk reaches the head's newest piece, the
-    /// chain must end exactly there.
-    func walk(head: ArchiveHead, _ visit: (CheckedPiece) throws -> Bool) async throws {
-        var expectedPrevious = head.anchorHashBytes
+    /// Walks the chain from `start`, handing each checked piece to `visit`
+    /// until it returns `false`. When the walk reaches the head's newest
+    /// piece, the chain must end exactly there. `listing` is the objects
+    /// under `segments/` in key order, at least those after the start (all
+    /// of them when nil).
+    func walk(
+        head: ArchiveHead, from start: WalkStart = .anchor, listing given: [ObjectInfo]? = nil,
+        _ visit: (CheckedPiece) throws -> Bool
+    ) async throws {
+        // nil: the first piece's predecessor is taken on trust.
+        var expectedPrevious: [UInt8]? = head.anchorHashBytes
         var previousLast = LSN.none
         var previousSegment: (id: SegmentID, base: LSN)?
+        /// Whether a listed piece lies wholly before where the walk starts.
+        var isBeforeStart: (ClosedRange<LSN>) -> Bool = { _ in false }
+        switch start {
+        case .anchor:
+            break
+        case .holdingSuccessor(let lsn):
+            expectedPrevious = nil
+            isBeforeStart = { $0.upperBound <= lsn }
+        case .after(let position):
+            expectedPrevious = position.hash
+            previousLast = position.lastLSN
+            previousSegment = (position.segment, position.segmentBaseLSN)
+            // Pieces starting at or before it: read already, or strays beside them.
+            isBeforeStart = { $0.lowerBound <= position.lastLSN }
+        }
         var tracker = TransactionTracker()
-        var reachedHead = head.lastLSN == 0
-        let listing = try await store.listAll(prefix: layout.segmentsPrefix)
+        var reachedHead = head.lastLSN == previousLast.rawValue
+        let listing: [ObjectInfo]
+        if let given { listing = given } else { listing = try await store.listAll(prefix: layout.segmentsPrefix) }
         var index = 0
         while index < listing.count {
             let first = listing[index]
@@ -110,6 +160,10 @@ struct ChainWalk {
             }
             // Before the anchor: retention deleted what needed it, and will delete this.
             if let anchor = head.anchorLSN, firstRange.upperBound.rawValue < anchor {
+                index += 1
+                continue
+            }
+            if isBeforeStart(firstRange) {
                 index += 1
                 continue
             }
@@ -148,7 +202,7 @@ struct ChainWalk {
                     .brokenChain, "the key names LSNs \(range.lowerBound)-\(range.upperBound) but the piece holds \(piece.firstLSN)-\(piece.lastLSN)",
                     key: info.key)
             }
-            guard piece.previousHash == expectedPrevious else {
+            guard expectedPrevious.map({ piece.previousHash == $0 }) ?? true else {
                 if !previousLast.isNone, piece.firstLSN.rawValue > previousLast.rawValue + 1 {
                     throw ArchiveError(
                         .brokenChain,
@@ -202,7 +256,7 @@ struct ChainWalk {
                 }
                 reachedHead = true
             }
-            guard try visit(CheckedPiece(key: info.key, piece: piece, records: records)) else { return }
+            guard try visit(CheckedPiece(key: info.key, piece: piece, records: records, hash: hash)) else { return }
         }
         guard reachedHead, previousLast.rawValue == head.lastLSN, expectedPrevious == head.lastHashBytes else {
             throw ArchiveError(

@@ -82,10 +82,11 @@ public protocol ArchiveStore: Sendable {
 }
 
 extension ArchiveStore {
-    /// Every object under `prefix`, following continuations page by page.
-    public func listAll(prefix: String, pageSize: Int = 1000) async throws -> [ObjectInfo] {
+    /// Every object under `prefix` (after the key `start`, when given),
+    /// following continuations page by page.
+    public func listAll(prefix: String, after start: String? = nil, pageSize: Int = 1000) async throws -> [ObjectInfo] {
         var objects: [ObjectInfo] = []
-        var after: String?
+        var after = start
         repeat {
             let page = try await list(prefix: prefix, after: after, limit: pageSize)
             objects += page.objects
