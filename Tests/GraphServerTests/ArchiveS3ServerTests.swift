@@ -169,4 +169,46 @@ struct ArchiveS3ServerTests {
             #expect(first.stop(SIGTERM) == 0)
         }
     }
+    @Test("over S3: a replica sees each commit within the poll interval's lag, and its promotion fences the old primary and continues the archive")
+    func replicaAndPromotion() async throws {
+        try await withMotoServer { moto in
+            let directory = TemporaryDirectory()
+            let bucketStore = try await moto.makeBucket()
+            let environment = [
+                "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:\(moto.port)", "AWS_ACCESS_KEY_ID": moto.credentials.accessKeyID,
+                "AWS_SECRET_ACCESS_KEY": moto.credentials.secretAccessKey, "AWS_REGION": "us-east-1",
+            ]
+            let url = "s3://\(bucketStore.bucket)/db"
+            let primary = try ReplicaTests.primary(
+                directory.child("p"), archive: url, extra: ["--checkpoint-every-commits", "6"], environment: environment)
+            _ = await Self.commit(port: primary.port, first: 0, count: 10)
+            let replica = try ReplicaTests.replica(directory.child("r"), of: url, environment: environment)
+            for round in 0..<3 {
+                let commits = await Self.commit(port: primary.port, first: 100 * (round + 1), count: 4)
+                let last = try #require(commits.last)
+                try await ArchiveTests.waitUntil("the replica applies LSN \(last)") {
+                    try await ArchiveTests.metric("graph_replica_applied_lsn", port: replica.port) ?? 0 >= Double(last.rawValue)
+                }
+            }
+            try await ReplicaTests.waitForSameGraph(replica: replica.port, primary: primary.port, "the replica serves the primary's graph")
+
+            let promoted = try await ReplicaTests.post(replica.port, "/admin/promote")
+            #expect(promoted.status == 200, "\(promoted.json)")
+            let archivedLSN = try #require(promoted.json["archivedLsn"]?.int)
+            try await ArchiveTests.waitUntil("the old primary is fenced") {
+                _ = await Self.commit(port: primary.port, first: 900, count: 1)
+                return try await ArchiveTests.health(primary.port).json["archive"]?["status"] == "fenced"
+            }
+            let after = await Self.commit(port: replica.port, first: 1000, count: 5)
+            #expect(after.first == LSN(UInt64(archivedLSN) + 3))
+            let last = try #require(after.last)
+            try await ArchiveTests.waitUntil("the promoted server archives") {
+                try await ArchiveTests.metric("graph_archive_archived_lsn", port: replica.port) ?? 0 >= Double(last.rawValue)
+            }
+            let report = try await ArchiveRestore.verify(store: bucketStore, prefix: "db")
+            #expect(report.lastLSN >= last)
+            #expect(replica.stop(SIGTERM) == 0)
+            #expect(primary.stop(SIGTERM) == 0)
+        }
+    }
 }

@@ -46,6 +46,46 @@ struct ArchiveRestoreTests {
         try wal.close()
     }
 
+    @Test("a log restored from a snapshot inside a segment goes on in a new segment, so the writer that takes the archive over extends a sound chain")
+    func restoredFromSnapshotContinuesTheChain() async throws {
+        let temporary = TemporaryDirectory()
+        let store = FileArchiveStore(directory: temporary.child("archive"))
+        // One large segment: the snapshot falls inside it.
+        let log = try RecordingLog(directory: temporary.child("log"), segmentTargetBytes: 1 << 20)
+        let snapshots = try TestSnapshots(directory: temporary.child("snapshots"))
+        let old = Archiver(directory: temporary.child("log"), store: store, options: ArchiverOptions(prefix: "db", snapshots: snapshots, holder: "old"))
+        try log.commit(6)
+        _ = try await old.archiveOnce()
+        let middle = try #require(log.commits.last?.lsn)
+        try snapshots.write(log.events(upTo: middle), lsn: middle)
+        try log.commit(5)
+        _ = try await old.archiveOnce()
+        _ = try await old.archiveOnce()
+
+        let restored = temporary.child("restored")
+        let report = try await ArchiveRestore.restore(
+            from: store, prefix: "db", into: restored + "/wal", snapshotPath: { restored + "/snap-\($0.rawValue)" })
+        #expect(report.snapshotLSN == middle)
+        let (wal, _, _) = try WAL<[UInt8]>.open(
+            directory: restored + "/wal", options: WALOptions(syncMode: .none), fence: middle)
+        var added: [[UInt8]] = []
+        for index in 0..<4 {
+            let event: [UInt8] = [0xCD, UInt8(index)]
+            _ = try await wal.commit([event])
+            added.append(event)
+        }
+        try wal.close()
+        let new = Archiver(
+            directory: restored + "/wal", store: store, options: ArchiverOptions(prefix: "db", holder: "new", takesOver: true))
+        _ = try await new.archiveOnce()
+        let verified = try await ArchiveRestore.verify(store: store, prefix: "db")
+        #expect(verified.lastLSN.rawValue == report.restoredLSN.rawValue + 4 * 3)
+        let again = temporary.child("again")
+        let whole = try await ArchiveRestore.restore(from: store, prefix: "db", into: again)
+        #expect(whole.restoredLSN == verified.lastLSN)
+        #expect(try replayedEvents(again) == log.events(upTo: report.restoredLSN) + added)
+    }
+
     @Test("restore refuses a directory that already holds a log")
     func restoreRefusesExistingLog() async throws {
         let built = try await BuiltArchive.make(rounds: 1)
