@@ -74,7 +74,8 @@ struct OpenAPITests {
         }
         let directory = TemporaryDirectory()
         try await LiveServer.run({ $0.storage = .dataDirectory(directory.child("data")) }) { port throws in
-            for (method, template, operation) in operations {
+            // Promotion needs a replica: ReplicaTests checks its answer's fields.
+            for (method, template, operation) in operations where operation["x-requires"] != "replica" {
                 var path = template
                 for parameter in operation["parameters"]?.array ?? [] where parameter["in"] == "path" {
                     let example = try #require(parameter["example"]?.int, "\(method) \(template): path parameter without an example")

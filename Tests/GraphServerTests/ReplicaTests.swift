@@ -136,6 +136,9 @@ struct ReplicaTests {
         #expect(archivedLSN >= Int64(try #require(before.last).rawValue))
         #expect(promoted.json["previousPrimary"] == "primary-a")
         #expect(promoted.json["nodes"] == 20)
+        for field in ["promoted", "archive", "epoch", "archivedLsn", "previousPrimary", "nodes", "relationships"] {
+            #expect(promoted.json[field] != nil, "the documented field \(field) is missing: \(promoted.json)")
+        }
         #expect(try await Self.post(replica.port, "/admin/promote").status == 409, "a second promotion is refused")
 
         // The old primary learns it was fenced at its next round, and then refuses writes.

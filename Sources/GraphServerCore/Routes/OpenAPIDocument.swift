@@ -152,6 +152,9 @@ enum OpenAPIDocument {
           },
           "503": {
             "$ref": "#/components/responses/Unavailable"
+          },
+          "421": {
+            "$ref": "#/components/responses/Misdirected"
           }
         }
       }
@@ -242,6 +245,9 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
           }
         }
       }
@@ -289,6 +295,9 @@ enum OpenAPIDocument {
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
           }
         }
       }
@@ -392,6 +401,9 @@ enum OpenAPIDocument {
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
           }
         }
       }
@@ -439,6 +451,9 @@ enum OpenAPIDocument {
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
           }
         }
       }
@@ -528,6 +543,9 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
           }
         }
       }
@@ -774,6 +792,9 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "421": {
+            "$ref": "#/components/responses/Misdirected"
           }
         },
         "requestBody": {
@@ -875,6 +896,9 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "421": {
+            "$ref": "#/components/responses/Misdirected"
           }
         },
         "requestBody": {
@@ -949,6 +973,9 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "421": {
+            "$ref": "#/components/responses/Misdirected"
           }
         },
         "requestBody": {
@@ -1015,6 +1042,9 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "421": {
+            "$ref": "#/components/responses/Misdirected"
           }
         },
         "requestBody": {
@@ -1102,6 +1132,9 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "421": {
+            "$ref": "#/components/responses/Misdirected"
           }
         },
         "requestBody": {
@@ -1180,6 +1213,9 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "421": {
+            "$ref": "#/components/responses/Misdirected"
           }
         },
         "requestBody": {
@@ -1191,6 +1227,104 @@ enum OpenAPIDocument {
                 "additionalProperties": false
               },
               "example": {}
+            }
+          }
+        }
+      }
+    },
+    "/admin/promote": {
+      "post": {
+        "operationId": "promote",
+        "summary": "Makes a read replica (--replica-of) the primary.",
+        "description": "Takes the archive's lease at the next epoch (the old primary is fenced and refuses writes from its next archive round on), restores everything the archive's head acknowledges into the data directory, opens the database on it and archives from the head's next LSN on. 409 on a primary, or on a replica promoted already. See docs/ARCHIVE.md.",
+        "x-requires": "replica",
+        "tags": [
+          "admin"
+        ],
+        "responses": {
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "200": {
+            "description": "Promoted.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "promoted",
+                    "archive",
+                    "epoch",
+                    "archivedLsn",
+                    "previousPrimary",
+                    "nodes",
+                    "relationships"
+                  ],
+                  "properties": {
+                    "promoted": {
+                      "type": "boolean"
+                    },
+                    "archive": {
+                      "type": "string",
+                      "description": "The archive URL, which this server now writes."
+                    },
+                    "epoch": {
+                      "type": "integer",
+                      "minimum": 0,
+                      "format": "int64",
+                      "description": "The lease epoch taken."
+                    },
+                    "archivedLsn": {
+                      "type": "integer",
+                      "minimum": 0,
+                      "format": "int64",
+                      "description": "The archive's last LSN when the lease was taken: the log goes on after it."
+                    },
+                    "previousPrimary": {
+                      "type": [
+                        "string",
+                        "null"
+                      ],
+                      "description": "The lease holder before."
+                    },
+                    "nodes": {
+                      "type": "integer",
+                      "minimum": 0,
+                      "format": "int64"
+                    },
+                    "relationships": {
+                      "type": "integer",
+                      "minimum": 0,
+                      "format": "int64"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "The disk or the server failed; the message has the details (admin routes only).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
             }
           }
         }
@@ -1234,7 +1368,10 @@ enum OpenAPIDocument {
                   "poisoned",
                   "closed",
                   "internal",
-                  "invalid_configuration"
+                  "invalid_configuration",
+                  "fenced",
+                  "read_only_replica",
+                  "replica_not_ready"
                 ]
               },
               "message": {
@@ -2144,6 +2281,16 @@ enum OpenAPIDocument {
       },
       "Unavailable": {
         "description": "The write-ahead log failed (`poisoned`) or the server is shutting down (`closed`).",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "Misdirected": {
+        "description": "This server does not take writes: a read replica (`read_only_replica`, the message names the primary), or a primary another server fenced by taking its archive over (`fenced`).",
         "content": {
           "application/json": {
             "schema": {

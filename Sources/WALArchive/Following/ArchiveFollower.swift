@@ -28,7 +28,9 @@ public actor ArchiveFollower<Event: WALEvent> {
     private var position: ChainPosition?
     /// Checked transactions not yet accepted, oldest first.
     private var pending: [FollowedTransaction<Event>] = []
-    /// The commit LSN of the newest transaction accepted.
+    /// Everything up to this LSN was handed over and accepted: the commit
+    /// LSN of the newest transaction accepted, or the end of the newest
+    /// piece read once all of it was (its last records may be markers).
     public private(set) var appliedLSN = LSN.none
     /// The head's last LSN as last read.
     public private(set) var archiveLSN = LSN.none
@@ -133,6 +135,9 @@ public actor ArchiveFollower<Event: WALEvent> {
             appliedLSN = next.commitLSN
             round.applied += 1
         }
+        // Everything read is handed over: the records after the last commit
+        // (checkpoint markers, aborted transactions) count as followed too.
+        appliedLSN = max(appliedLSN, position?.lastLSN ?? startLSN)
         return true
     }
 

@@ -22,8 +22,8 @@ public struct FollowedTransaction<Event: WALEvent>: Sendable {
 public struct FollowRound: Sendable, Equatable {
     /// The head's last LSN as this poll read it.
     public var archiveLSN: LSN = .none
-    /// The commit LSN of the newest transaction handed over and accepted
-    /// (the snapshot's LSN before any).
+    /// Everything up to this LSN was handed over and accepted (see
+    /// ``ArchiveFollower/appliedLSN``).
     public var appliedLSN: LSN = .none
     /// Transactions handed over and accepted in this poll.
     public var applied = 0
