@@ -2,7 +2,7 @@ import Foundation
 import GraphDatabase
 import GraphStore
 import Testing
-import WALArchive
+@testable import WALArchive
 import WALTestSupport
 import WriteAheadLog
 
@@ -75,6 +75,68 @@ struct ArchiveCommandTests {
             #expect(next.lsn > point.lsn)
             try database.close()
         }
+    }
+
+    @Test("verify --replay rebuilds the graph from the log and finds every snapshot equal to it; a snapshot whose hashes are sound but whose graph differs from the log is named, exit 2")
+    func verifyReplay() async throws {
+        let temporary = TemporaryDirectory()
+        let history = try await Self.archivedDatabase(temporary)
+        let prefixed = "file://" + temporary.child("archive")
+        let snapshots = temporary.child("archive") + "/snapshots"
+        let names = try FileManager.default.contentsOfDirectory(atPath: snapshots).sorted()
+        #expect(names.count >= 2)
+
+        let replayed = try Walctl.run("archive", "verify", "--replay", prefixed, "--json")
+        #expect(replayed.status == 0, "\(replayed.stdout)\(replayed.stderr)")
+        #expect(replayed.stdout.contains("\"lastLSN\": \(history.last?.lsn.rawValue ?? 0)"), "\(replayed.stdout)")
+        let text = try Walctl.run("archive", "verify", "--replay", prefixed)
+        #expect(text.stdout.contains("snapshots equal the rebuilt graph"), "\(text.stdout)")
+        #expect(text.stdout.contains("\(history.count) transactions from") || text.stdout.contains("transactions from the snapshot"), "\(text.stdout)")
+
+        // The newest snapshot, rewritten with one property changed: sound hashes, wrong graph.
+        let victim = try #require(names.last)
+        let path = snapshots + "/" + victim
+        let object = try ArchivedSnapshot.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))), key: victim)
+        var (graph, lsn) = try GraphStore.decodeSnapshot(object.body)
+        try graph.apply(.setNodeProperty(node: NodeID(0), key: "index", value: .int(999)))
+        let forged = ArchivedSnapshot(archiveID: object.archiveID, lsn: object.lsn, body: graph.snapshotBytes(walLSN: lsn))
+        try Data(forged.encoded()).write(to: URL(fileURLWithPath: path))
+
+        let plain = try Walctl.run("archive", "verify", prefixed)
+        #expect(plain.status == 0, "hashes alone cannot see it: \(plain.stdout)\(plain.stderr)")
+        let caught = try Walctl.run("archive", "verify", "--replay", prefixed)
+        #expect(caught.status == 2, "\(caught.stdout)\(caught.stderr)")
+        #expect(caught.stderr.contains(victim) && caught.stderr.contains("differs from this snapshot"), "\(caught.stderr)")
+    }
+
+    @Test("verify --replay follows a snapshot load: it goes on from the snapshot the load made the base, and the graph at the end is the database's")
+    func verifyReplayAcrossLoad() async throws {
+        let temporary = TemporaryDirectory()
+        let data = temporary.child("data")
+        let configuration = GraphDatabaseConfiguration(
+            storage: .dataDirectory(data), wal: WALOptions(syncMode: .none), checkpointEveryBytes: nil)
+        let (database, _) = try GraphDatabase.open(configuration)
+        let archiver = Archiver(
+            directory: data + "/wal", store: FileArchiveStore(directory: temporary.child("archive")),
+            options: ArchiverOptions(snapshots: DataDirectorySnapshots(configuration: configuration)))
+        for index in 0..<5 { try await database.write { tx in _ = try tx.createNode(labels: ["A"], properties: ["i": .int(Int64(index))]) } }
+        let saved = temporary.child("five.snap")
+        try database.saveSnapshot(to: saved)
+        for index in 5..<12 { try await database.write { tx in _ = try tx.createNode(labels: ["A"], properties: ["i": .int(Int64(index))]) } }
+        _ = try await archiver.archiveOnce()
+        try database.loadSnapshot(from: saved)
+        for index in 100..<103 { try await database.write { tx in _ = try tx.createNode(labels: ["B"], properties: ["i": .int(Int64(index))]) } }
+        _ = try database.sync()
+        _ = try await archiver.archiveOnce()
+        _ = try await archiver.archiveOnce()
+        let expected = database.snapshot
+        try database.close()
+
+        let replayed = try Walctl.run("archive", "verify", "--replay", "file://" + temporary.child("archive"), "--json")
+        #expect(replayed.status == 0, "\(replayed.stdout)\(replayed.stderr)")
+        #expect(replayed.stdout.contains("\"loads\": 1"), "\(replayed.stdout)")
+        #expect(replayed.stdout.contains("\"nodes\": \(expected.nodeCount)"), "\(replayed.stdout)")
+        #expect(expected.nodeCount == 8)
     }
 
     @Test("verify names a damaged piece and exits 2; restore refuses a directory that holds a log")

@@ -52,10 +52,21 @@ public actor ArchiveFollower<Event: WALEvent> {
     ///
     /// - Throws: ``ArchiveError`` `.notFound` when there is no archive, or
     ///   neither a snapshot nor the log from LSN 1 to start from.
-    public func start() async throws -> ArchivedSnapshot? {
+    ///
+    /// With `oldest`, starts as early as the archive allows instead: at LSN
+    /// 1 when it holds the whole log, else at its oldest kept snapshot (a
+    /// replay that checks every later snapshot starts there).
+    public func start(oldest: Bool = false) async throws -> ArchivedSnapshot? {
         walk = ChainWalk(store: store, layout: layout, strict: false)
         let head = try await walk.readHead()
-        let snapshot = try await ArchiveRestore.newestSnapshot(store: store, layout: layout, head: head, atOrBelow: head.lastLSN)
+        let startsAtOne = try await firstPieceStartsAtOne()
+        let wholeLog = head.anchorLSN == nil && startsAtOne
+        let snapshot =
+            oldest && wholeLog
+            ? nil
+            : oldest
+                ? try await ArchiveRestore.oldestSnapshot(store: store, layout: layout, head: head)
+                : try await ArchiveRestore.newestSnapshot(store: store, layout: layout, head: head, atOrBelow: head.lastLSN)
         if snapshot == nil, let anchor = head.anchorLSN, anchor > 1 {
             throw ArchiveError(
                 .notFound, "the archived log starts at LSN \(anchor) and the archive holds no snapshot to start from", key: layout.snapshotsPrefix)
@@ -122,6 +133,13 @@ public actor ArchiveFollower<Event: WALEvent> {
         let key = layout.snapshotKey(lsn: lsn)
         guard let object = try await store.get(key) else { return nil }
         return try ArchiveRestore.checkedSnapshot(object.bytes, key: key, lsn: lsn, head: head)
+    }
+
+    /// The LSNs of the archived snapshots retention keeps, up to the head, ascending.
+    public func snapshotLSNs() async throws -> [LSN] {
+        let head = try await walk.readHead()
+        return try await ArchiveRestore.keptSnapshots(store: store, layout: layout, head: head)
+            .map(\.0).filter { $0.rawValue <= head.lastLSN }.sorted()
     }
 
     /// Hands pending transactions over; false when one was declined.
@@ -220,6 +238,13 @@ public actor ArchiveFollower<Event: WALEvent> {
             }
         }
         return done
+    }
+
+    /// Whether the archive's first piece starts at LSN 1 (or it has none yet).
+    private func firstPieceStartsAtOne() async throws -> Bool {
+        let page = try await store.list(prefix: layout.segmentsPrefix, after: nil, limit: 1)
+        guard let first = page.objects.first else { return true }
+        return layout.pieceRange(of: first.key)?.lowerBound == LSN(1)
     }
 
     private func readLeaseHolder() async throws -> String? {

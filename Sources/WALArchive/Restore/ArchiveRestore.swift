@@ -174,11 +174,27 @@ public enum ArchiveRestore {
     static func newestSnapshot(
         store: any ArchiveStore, layout: ArchiveLayout, head: ArchiveHead, atOrBelow limit: UInt64
     ) async throws -> ArchivedSnapshot? {
-        let keys = try await store.listAll(prefix: layout.snapshotsPrefix).compactMap { info -> (LSN, String)? in
-            guard let lsn = layout.snapshotLSN(of: info.key), lsn.rawValue <= limit, !head.awaitsDeletion(snapshot: lsn) else { return nil }
+        let keys = try await keptSnapshots(store: store, layout: layout, head: head).filter { $0.0.rawValue <= limit }
+        guard let (lsn, key) = keys.max(by: { $0.0 < $1.0 }) else { return nil }
+        return try await fetchSnapshot(store: store, key: key, lsn: lsn, head: head)
+    }
+
+    /// The oldest archived snapshot retention keeps, checked; `nil` when there is none.
+    static func oldestSnapshot(store: any ArchiveStore, layout: ArchiveLayout, head: ArchiveHead) async throws -> ArchivedSnapshot? {
+        let keys = try await keptSnapshots(store: store, layout: layout, head: head).filter { $0.0.rawValue <= head.lastLSN }
+        guard let (lsn, key) = keys.min(by: { $0.0 < $1.0 }) else { return nil }
+        return try await fetchSnapshot(store: store, key: key, lsn: lsn, head: head)
+    }
+
+    /// The LSNs and keys of the snapshots not awaiting deletion.
+    static func keptSnapshots(store: any ArchiveStore, layout: ArchiveLayout, head: ArchiveHead) async throws -> [(LSN, String)] {
+        try await store.listAll(prefix: layout.snapshotsPrefix).compactMap { info -> (LSN, String)? in
+            guard let lsn = layout.snapshotLSN(of: info.key), !head.awaitsDeletion(snapshot: lsn) else { return nil }
             return (lsn, info.key)
         }
-        guard let (lsn, key) = keys.max(by: { $0.0 < $1.0 }) else { return nil }
+    }
+
+    private static func fetchSnapshot(store: any ArchiveStore, key: String, lsn: LSN, head: ArchiveHead) async throws -> ArchivedSnapshot {
         guard let object = try await store.get(key) else {
             throw ArchiveError(.notFound, "the snapshot disappeared while the archive was read", key: key)
         }
