@@ -19,8 +19,12 @@ public final class ServerArchive: Sendable {
     public let archiver: Archiver
     /// The log directory the archiver ships.
     public let directory: String
-    /// Stands in for "last caught up" and "last succeeded" until a round does.
-    let startedAt = ContinuousClock.now
+    /// When the rounds started (``announce()``): stands in for "last caught
+    /// up" and "last succeeded" until a round does. Not when the archive was
+    /// made, which is before the database's recovery: a long recovery is not
+    /// archive lag.
+    private let roundsStartedAt = Mutex<ContinuousClock.Instant?>(nil)
+    var startedAt: ContinuousClock.Instant { roundsStartedAt.withLock { $0 } ?? .now }
     private let logger: Logger
     private let progress = Mutex(Progress())
     private let objectsShipped = Counter(label: "graph_archive_objects_shipped_total")
@@ -102,6 +106,7 @@ public final class ServerArchive: Sendable {
 
     /// Says where the log goes, once, as the rounds start.
     func announce() {
+        roundsStartedAt.withLock { $0 = $0 ?? .now }
         logger.info(
             "archiving the log",
             metadata: [

@@ -180,6 +180,77 @@ struct S3MotoTests {
         }
     }
 
+    @Test("over S3: restores to several LSNs and commit times give exactly the transactions committed by then; a follower hands over the same history")
+    func restoreToLSNsAndTimes() async throws {
+        try await withMotoServer { moto in
+            let store = try await moto.makeBucket()
+            let temporary = TemporaryDirectory()
+            let log = try RecordingLog(directory: temporary.child("log"))
+            let archiver = Archiver(directory: temporary.child("log"), store: store, options: ArchiverOptions(prefix: "db"))
+            for round in 0..<4 {
+                try log.commit(4 + round * 3)
+                _ = try await archiver.archiveOnce()
+            }
+            // The commit times, as the follower reads them from the archive.
+            let follower = ArchiveFollower<[UInt8]>(store: store, prefix: "db")
+            _ = try await follower.start()
+            let collected = Collected()
+            _ = try await follower.poll { collected.add($0); return true }
+            let history = collected.transactions.withLock { $0 }
+            #expect(history.map(\.commitLSN) == log.commits.map(\.lsn))
+            #expect(collected.events == log.events(upTo: log.commits.last?.lsn ?? .none))
+
+            for (index, pick) in [1, history.count / 3, history.count / 2, history.count - 1].enumerated() {
+                let target = history[pick]
+                let byLSN = temporary.child("lsn-\(index)")
+                let restored = try await ArchiveRestore.restore(from: store, prefix: "db", into: byLSN, upTo: target.commitLSN)
+                #expect(restored.restoredLSN == target.commitLSN)
+                #expect(try replayedEvents(byLSN) == log.events(upTo: target.commitLSN))
+
+                let micros = try #require(target.commitTime)
+                let moment = Date(timeIntervalSince1970: Double(micros) / 1_000_000 + 0.0000005)
+                let atTime = try await ArchiveRestore.lsn(committedAtOrBefore: moment, store: store, prefix: "db")
+                // The last transaction committed at or before the moment (several may share a microsecond).
+                let expected = try #require(history.last { ($0.commitTime ?? .max) <= micros })
+                #expect(atTime == expected.commitLSN, "pick \(pick)")
+            }
+        }
+    }
+
+    @Test("over S3: a flipped byte, a deleted piece and a foreign object each make verify name the object")
+    func verifyNamesDamage() async throws {
+        try await withMotoServer { moto in
+            let store = try await moto.makeBucket()
+            let temporary = TemporaryDirectory()
+            let log = try RecordingLog(directory: temporary.child("log"))
+            let archiver = Archiver(directory: temporary.child("log"), store: store, options: ArchiverOptions(prefix: "db"))
+            var keys: [String] = []
+            for round in 0..<4 {
+                try log.commit(3 + round)
+                keys += try await archiver.archiveOnce().shipped
+            }
+            _ = try await ArchiveRestore.verify(store: store, prefix: "db")
+            let victim = keys[1]
+            let original = try #require(try await store.get(victim)).bytes
+
+            var flipped = original
+            flipped[flipped.count - 7] ^= 0x10
+            _ = try await store.put(victim, flipped, condition: .unconditional)
+            var error = await #expect(throws: ArchiveError.self) { try await ArchiveRestore.verify(store: store, prefix: "db") }
+            #expect(error?.key == victim)
+
+            try await store.delete(victim)
+            error = await #expect(throws: ArchiveError.self) { try await ArchiveRestore.verify(store: store, prefix: "db") }
+            #expect(error?.key == keys[2], "the piece after the gap names it")
+            _ = try await store.put(victim, original, condition: .ifAbsent)
+            _ = try await ArchiveRestore.verify(store: store, prefix: "db")
+
+            _ = try await store.put("db/snapshots/holiday-photo.jpg", Array("not a snapshot".utf8), condition: .ifAbsent)
+            error = await #expect(throws: ArchiveError.self) { try await ArchiveRestore.verify(store: store, prefix: "db") }
+            #expect(error?.key == "db/snapshots/holiday-photo.jpg")
+        }
+    }
+
     @Test("a bucket that was never created is named in a noSuchBucket error")
     func missingBucket() async throws {
         try await withMotoServer { moto in
