@@ -42,6 +42,14 @@ struct ArchiveS3ServerTests {
         return lsns
     }
 
+    /// The AWS environment variables that point a server at `moto`.
+    static func environment(_ moto: MotoServer) -> [String: String] {
+        [
+            "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:\(moto.port)", "AWS_ACCESS_KEY_ID": moto.credentials.accessKeyID,
+            "AWS_SECRET_ACCESS_KEY": moto.credentials.secretAccessKey, "AWS_REGION": "us-east-1",
+        ]
+    }
+
     /// Every object's bytes in a bucket, as stored (ciphertext when encrypted).
     static func rawObjects(_ store: S3ArchiveStore, prefix: String) async throws -> [[UInt8]] {
         var objects: [[UInt8]] = []
@@ -64,10 +72,7 @@ struct ArchiveS3ServerTests {
                 "--data-dir", data, "--port", "0", "--archive", "s3://\(bucketStore.bucket)/graph", "--archive-interval", "20ms",
                 "--archive-key-file", keyFile, "--archive-retain", "1", "--checkpoint-every-commits", "12",
             ]
-            let environment = [
-                "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:\(moto.port)", "AWS_ACCESS_KEY_ID": moto.credentials.accessKeyID,
-                "AWS_SECRET_ACCESS_KEY": moto.credentials.secretAccessKey, "AWS_REGION": "us-east-1",
-            ]
+            let environment = Self.environment(moto)
             let server = try ServerProcess(arguments, environment: environment)
             var commits = await Self.commit(port: server.port, first: 0, count: 40)
             try #require(commits.count == 40)
@@ -121,10 +126,7 @@ struct ArchiveS3ServerTests {
         try await withMotoServer { moto in
             let directory = TemporaryDirectory()
             let bucketStore = try await moto.makeBucket()
-            let environment = [
-                "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:\(moto.port)", "AWS_ACCESS_KEY_ID": moto.credentials.accessKeyID,
-                "AWS_SECRET_ACCESS_KEY": moto.credentials.secretAccessKey, "AWS_REGION": "us-east-1",
-            ]
+            let environment = Self.environment(moto)
             let url = "s3://\(bucketStore.bucket)/db"
             let first = try ServerProcess(
                 ["--data-dir", directory.child("a"), "--port", "0", "--archive", url, "--archive-interval", "20ms", "--archive-holder", "primary-a"],
@@ -174,10 +176,7 @@ struct ArchiveS3ServerTests {
         try await withMotoServer { moto in
             let directory = TemporaryDirectory()
             let bucketStore = try await moto.makeBucket()
-            let environment = [
-                "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:\(moto.port)", "AWS_ACCESS_KEY_ID": moto.credentials.accessKeyID,
-                "AWS_SECRET_ACCESS_KEY": moto.credentials.secretAccessKey, "AWS_REGION": "us-east-1",
-            ]
+            let environment = Self.environment(moto)
             let url = "s3://\(bucketStore.bucket)/db"
             let primary = try ReplicaTests.primary(
                 directory.child("p"), archive: url, extra: ["--checkpoint-every-commits", "6"], environment: environment)

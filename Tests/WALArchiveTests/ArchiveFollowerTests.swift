@@ -91,6 +91,28 @@ struct ArchiveFollowerTests {
         #expect(try ArchiveFollowerTests.segmentCount(setup.temporary.child("log")) > 3, "the rounds crossed segments")
     }
 
+    @Test("a follower far behind catches up in batches of pieces, each handed over before the next is read, and a decline in the middle resumes where it stopped")
+    func catchesUpInBatches() async throws {
+        let setup = try Setup()
+        for round in 0..<6 { try await setup.round(4 + round) }
+        // One piece per batch.
+        let follower = ArchiveFollower<[UInt8]>(store: setup.store, prefix: "db", batchBytes: 1)
+        _ = try await follower.start()
+        let collected = Collected()
+        let stopAt = setup.log.commits[setup.log.commits.count / 2].lsn
+        let first = try await follower.poll { transaction in
+            guard transaction.commitLSN != stopAt else { return false }
+            collected.add(transaction)
+            return true
+        }
+        #expect(first.isWaiting)
+        let rest = try await follower.poll { collected.add($0); return true }
+        #expect(!rest.isWaiting)
+        #expect(rest.piecesRead > 0, "the first poll stopped reading at the batch it could not hand over")
+        #expect(first.piecesRead + rest.piecesRead >= 6)
+        #expect(collected.commitLSNs == setup.log.commits.map(\.lsn))
+    }
+
     @Test("while the head does not move a poll reads the head and nothing else; when it moves, it lists only the keys after the newest piece read")
     func pollsTheHeadOnly() async throws {
         let setup = try Setup()

@@ -19,7 +19,7 @@ public final class ServerArchive: Sendable {
     public let archiver: Archiver
     /// The log directory the archiver ships.
     public let directory: String
-    /// When the rounds started (``announce()``): stands in for "last caught
+    /// When the rounds started (``announce()`` or the first ``round()``): stands in for "last caught
     /// up" and "last succeeded" until a round does. Not when the archive was
     /// made, which is before the database's recovery: a long recovery is not
     /// archive lag.
@@ -132,6 +132,7 @@ public final class ServerArchive: Sendable {
     /// Returns whether the round succeeded.
     @discardableResult
     func round() async -> Bool {
+        roundsStartedAt.withLock { $0 = $0 ?? .now }
         let failure: (any Error)?
         do {
             let shipped = try await archiver.archiveOnce()

@@ -153,9 +153,9 @@ public struct GraphServer: Sendable {
     ) throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let replica {
-            services.append(ServiceGroupConfiguration.ServiceConfiguration(service: ReplicaService(replica: replica)))
+            services.append(ServiceGroupConfiguration.ServiceConfiguration(service: RoundsService.replicating(replica)))
         } else if let archive {
-            services.append(ServiceGroupConfiguration.ServiceConfiguration(service: ArchiveService(archive: archive)))
+            services.append(ServiceGroupConfiguration.ServiceConfiguration(service: RoundsService.archiving(archive)))
         }
         services.append(ServiceGroupConfiguration.ServiceConfiguration(service: DatabaseService(slot: slot, logger: logger)))
         services.append(

@@ -39,8 +39,12 @@ public actor ArchiveFollower<Event: WALEvent> {
     /// The head's lease epoch when the holder was read.
     private var leaseEpoch: UInt64?
 
-    public init(store: any ArchiveStore, prefix: String = "") {
+    /// The piece bytes one read gathers before its transactions are handed over.
+    private let batchBytes: Int
+
+    public init(store: any ArchiveStore, prefix: String = "", batchBytes: Int = 16 << 20) {
         self.store = store
+        self.batchBytes = max(1, batchBytes)
         self.layout = ArchiveLayout(prefix: prefix)
         self.walk = ChainWalk(store: store, layout: ArchiveLayout(prefix: prefix), strict: false)
     }
@@ -117,8 +121,12 @@ public actor ArchiveFollower<Event: WALEvent> {
                         "retention deleted the pieces after LSN \(readThrough) that this follower still needs (the archive now begins at LSN \(anchor)); start again from a snapshot",
                         key: layout.headKey)
                 }
-                try await read(head: head, &round)
-                _ = try await handOver(accept, &round)
+                // In batches, each handed over before the next is read, so
+                // a follower far behind holds one batch, not the backlog.
+                while (position?.lastLSN ?? startLSN).rawValue < head.lastLSN {
+                    try await read(head: head, &round)
+                    guard try await handOver(accept, &round) else { break }
+                }
             }
         }
         round.archiveLSN = archiveLSN
@@ -159,8 +167,10 @@ public actor ArchiveFollower<Event: WALEvent> {
         return true
     }
 
-    /// Downloads and checks the pieces after the newest one read, up to the
-    /// head, and queues their committed transactions.
+
+    /// Downloads and checks the pieces after the newest one read, towards
+    /// the head, about `batchBytes` at a time, and queues their
+    /// committed transactions.
     private func read(head: ArchiveHead, _ round: inout FollowRound) async throws {
         let start: WalkStart
         let listing: [ObjectInfo]
@@ -172,6 +182,8 @@ public actor ArchiveFollower<Event: WALEvent> {
             listing = try await store.listAll(prefix: layout.segmentsPrefix)
         }
         var queued: [FollowedTransaction<Event>] = []
+        var batchBytes = 0
+        let limit = self.batchBytes
         var newest = position
         let startLSN = self.startLSN
         let layout = self.layout
@@ -190,7 +202,8 @@ public actor ArchiveFollower<Event: WALEvent> {
             queued += try Self.transactions(in: checked, after: startLSN)
             newest = checked.position
             round.piecesRead += 1
-            return true
+            batchBytes += checked.piece.body.count
+            return batchBytes < limit
         }
         position = newest
         pending += queued
