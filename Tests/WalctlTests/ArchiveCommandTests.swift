@@ -62,6 +62,9 @@ struct ArchiveCommandTests {
         let status = try Walctl.run("archive", "status", prefixed, "--json")
         #expect(status.status == 0, "\(status.stdout)\(status.stderr)")
         #expect(status.stdout.contains("\"lastLSN\": \(history.last?.lsn.rawValue ?? 0)"), "\(status.stdout)")
+        #expect(status.stdout.contains("\"leaseEpoch\": 1"), "\(status.stdout)")
+        let text = try Walctl.run("archive", "status", prefixed)
+        #expect(text.stdout.contains("lease        held by") && text.stdout.contains("at epoch 1"), "\(text.stdout)")
 
         let picks = [history[3], history[30], history[47], history[60], history[history.count - 1]]
         for (index, point) in picks.enumerated() {

@@ -12,6 +12,8 @@ public struct ArchiveSummary: Sendable, Equatable {
     public var lastLSN: LSN?
     /// The LSNs of the snapshot objects, ascending.
     public var snapshots: [LSN]
+    /// Who holds the archive's lease, at which epoch; nil before any writer took it.
+    public var lease: ArchiveLease?
 
     /// Reads the summary of the archive under `prefix`.
     ///
@@ -23,8 +25,12 @@ public struct ArchiveSummary: Sendable, Equatable {
         let first = try await store.list(prefix: layout.segmentsPrefix, after: nil, limit: 1).objects.first
             .flatMap { layout.pieceRange(of: $0.key)?.lowerBound }
         let snapshots = try await store.listAll(prefix: layout.snapshotsPrefix).compactMap { layout.snapshotLSN(of: $0.key) }
+            .filter { !head.awaitsDeletion(snapshot: $0) }
+        let lease = try await store.get(layout.leaseKey).map { try ArchiveLease.decode($0.bytes, key: layout.leaseKey) }
+        // Pieces before the anchor await deletion: the archive begins at the anchor.
+        let begins = [first, head.anchorLSN.map { LSN($0) }].compactMap { $0 }.max()
         return ArchiveSummary(
-            head: head, firstLSN: head.lastLSN == 0 ? nil : first, lastLSN: head.lastLSN == 0 ? nil : LSN(head.lastLSN),
-            snapshots: snapshots.sorted())
+            head: head, firstLSN: head.lastLSN == 0 ? nil : begins, lastLSN: head.lastLSN == 0 ? nil : LSN(head.lastLSN),
+            snapshots: snapshots.sorted(), lease: lease)
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import WALArchive
 import WriteAheadLog
 
@@ -6,9 +7,9 @@ import WriteAheadLog
 struct ArchiveStatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show an archive's LSN range, snapshots and size, and its lag behind a local log.",
+        abstract: "Show an archive's LSN range, snapshots, size and lease holder, and its lag behind a local log.",
         discussion: """
-            Reads the head and lists the first piece and the snapshots; downloads nothing else \
+            Reads the head and the lease and lists the first piece and the snapshots; downloads nothing else \
             (`walctl archive verify` checks the bytes). With --log, also reads the local log \
             (without its lock) and shows how far the archive is behind it.
 
@@ -18,6 +19,13 @@ struct ArchiveStatusCommand: ParsableCommand {
             Exit codes: 0 shown, 2 the head is damaged, 4 the store failed, 64 bad arguments, \
             66 no archive at that URL or no such log directory.
             """)
+
+    /// Seconds since 1970 as an ISO 8601 UTC time.
+    static func utc(_ seconds: Int64) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+    }
 
     @OptionGroup var archive: ArchiveURLArgument
 
@@ -47,6 +55,9 @@ struct ArchiveStatusCommand: ParsableCommand {
                 ("bytes", .uint(head.bytes)),
                 ("newestPiece", head.lastKey.map { .string($0) } ?? .null),
                 ("snapshots", .array(summary.snapshots.map { .uint($0.rawValue) })),
+                ("leaseHolder", summary.lease.map { .string($0.holder) } ?? .null),
+                ("leaseEpoch", summary.lease.map { .uint($0.epoch) } ?? .null),
+                ("leaseAcquiredAt", summary.lease.map { .int($0.acquiredAt) } ?? .null),
             ]
             if let localLSN, let lag {
                 fields.append(("localLSN", .uint(localLSN.rawValue)))
@@ -64,6 +75,11 @@ struct ArchiveStatusCommand: ParsableCommand {
         if let key = head.lastKey { Console.line("newest piece \(key)") }
         let snapshots = summary.snapshots.map(\.description).joined(separator: ", ")
         Console.line("snapshots    \(summary.snapshots.isEmpty ? "none" : "at LSNs " + snapshots)")
+        if let lease = summary.lease {
+            Console.line("lease        held by \(lease.holder) at epoch \(lease.epoch), since \(Self.utc(lease.acquiredAt))")
+        } else {
+            Console.line("lease        not taken")
+        }
         if let localLSN, let lag {
             Console.line("local log    \(log ?? "") ends at LSN \(localLSN): the archive is \(lag) LSNs behind")
         }
