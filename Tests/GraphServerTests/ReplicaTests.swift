@@ -164,9 +164,7 @@ struct ReplicaTests {
         #expect(expected.count == 30)
 
         // kill -9, then a restart as the primary it now is: every acknowledged write is there.
-        replica.process.interrupt()
-        kill(replica.process.processIdentifier, SIGKILL)
-        _ = replica.waitForExit()
+        replica.stop(SIGKILL)
         let restarted = try ServerProcess(
             ["--data-dir", directory.child("r"), "--port", "0", "--archive", archive, "--archive-interval", "30ms"])
         #expect(try await Self.nodes(port: restarted.port) == expected)
@@ -175,6 +173,39 @@ struct ReplicaTests {
         try await ArchiveTests.waitUntil("the restarted primary archives") { await ArchiveTests.archivedLSN(archiveDirectory) >= moreLast }
         #expect(restarted.stop(SIGTERM) == 0)
         #expect(primary.stop(SIGTERM) == 0)
+    }
+
+    @Test("crashes in a row: the primary killed with kill -9 mid-write and restarted three times, the replica killed and restarted once between; both end with every commit the primary acknowledged")
+    func crashesInARow() async throws {
+        let directory = TemporaryDirectory()
+        let archive = "file://" + directory.child("archive")
+        var primary = try Self.primary(directory.child("p"), archive: archive, extra: ["--checkpoint-every-commits", "7"])
+        var replica = try Self.replica(directory.child("r"), of: archive)
+        // The `n` of every write answered with 200; commits are sequential, so
+        // the acknowledged ones of a run are its first `count` numbers.
+        var acknowledged: Set<Int64> = []
+        for crash in 0..<3 {
+            // Writes in flight while the primary dies: those answered are acknowledged.
+            let first = crash * 1000
+            let writer = Task { [port = primary.port] in await ArchiveS3ServerTests.commit(port: port, first: first, count: 400) }
+            try await Task.sleep(for: .milliseconds(200 + 100 * crash))
+            primary.stop(SIGKILL)
+            acknowledged.formUnion((0..<(await writer.value.count)).map { Int64(first + $0) })
+            if crash == 1 { replica.stop(SIGKILL) }
+            primary = try Self.primary(directory.child("p"), archive: archive, extra: ["--checkpoint-every-commits", "7"])
+            if crash == 1 { replica = try Self.replica(directory.child("r"), of: archive) }
+        }
+        let last = await ArchiveS3ServerTests.commit(port: primary.port, first: 5000, count: 10)
+        acknowledged.formUnion((0..<last.count).map { Int64(5000 + $0) })
+        #expect(acknowledged.count > 10)
+        let numbers = Set(try await Self.nodes(port: primary.port).map { $0[1] })
+        #expect(acknowledged.isSubset(of: numbers), "lost: \(acknowledged.subtracting(numbers).sorted())")
+        // At most the one write in flight per crash committed without its answer.
+        #expect(numbers.count <= acknowledged.count + 3)
+        try await Self.waitForSameGraph(replica: replica.port, primary: primary.port, "the replica follows the restarted primary")
+        #expect(replica.stop(SIGTERM) == 0)
+        #expect(primary.stop(SIGTERM) == 0)
+        _ = try await ArchiveRestore.verify(store: FileArchiveStore(directory: directory.child("archive")))
     }
 
     @Test("--replica-of refuses a data directory that holds a log, the combination with --archive, and a server without a place for the log")

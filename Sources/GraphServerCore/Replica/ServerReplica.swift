@@ -34,6 +34,8 @@ public actor ServerReplica {
     private var started = false
     /// The archive the promoted server writes; nil until the promotion.
     private var promoted: ServerArchive?
+    /// What identifies the failure logged last; nil while rounds succeed.
+    private var loggedFailure: String?
 
     /// What the replica has done; never waits for a round in progress.
     public nonisolated var status: ReplicaStatus { published.withLock { $0 } }
@@ -99,29 +101,47 @@ public actor ServerReplica {
     @discardableResult
     func round() async -> Bool {
         if let promoted { return await promoted.round() }
+        let failure: (any Error)?
         do {
             try await follow()
-            publish { status in
+            failure = nil
+        } catch {
+            failure = error
+        }
+        // What was applied before a failure is in the graph: report it either way.
+        let (applied, archived) = (await follower.appliedLSN, await follower.archiveLSN)
+        publish { status in
+            status.appliedLSN = max(status.appliedLSN, applied.rawValue)
+            status.archiveLSN = max(status.archiveLSN, archived.rawValue)
+            if let failure {
+                status.errors += 1
+                status.lastError = "\(failure)"
+            } else {
                 status.lastError = nil
                 status.lastSuccessAt = .now
                 if status.appliedLSN >= status.archiveLSN && status.waitingFor == nil { status.caughtUpAt = .now }
             }
-            return true
-        } catch {
-            let first = publish { status -> Bool in
-                defer {
-                    status.errors += 1
-                    status.lastError = "\(error)"
-                }
-                return status.lastError != "\(error)"
-            }
-            if first {
-                logger.error(
-                    "replica round failed; reads are served from the graph as last applied",
-                    metadata: ["archive": "\(settings.location.url)", "appliedLSN": "\(status.appliedLSN)", "error": "\(error)"])
-            }
-            return false
         }
+        logOnce(failure)
+        return failure == nil
+    }
+
+    /// Logs a failure the first time it differs from the one logged before
+    /// (not at every poll while the same fault persists), and the recovery.
+    private func logOnce(_ failure: (any Error)?) {
+        guard let failure else {
+            if loggedFailure != nil {
+                logger.notice("replica rounds succeed again", metadata: ["archive": "\(settings.location.url)", "appliedLSN": "\(status.appliedLSN)"])
+                loggedFailure = nil
+            }
+            return
+        }
+        let signature = ServerArchive.signature(of: failure)
+        guard signature != loggedFailure else { return }
+        loggedFailure = signature
+        logger.error(
+            "replica round failed; reads are served from the graph as last applied",
+            metadata: ["archive": "\(settings.location.url)", "appliedLSN": "\(status.appliedLSN)", "error": "\(failure)"])
     }
 
     /// The round at shutdown: a promoted server ships what is left.
@@ -164,8 +184,6 @@ public actor ServerReplica {
         let holder = await follower.leaseHolder
         publish { status in
             status.transactionsApplied += round.applied
-            status.appliedLSN = round.appliedLSN.rawValue
-            status.archiveLSN = round.archiveLSN.rawValue
             status.leaseHolder = holder
             status.waitingFor =
                 round.isWaiting ? "the archived snapshot that the snapshot load after LSN \(round.appliedLSN) names" : nil
