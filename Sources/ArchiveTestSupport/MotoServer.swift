@@ -179,7 +179,7 @@ package final class MotoServer: Sendable {
 
         var output: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
-        /// Waits up to 60 s (a busy machine imports moto slowly) for an HTTP answer.
+        /// Waits up to 60 s (a busy machine imports moto slowly) for moto's answer.
         func awaitReady() async -> Readiness {
             let transport = AsyncHTTPClientTransport()
             let probe = S3HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)/moto-api/", headers: [], body: [])
@@ -188,7 +188,11 @@ package final class MotoServer: Sendable {
                 if !process.isRunning {
                     return process.terminationStatus == 3 ? .missing(output) : .failed("exit \(process.terminationStatus): \(output)")
                 }
-                if (try? await transport.send(probe, timeout: .seconds(2))) != nil { return .ready }
+                // moto's dashboard answers 200. Another answer is another
+                // server, which took the port between choosing and binding it
+                // (a graph-server of a parallel test on port 0): moto then
+                // fails to bind and exits, and the next port is tried.
+                if let answer = try? await transport.send(probe, timeout: .seconds(2)), answer.succeeded { return .ready }
                 try? await Task.sleep(for: .milliseconds(100))
             }
             return .failed("no HTTP answer within 60 s: \(output)")

@@ -78,19 +78,15 @@ public enum ArchiveRestore {
         try await runBlocking { try prepare(directory) }
 
         var report = RestoreReport(restoredLSN: snapshot?.lsn ?? .none, segments: [], pieces: 0, snapshotLSN: snapshot?.lsn)
-        let skipThrough = snapshot?.lsn.rawValue ?? 0
         var pending: (segment: SegmentID, base: LSN, bytes: [UInt8])?
         var written: [(SegmentID, LSN, [UInt8])] = []
-        var skippedSegment: SegmentID?
         var firstWritten: LSN?
-        try await walk.walk(head: head) { checked in
+        // From a snapshot, the walk starts at the piece holding its next LSN:
+        // the pieces before it would only be read to be thrown away.
+        let start: WalkStart = snapshot.map { .holdingSuccessor(of: $0.lsn) } ?? .anchor
+        try await walk.walk(head: head, from: start) { checked in
             report.pieces += 1
             let piece = checked.piece
-            // Wholly inside the snapshot: checked as part of the chain, not written.
-            if piece.lastLSN.rawValue <= skipThrough {
-                skippedSegment = piece.segment
-                return piece.lastLSN.rawValue < limit
-            }
             // Whole pieces end at transaction boundaries; the one that
             // reaches past the target is cut at its last boundary at or
             // before it.
@@ -109,7 +105,7 @@ public enum ArchiveRestore {
                 if pending?.segment != piece.segment {
                     if let done = pending { written.append((done.segment, done.base, done.bytes)) }
                     // A segment whose earlier pieces were skipped starts at its first written record.
-                    let base = skippedSegment == piece.segment ? piece.firstLSN : piece.segmentBaseLSN
+                    let base = firstWritten == nil ? piece.firstLSN : piece.segmentBaseLSN
                     pending = (piece.segment, base, SegmentHeader(baseLSN: base).bytes)
                 }
                 pending?.bytes += piece.body[0..<end]

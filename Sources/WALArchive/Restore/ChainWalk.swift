@@ -135,6 +135,8 @@ struct ChainWalk {
         case .anchor:
             break
         case .holdingSuccessor(let lsn):
+            // The head's newest record is at or below it: nothing follows to read.
+            guard lsn.rawValue < head.lastLSN else { return }
             expectedPrevious = nil
             isBeforeStart = { $0.upperBound <= lsn }
         case .after(let position):
