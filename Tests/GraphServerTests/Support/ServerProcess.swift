@@ -48,46 +48,32 @@ final class ServerProcess {
     var stdout: String { (try? String(contentsOf: scratch.appendingPathComponent("stdout"), encoding: .utf8)) ?? "" }
     var stderr: String { (try? String(contentsOf: scratch.appendingPathComponent("stderr"), encoding: .utf8)) ?? "" }
 
-    /// Polls for the "listening" line, for `timeout`'s worth of polls.
     private func awaitListening(timeout: Duration = .seconds(60)) async throws {
-        await poll(for: timeout) { listeningPort != nil || !process.isRunning }
-        if let port = listeningPort {
-            self.port = port
-            return
-        }
-        guard process.isRunning else {
-            throw LoopbackHTTP.Failure(description: "graph-server exited with \(process.terminationStatus): \(stderr)")
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let line = stdout.split(separator: "\n").first(where: { $0.hasPrefix("graph-server listening on http") }),
+                let port = line.split(separator: ":").last.flatMap({ Int($0) })
+            {
+                self.port = port
+                return
+            }
+            guard process.isRunning else {
+                throw LoopbackHTTP.Failure(description: "graph-server exited with \(process.terminationStatus): \(stderr)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
         }
         throw LoopbackHTTP.Failure(description: "graph-server did not start listening: \(stderr)")
-    }
-
-    /// The port of the "listening" line, once printed.
-    private var listeningPort: Int? {
-        stdout.split(separator: "\n").first(where: { $0.hasPrefix("graph-server listening on http") })?
-            .split(separator: ":").last.flatMap { Int($0) }
     }
 
     /// Sends a signal and waits for the process to end; returns its exit status.
     @discardableResult
     func stop(_ signal: Int32, timeout: Duration = .seconds(30)) async -> Int32 {
         kill(process.processIdentifier, signal)
-        await poll(for: timeout) { !process.isRunning }
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         return process.terminationStatus
-    }
-
-    /// Polls `done` every 10 ms, for `timeout`'s worth of polls. Polls, not
-    /// the wall clock: in a full parallel run this task may not run for
-    /// many seconds, which is no fault of the server; a wall-clock cap
-    /// twenty times as long still ends a hung wait.
-    private func poll(for timeout: Duration, _ done: () -> Bool) async {
-        let interval = Duration.milliseconds(10)
-        let cap = ContinuousClock.now + timeout * 20
-        for _ in 0..<Int(timeout / interval) where ContinuousClock.now < cap {
-            if done() { return }
-            try? await Task.sleep(for: interval)
-        }
     }
 
     /// Sends a signal without waiting (for a `defer`; the deinit waits).
@@ -97,7 +83,8 @@ final class ServerProcess {
 
     /// Waits for a process that is expected to exit on its own.
     func waitForExit(timeout: Duration = .seconds(30)) async -> Int32 {
-        await poll(for: timeout) { !process.isRunning }
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
         return await stop(SIGKILL)
     }
 
