@@ -73,7 +73,7 @@ struct ArchiveS3ServerTests {
                 "--archive-key-file", keyFile, "--archive-retain", "1", "--checkpoint-every-commits", "12",
             ]
             let environment = Self.environment(moto)
-            let server = try await ServerProcess(arguments, environment: environment)
+            let server = try ServerProcess(arguments, environment: environment)
             var commits = await Self.commit(port: server.port, first: 0, count: 40)
             try #require(commits.count == 40)
             try await ArchiveTests.waitUntil("the archive ships something") {
@@ -84,7 +84,7 @@ struct ArchiveS3ServerTests {
             let writer = Task { await Self.commit(port: port, first: 40, count: 200) }
             try await Task.sleep(for: .milliseconds(150))
             let acknowledged = UInt64(try await ArchiveTests.metric("graph_archive_archived_lsn", port: server.port) ?? 0)
-            #expect(await server.stop(SIGKILL) != 0)
+            #expect(server.stop(SIGKILL) != 0)
             commits += await writer.value
 
             let store = try EncryptedArchiveStore(base: bucketStore, key: key)
@@ -111,13 +111,13 @@ struct ArchiveS3ServerTests {
             }
 
             // The same server (same lease holder) starts again and goes on archiving.
-            let again = try await ServerProcess(arguments, environment: environment)
+            let again = try ServerProcess(arguments, environment: environment)
             let more = await Self.commit(port: again.port, first: 1000, count: 5)
             let last = try #require(more.last)
             try await ArchiveTests.waitUntil("the restarted server archives LSN \(last)") {
                 (try? await ArchiveRestore.verify(store: store, prefix: "graph").lastLSN) ?? .none >= last
             }
-            #expect(await again.stop(SIGTERM) == 0)
+            #expect(again.stop(SIGTERM) == 0)
         }
     }
 
@@ -128,7 +128,7 @@ struct ArchiveS3ServerTests {
             let bucketStore = try await moto.makeBucket()
             let environment = Self.environment(moto)
             let url = "s3://\(bucketStore.bucket)/db"
-            let first = try await ServerProcess(
+            let first = try ServerProcess(
                 ["--data-dir", directory.child("a"), "--port", "0", "--archive", url, "--archive-interval", "20ms", "--archive-holder", "primary-a"],
                 environment: environment)
             let commits = await Self.commit(port: first.port, first: 0, count: 3)
@@ -136,7 +136,7 @@ struct ArchiveS3ServerTests {
             try await ArchiveTests.waitUntil("the first primary archives") {
                 try await ArchiveTests.metric("graph_archive_archived_lsn", port: first.port) ?? 0 >= Double(commits[2].rawValue)
             }
-            let second = try await ServerProcess(
+            let second = try ServerProcess(
                 ["--data-dir", directory.child("b"), "--port", "0", "--archive", url, "--archive-interval", "20ms", "--archive-holder", "primary-b"],
                 environment: environment)
             try await ArchiveTests.waitUntil("the second server reports the lease") {
@@ -144,12 +144,12 @@ struct ArchiveS3ServerTests {
                 return health.json["archive"]?["lastError"]?.string?.contains("leased to primary-a") == true
             }
             #expect(try await ArchiveTests.metric("graph_archive_last_round_failed", port: second.port) == 1)
-            #expect(await second.stop(SIGTERM) == 0)
+            #expect(second.stop(SIGTERM) == 0)
 
             // Told to take over, it does, from a restore of the archive; the first primary is fenced.
             let restored = directory.child("c")
             _ = try await ArchiveRestore.restore(from: bucketStore, prefix: "db", into: restored + "/wal")
-            let successor = try await ServerProcess(
+            let successor = try ServerProcess(
                 [
                     "--data-dir", restored, "--port", "0", "--archive", url, "--archive-interval", "20ms", "--archive-holder", "primary-b",
                     "--archive-take-over",
@@ -167,8 +167,8 @@ struct ArchiveS3ServerTests {
                 return health.json["archive"]?["lastError"]?.string?.contains("taken over by primary-b") == true
             }
             _ = try await ArchiveRestore.verify(store: bucketStore, prefix: "db")
-            #expect(await successor.stop(SIGTERM) == 0)
-            #expect(await first.stop(SIGTERM) == 0)
+            #expect(successor.stop(SIGTERM) == 0)
+            #expect(first.stop(SIGTERM) == 0)
         }
     }
     @Test("over S3: a replica sees each commit within the poll interval's lag, and its promotion fences the old primary and continues the archive")
@@ -178,10 +178,10 @@ struct ArchiveS3ServerTests {
             let bucketStore = try await moto.makeBucket()
             let environment = Self.environment(moto)
             let url = "s3://\(bucketStore.bucket)/db"
-            let primary = try await ReplicaTests.primary(
+            let primary = try ReplicaTests.primary(
                 directory.child("p"), archive: url, extra: ["--checkpoint-every-commits", "6"], environment: environment)
             _ = await Self.commit(port: primary.port, first: 0, count: 10)
-            let replica = try await ReplicaTests.replica(directory.child("r"), of: url, environment: environment)
+            let replica = try ReplicaTests.replica(directory.child("r"), of: url, environment: environment)
             for round in 0..<3 {
                 let commits = await Self.commit(port: primary.port, first: 100 * (round + 1), count: 4)
                 let last = try #require(commits.last)
@@ -206,8 +206,8 @@ struct ArchiveS3ServerTests {
             }
             let report = try await ArchiveRestore.verify(store: bucketStore, prefix: "db")
             #expect(report.lastLSN >= last)
-            #expect(await replica.stop(SIGTERM) == 0)
-            #expect(await primary.stop(SIGTERM) == 0)
+            #expect(replica.stop(SIGTERM) == 0)
+            #expect(primary.stop(SIGTERM) == 0)
         }
     }
 }

@@ -39,7 +39,7 @@ struct ArchiveTests {
     ///
     /// The bound counts this task's own polls (every 20 ms), `timeout`'s
     /// worth, not the wall clock: in a full parallel run, tests that block
-    /// the cooperative pool's threads (process waits) can keep this task
+    /// the cooperative pool's threads (waiting on child processes) can keep this task
     /// from running for many seconds, which is no fault of the server. A
     /// wall-clock cap twenty times as long still ends a hung test.
     static func waitUntil(
@@ -101,7 +101,7 @@ struct ArchiveTests {
         let directory = TemporaryDirectory()
         let data = directory.child("data")
         let archive = directory.child("archive")
-        let server = try await ServerProcess([
+        let server = try ServerProcess([
             "--data-dir", data, "--port", "0", "--archive", "file://" + archive, "--archive-interval", "50ms",
         ])
         let commits = try await Self.commit(port: server.port, count: 20)
@@ -125,7 +125,7 @@ struct ArchiveTests {
         #expect(health.json["archive"]?["archivedLsn"]?.int == Int64(last.rawValue))
         #expect(health.json["archive"]?["lastError"] == .null)
 
-        #expect(await server.stop(SIGTERM) == 0)
+        #expect(server.stop(SIGTERM) == 0)
         #expect(server.stderr.contains("archiving the log"))
         try await Self.expectRestoreMatches(archive, data: data, commits: commits, in: directory)
     }
@@ -136,7 +136,7 @@ struct ArchiveTests {
         let data = directory.child("data")
         let archive = directory.child("archive")
         // Rounds an hour apart: only the one at start and the final one run.
-        let server = try await ServerProcess([
+        let server = try ServerProcess([
             "--data-dir", data, "--port", "0", "--archive", "file://" + archive, "--archive-interval", "1h",
             "--archive-max-lag", "2h",
         ])
@@ -144,7 +144,7 @@ struct ArchiveTests {
         try await Task.sleep(for: .milliseconds(300))
         let commits = try await Self.commit(port: server.port, count: 3)
         #expect(await Self.archivedLSN(archive) < commits[0], "the first round already shipped the commits")
-        #expect(await server.stop(SIGTERM) == 0)
+        #expect(server.stop(SIGTERM) == 0)
         #expect(await Self.archivedLSN(archive) == commits.last)
         #expect(server.stderr.contains("final archive round done"), "\(server.stderr)")
     }
@@ -160,7 +160,7 @@ struct ArchiveTests {
         let parent = directory.child("archive-parent")
         try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
         let archive = parent + "/archive"
-        let server = try await ServerProcess([
+        let server = try ServerProcess([
             "--data-dir", data, "--port", "0", "--archive", "file://" + archive, "--archive-interval", "50ms",
             "--archive-max-lag", "1s", "--segment-target-bytes", "64KiB",
         ])
@@ -218,21 +218,21 @@ struct ArchiveTests {
         try await Self.waitUntil("the archive catches up to LSN \(last)") { await Self.archivedLSN(archive) >= last }
         try await Self.waitUntil("/health is ok again") { try await Self.health(server.port).json["status"] == "ok" }
         #expect(try await Self.metric("graph_archive_last_round_failed", port: server.port) == 0)
-        #expect(await server.stop(SIGTERM) == 0)
+        #expect(server.stop(SIGTERM) == 0)
         #expect(server.stderr.contains("archive rounds succeed again"))
         try await Self.expectRestoreMatches(archive, data: data, commits: commits, in: directory)
     }
 
     @Test("a bad --archive URL refuses to start, naming the flag")
-    func badURL() async throws {
+    func badURL() throws {
         let directory = TemporaryDirectory()
         for (url, problem) in [
             ("ftp://example.org/archive", "an archive URL starts with s3:// or file://"),
             ("file://relative/path", "a file archive URL names an absolute path"),
             ("s3://Bad_Bucket/prefix", "an S3 bucket name has 3 to 63"),
         ] {
-            let server = try await ServerProcess(["--data-dir", directory.child("data"), "--port", "0", "--archive", url], waitForListening: false)
-            #expect(await server.waitForExit() == 64)
+            let server = try ServerProcess(["--data-dir", directory.child("data"), "--port", "0", "--archive", url], waitForListening: false)
+            #expect(server.waitForExit() == 64)
             let lines = server.stderr.split(separator: "\n")
             #expect(lines.count == 1, "\(server.stderr)")
             #expect(lines.first?.hasPrefix("graph-server: --archive: invalid value \"\(url)\"") == true, "\(server.stderr)")

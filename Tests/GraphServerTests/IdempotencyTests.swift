@@ -114,13 +114,13 @@ struct IdempotencyTests {
     func acrossRestart() async throws {
         let directory = TemporaryDirectory()
         let arguments = ["--data-dir", directory.child("data"), "--port", "0", "--wal-sync-mode", "always"]
-        let server = try await ServerProcess(arguments)
+        let server = try ServerProcess(arguments)
         let first = try await Self.tx(server.port, key: "payment-7")
         #expect(first.status == 200, "\(first.body)")
         _ = try await Self.tx(server.port, key: "payment-8", body: #"{"ops": [{"op": "createNode", "labels": ["Second"]}]}"#)
-        await server.stop(SIGKILL)
+        server.stop(SIGKILL)
 
-        let restarted = try await ServerProcess(arguments)
+        let restarted = try ServerProcess(arguments)
         let retry = try await Self.tx(restarted.port, key: "payment-7")
         #expect(retry.status == 200)
         #expect(retry.body == first.body)
@@ -129,6 +129,6 @@ struct IdempotencyTests {
         let reused = try await Self.tx(restarted.port, key: "payment-8")
         #expect(reused.status == 422)
         #expect(try await Self.nodeCount(restarted.port) == 2)
-        #expect(await restarted.stop(SIGTERM) == 0)
+        #expect(restarted.stop(SIGTERM) == 0)
     }
 }

@@ -47,27 +47,27 @@ struct ReplicaTests {
         return (reply.status, try JSONParser.parse(reply.body))
     }
 
-    static func primary(_ data: String, archive: String, holder: String = "primary-a", extra: [String] = [], environment: [String: String]? = nil) async throws -> ServerProcess {
-        try await ServerProcess(
+    static func primary(_ data: String, archive: String, holder: String = "primary-a", extra: [String] = [], environment: [String: String]? = nil) throws -> ServerProcess {
+        try ServerProcess(
             ["--data-dir", data, "--port", "0", "--archive", archive, "--archive-interval", "30ms", "--archive-holder", holder] + extra,
             environment: environment)
     }
 
-    static func replica(_ data: String, of archive: String, extra: [String] = [], environment: [String: String]? = nil) async throws -> ServerProcess {
-        try await ServerProcess(["--data-dir", data, "--port", "0", "--replica-of", archive, "--archive-interval", "30ms"] + extra, environment: environment)
+    static func replica(_ data: String, of archive: String, extra: [String] = [], environment: [String: String]? = nil) throws -> ServerProcess {
+        try ServerProcess(["--data-dir", data, "--port", "0", "--replica-of", archive, "--archive-interval", "30ms"] + extra, environment: environment)
     }
 
     @Test("a replica restores the newest snapshot, follows every commit, serves the reads, refuses writes and admin routes naming the primary, and reports its lag")
     func follows() async throws {
         let directory = TemporaryDirectory()
         let archive = "file://" + directory.child("archive")
-        let primary = try await Self.primary(directory.child("p"), archive: archive, extra: ["--checkpoint-every-commits", "10"])
+        let primary = try Self.primary(directory.child("p"), archive: archive, extra: ["--checkpoint-every-commits", "10"])
         let first = try await ArchiveTests.commit(port: primary.port, count: 25)
         try await ArchiveTests.waitUntil("the primary archives a snapshot") {
             try await ArchiveTests.metric("graph_archive_archived_lsn", port: primary.port) ?? 0 >= Double(try #require(first.last).rawValue)
                 && !(FileManager.default.contentsOfDirectory(atPath: directory.child("archive/snapshots"))).isEmpty
         }
-        let replica = try await Self.replica(directory.child("r"), of: archive)
+        let replica = try Self.replica(directory.child("r"), of: archive)
         try await Self.waitForSameGraph(replica: replica.port, primary: primary.port, "the replica serves the primary's graph")
         let health = try await ArchiveTests.health(replica.port)
         #expect(health.status == 200)
@@ -97,16 +97,16 @@ struct ReplicaTests {
         #expect(notReplica.status == 409)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.child("r")).allSatisfy { $0 == "wal" || $0 == "snapshots" })
         #expect(try Self.segmentFiles(directory.child("r/wal")).isEmpty, "a following replica writes no log")
-        #expect(await replica.stop(SIGTERM) == 0)
-        #expect(await primary.stop(SIGTERM) == 0)
+        #expect(replica.stop(SIGTERM) == 0)
+        #expect(primary.stop(SIGTERM) == 0)
     }
 
     @Test("a snapshot load on the primary replaces the replica's graph with the loaded one, and the commits after it follow")
     func followsSnapshotLoad() async throws {
         let directory = TemporaryDirectory()
         let archive = "file://" + directory.child("archive")
-        let primary = try await Self.primary(directory.child("p"), archive: archive)
-        let replica = try await Self.replica(directory.child("r"), of: archive)
+        let primary = try Self.primary(directory.child("p"), archive: archive)
+        let replica = try Self.replica(directory.child("r"), of: archive)
         _ = try await ArchiveTests.commit(port: primary.port, count: 5)
         #expect(try await Self.post(primary.port, "/admin/snapshot/save", #"{"path": "five.snap"}"#).status == 200)
         _ = try await ArchiveTests.commit(port: primary.port, count: 7)
@@ -116,8 +116,8 @@ struct ReplicaTests {
         _ = try await ArchiveTests.commit(port: primary.port, count: 2)
         #expect(try await Self.nodes(port: primary.port).count == 7)
         try await Self.waitForSameGraph(replica: replica.port, primary: primary.port, "the replica follows the load")
-        #expect(await replica.stop(SIGTERM) == 0)
-        #expect(await primary.stop(SIGTERM) == 0)
+        #expect(replica.stop(SIGTERM) == 0)
+        #expect(primary.stop(SIGTERM) == 0)
     }
 
     @Test("promotion takes the lease (the old primary is fenced and refuses writes), continues the log at the archived LSN + 1, archives it, and survives kill -9 and a restart as a primary")
@@ -125,8 +125,8 @@ struct ReplicaTests {
         let directory = TemporaryDirectory()
         let archiveDirectory = directory.child("archive")
         let archive = "file://" + archiveDirectory
-        let primary = try await Self.primary(directory.child("p"), archive: archive, extra: ["--checkpoint-every-commits", "8"])
-        let replica = try await Self.replica(directory.child("r"), of: archive)
+        let primary = try Self.primary(directory.child("p"), archive: archive, extra: ["--checkpoint-every-commits", "8"])
+        let replica = try Self.replica(directory.child("r"), of: archive)
         let before = try await ArchiveTests.commit(port: primary.port, count: 20)
         try await Self.waitForSameGraph(replica: replica.port, primary: primary.port, "the replica catches up")
 
@@ -164,23 +164,23 @@ struct ReplicaTests {
         #expect(expected.count == 30)
 
         // kill -9, then a restart as the primary it now is: every acknowledged write is there.
-        await replica.stop(SIGKILL)
-        let restarted = try await ServerProcess(
+        replica.stop(SIGKILL)
+        let restarted = try ServerProcess(
             ["--data-dir", directory.child("r"), "--port", "0", "--archive", archive, "--archive-interval", "30ms"])
         #expect(try await Self.nodes(port: restarted.port) == expected)
         let more = try await ArchiveTests.commit(port: restarted.port, count: 3)
         let moreLast = try #require(more.last)
         try await ArchiveTests.waitUntil("the restarted primary archives") { await ArchiveTests.archivedLSN(archiveDirectory) >= moreLast }
-        #expect(await restarted.stop(SIGTERM) == 0)
-        #expect(await primary.stop(SIGTERM) == 0)
+        #expect(restarted.stop(SIGTERM) == 0)
+        #expect(primary.stop(SIGTERM) == 0)
     }
 
     @Test("crashes in a row: the primary killed with kill -9 mid-write and restarted three times, the replica killed and restarted once between; both end with every commit the primary acknowledged")
     func crashesInARow() async throws {
         let directory = TemporaryDirectory()
         let archive = "file://" + directory.child("archive")
-        var primary = try await Self.primary(directory.child("p"), archive: archive, extra: ["--checkpoint-every-commits", "7"])
-        var replica = try await Self.replica(directory.child("r"), of: archive)
+        var primary = try Self.primary(directory.child("p"), archive: archive, extra: ["--checkpoint-every-commits", "7"])
+        var replica = try Self.replica(directory.child("r"), of: archive)
         // The `n` of every write answered with 200; commits are sequential, so
         // the acknowledged ones of a run are its first `count` numbers.
         var acknowledged: Set<Int64> = []
@@ -189,11 +189,11 @@ struct ReplicaTests {
             let first = crash * 1000
             let writer = Task { [port = primary.port] in await ArchiveS3ServerTests.commit(port: port, first: first, count: 400) }
             try await Task.sleep(for: .milliseconds(200 + 100 * crash))
-            await primary.stop(SIGKILL)
+            primary.stop(SIGKILL)
             acknowledged.formUnion((0..<(await writer.value.count)).map { Int64(first + $0) })
-            if crash == 1 { await replica.stop(SIGKILL) }
-            primary = try await Self.primary(directory.child("p"), archive: archive, extra: ["--checkpoint-every-commits", "7"])
-            if crash == 1 { replica = try await Self.replica(directory.child("r"), of: archive) }
+            if crash == 1 { replica.stop(SIGKILL) }
+            primary = try Self.primary(directory.child("p"), archive: archive, extra: ["--checkpoint-every-commits", "7"])
+            if crash == 1 { replica = try Self.replica(directory.child("r"), of: archive) }
         }
         let last = await ArchiveS3ServerTests.commit(port: primary.port, first: 5000, count: 10)
         acknowledged.formUnion((0..<last.count).map { Int64(5000 + $0) })
@@ -203,8 +203,8 @@ struct ReplicaTests {
         // At most the one write in flight per crash committed without its answer.
         #expect(numbers.count <= acknowledged.count + 3)
         try await Self.waitForSameGraph(replica: replica.port, primary: primary.port, "the replica follows the restarted primary")
-        #expect(await replica.stop(SIGTERM) == 0)
-        #expect(await primary.stop(SIGTERM) == 0)
+        #expect(replica.stop(SIGTERM) == 0)
+        #expect(primary.stop(SIGTERM) == 0)
         _ = try await ArchiveRestore.verify(store: FileArchiveStore(directory: directory.child("archive")))
     }
 
@@ -212,21 +212,21 @@ struct ReplicaTests {
     func refusals() async throws {
         let directory = TemporaryDirectory()
         let archive = "file://" + directory.child("archive")
-        let primary = try await Self.primary(directory.child("p"), archive: archive)
+        let primary = try Self.primary(directory.child("p"), archive: archive)
         _ = try await ArchiveTests.commit(port: primary.port, count: 1)
-        #expect(await primary.stop(SIGTERM) == 0)
+        #expect(primary.stop(SIGTERM) == 0)
 
-        let occupied = try await ServerProcess(["--data-dir", directory.child("p"), "--port", "0", "--replica-of", archive], waitForListening: false)
-        #expect(await occupied.waitForExit() == 64)
+        let occupied = try ServerProcess(["--data-dir", directory.child("p"), "--port", "0", "--replica-of", archive], waitForListening: false)
+        #expect(occupied.waitForExit() == 64)
         #expect(occupied.stderr.contains("already holds a log"), "\(occupied.stderr)")
 
-        let both = try await ServerProcess(
+        let both = try ServerProcess(
             ["--data-dir", directory.child("q"), "--port", "0", "--replica-of", archive, "--archive", archive], waitForListening: false)
-        #expect(await both.waitForExit() == 64)
+        #expect(both.waitForExit() == 64)
         #expect(both.stderr.contains("--replica-of"), "\(both.stderr)")
 
-        let memory = try await ServerProcess(["--in-memory", "--port", "0", "--replica-of", archive], waitForListening: false)
-        #expect(await memory.waitForExit() == 64)
+        let memory = try ServerProcess(["--in-memory", "--port", "0", "--replica-of", archive], waitForListening: false)
+        #expect(memory.waitForExit() == 64)
         #expect(memory.stderr.contains("--replica-of"), "\(memory.stderr)")
     }
 
@@ -234,19 +234,19 @@ struct ReplicaTests {
     func startsBeforeArchive() async throws {
         let directory = TemporaryDirectory()
         let archive = "file://" + directory.child("archive")
-        let replica = try await Self.replica(directory.child("r"), of: archive)
+        let replica = try Self.replica(directory.child("r"), of: archive)
         let early = try await LoopbackHTTP.call(port: replica.port, "GET", "/nodes")
         #expect(early.status == 503)
         #expect(try JSONParser.parse(early.body)["error"]?["code"] == "replica_not_ready")
         let health = try await ArchiveTests.health(replica.port)
         #expect(health.status == 503)
         #expect(health.json["status"] == "starting")
-        let primary = try await Self.primary(directory.child("p"), archive: archive)
+        let primary = try Self.primary(directory.child("p"), archive: archive)
         _ = try await ArchiveTests.commit(port: primary.port, count: 4)
         try await Self.waitForSameGraph(replica: replica.port, primary: primary.port, "the replica starts once the archive exists")
         #expect(try await ArchiveTests.health(replica.port).status == 200)
-        #expect(await replica.stop(SIGTERM) == 0)
-        #expect(await primary.stop(SIGTERM) == 0)
+        #expect(replica.stop(SIGTERM) == 0)
+        #expect(primary.stop(SIGTERM) == 0)
     }
 
     static func segmentFiles(_ directory: String) throws -> [String] {

@@ -14,9 +14,9 @@ import Musl
 @Suite("The graph-server process")
 struct ServerProcessTests {
     @Test("a bad sync mode stops start-up with one line naming the flag")
-    func badSyncMode() async throws {
-        let server = try await ServerProcess(["--wal-sync-mode", "sometimes", "--in-memory"], waitForListening: false)
-        let status = await server.waitForExit()
+    func badSyncMode() throws {
+        let server = try ServerProcess(["--wal-sync-mode", "sometimes", "--in-memory"], waitForListening: false)
+        let status = server.waitForExit()
         #expect(status != 0)
         let lines = server.stderr.split(separator: "\n")
         #expect(lines.count == 1, "\(server.stderr)")
@@ -25,10 +25,10 @@ struct ServerProcessTests {
     }
 
     @Test("a non-loopback host without a token refuses to start, from a flag or the environment")
-    func openHostRefused() async throws {
+    func openHostRefused() throws {
         for (arguments, environment) in [(["--host", "0.0.0.0", "--in-memory"], [:]), (["--in-memory"], ["GRAPH_SERVER_HOST": "0.0.0.0"])] {
-            let server = try await ServerProcess(arguments, waitForListening: false, environment: environment)
-            #expect(await server.waitForExit() != 0)
+            let server = try ServerProcess(arguments, waitForListening: false, environment: environment)
+            #expect(server.waitForExit() != 0)
             let lines = server.stderr.split(separator: "\n")
             #expect(lines.count == 1, "\(server.stderr)")
             #expect(lines.first?.contains("--admin-token") == true)
@@ -37,19 +37,19 @@ struct ServerProcessTests {
     }
 
     @Test("an unusable data directory stops start-up with one line naming the path")
-    func unusableDirectory() async throws {
+    func unusableDirectory() throws {
         let directory = TemporaryDirectory()
         let file = directory.child("not-a-directory")
         _ = FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
-        let server = try await ServerProcess(["--data-dir", file, "--port", "0"], waitForListening: false)
-        #expect(await server.waitForExit() != 0)
+        let server = try ServerProcess(["--data-dir", file, "--port", "0"], waitForListening: false)
+        #expect(server.waitForExit() != 0)
         #expect(server.stderr == "graph-server: --data-dir \(file): exists but is not a directory\n")
     }
 
     @Test("--help lists every flag with its environment variable, and examples")
-    func help() async throws {
-        let server = try await ServerProcess(["--help"], waitForListening: false)
-        #expect(await server.waitForExit() == 0)
+    func help() throws {
+        let server = try ServerProcess(["--help"], waitForListening: false)
+        #expect(server.waitForExit() == 0)
         for setting in ServerSetting.allCases {
             #expect(server.stdout.contains(setting.flag), "missing \(setting.flag)")
             #expect(server.stdout.contains(setting.environmentVariable), "missing \(setting.environmentVariable)")
@@ -58,13 +58,13 @@ struct ServerProcessTests {
     }
 
     @Test("a second server on the same data directory is refused while the first runs")
-    func directoryLocked() async throws {
+    func directoryLocked() throws {
         let directory = TemporaryDirectory()
-        let first = try await ServerProcess(["--data-dir", directory.path, "--port", "0"])
-        let second = try await ServerProcess(["--data-dir", directory.path, "--port", "0"], waitForListening: false)
-        #expect(await second.waitForExit() != 0)
+        let first = try ServerProcess(["--data-dir", directory.path, "--port", "0"])
+        let second = try ServerProcess(["--data-dir", directory.path, "--port", "0"], waitForListening: false)
+        #expect(second.waitForExit() != 0)
         #expect(second.stderr.split(separator: "\n").last?.hasPrefix("graph-server: cannot open the database") == true, "\(second.stderr)")
-        #expect(await first.stop(SIGTERM) == 0)
+        #expect(first.stop(SIGTERM) == 0)
     }
 
     /// One transaction of the kill test: two nodes and the relationship
@@ -100,7 +100,7 @@ struct ServerProcessTests {
     @Test(
         "SIGKILL at a random moment loses no acknowledged transaction and leaves none in part, round after round",
         arguments: ["always", "group-sync"])
-    func killAndRecover(mode: String) async throws {
+    func killAndRecover(mode: String) throws {
         let directory = TemporaryDirectory()
         let arguments = [
             "--data-dir", directory.path, "--port", "0", "--wal-sync-mode", mode,
@@ -108,7 +108,7 @@ struct ServerProcessTests {
         ]
         var acknowledged: [Pair] = []
         for round in 0..<5 {
-            let server = try await ServerProcess(arguments)
+            let server = try ServerProcess(arguments)
             try Self.verify(port: server.port, acknowledged: acknowledged)
             let port = server.port
             let shared = Round()
@@ -136,10 +136,10 @@ struct ServerProcessTests {
             // Kill once some transactions are through, after a random extra moment.
             let deadline = ContinuousClock.now + .seconds(20)
             while shared.acknowledged.withLock({ $0.count }) < 4 && ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(5))
+                Thread.sleep(forTimeInterval: 0.005)
             }
-            try await Task.sleep(for: .milliseconds(Int.random(in: 20...400)))
-            await server.stop(SIGKILL)
+            Thread.sleep(forTimeInterval: Double.random(in: 0.02...0.4))
+            server.stop(SIGKILL)
             shared.stop.store(true, ordering: .releasing)
             clients.wait()
             #expect(shared.unexpected.withLock { $0 }.isEmpty, "\(shared.unexpected.withLock { $0 })")
@@ -149,12 +149,12 @@ struct ServerProcessTests {
         }
 
         // A clean stop after the last recovery keeps everything too.
-        let server = try await ServerProcess(arguments)
+        let server = try ServerProcess(arguments)
         try Self.verify(port: server.port, acknowledged: acknowledged)
-        #expect(await server.stop(SIGTERM) == 0, "\(server.stderr)")
-        let restarted = try await ServerProcess(arguments)
+        #expect(server.stop(SIGTERM) == 0, "\(server.stderr)")
+        let restarted = try ServerProcess(arguments)
         try Self.verify(port: restarted.port, acknowledged: acknowledged)
-        #expect(await restarted.stop(SIGINT) == 0)
+        #expect(restarted.stop(SIGINT) == 0)
     }
 
     /// Every acknowledged transaction is there whole, and every transaction

@@ -122,8 +122,8 @@ struct TLSTests {
     func binary() async throws {
         let directory = TemporaryDirectory()
         let files = try Self.makeCertificate(in: directory)
-        let server = try await ServerProcess(["--in-memory", "--port", "0", "--tls-cert", files.certificatePath, "--tls-key", files.keyPath])
-        defer { server.signal(SIGTERM) }
+        let server = try ServerProcess(["--in-memory", "--port", "0", "--tls-cert", files.certificatePath, "--tls-key", files.keyPath])
+        defer { server.stop(SIGTERM) }
         #expect(server.stdout.contains("listening on https://"))
         let result = try await Self.run(
             "/usr/bin/curl",

@@ -65,7 +65,7 @@ struct TokenTests {
     }
 
     @Test("tokens are read from files, without their line break, and the flags name a bad file")
-    func tokenFiles() async throws {
+    func tokenFiles() throws {
         let directory = TemporaryDirectory()
         try "admin-secret\n".write(toFile: directory.child("admin"), atomically: true, encoding: .utf8)
         try "write-secret\r\n".write(toFile: directory.child("write"), atomically: true, encoding: .utf8)
@@ -96,8 +96,8 @@ struct TokenTests {
     func binaryTokenFile() async throws {
         let directory = TemporaryDirectory()
         try "from-a-file\n".write(toFile: directory.child("token"), atomically: true, encoding: .utf8)
-        let server = try await ServerProcess(["--in-memory", "--port", "0", "--admin-token-file", directory.child("token")])
-        defer { server.signal(SIGTERM) }
+        let server = try ServerProcess(["--in-memory", "--port", "0", "--admin-token-file", directory.child("token")])
+        defer { server.stop(SIGTERM) }
         #expect(try server.request("POST", "/admin/sync").status == 401)
         let authorized = try await LoopbackHTTP.call(port: server.port, "POST", "/admin/sync", headers: ["Host: 127.0.0.1", "Authorization: bearer from-a-file"])
         #expect(authorized.status == 400, "in memory: unavailable once let in; \(authorized.body)")

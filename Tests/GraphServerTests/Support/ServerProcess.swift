@@ -17,11 +17,7 @@ final class ServerProcess {
 
     /// Starts `graph-server arguments...` and, when `waitForListening`, waits
     /// until it prints the port it listens on.
-    ///
-    /// The waits here suspend rather than block: a full parallel run has
-    /// only as many cooperative threads as cores, and a test that blocked
-    /// one on a child process starved every other test meanwhile.
-    init(_ arguments: [String], waitForListening: Bool = true, environment: [String: String]? = nil) async throws {
+    init(_ arguments: [String], waitForListening: Bool = true, environment: [String: String]? = nil) throws {
         scratch = FileManager.default.temporaryDirectory.appendingPathComponent("graph-server-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         _ = FileManager.default.createFile(atPath: scratch.appendingPathComponent("stdout").path, contents: nil)
@@ -36,7 +32,7 @@ final class ServerProcess {
         for (key, value) in environment ?? [:] { childEnvironment[key] = value }
         process.environment = childEnvironment
         try process.run()
-        if waitForListening { try await awaitListening() }
+        if waitForListening { try awaitListening() }
     }
 
     deinit {
@@ -48,7 +44,7 @@ final class ServerProcess {
     var stdout: String { (try? String(contentsOf: scratch.appendingPathComponent("stdout"), encoding: .utf8)) ?? "" }
     var stderr: String { (try? String(contentsOf: scratch.appendingPathComponent("stderr"), encoding: .utf8)) ?? "" }
 
-    private func awaitListening(timeout: Duration = .seconds(60)) async throws {
+    private func awaitListening(timeout: Duration = .seconds(60)) throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let line = stdout.split(separator: "\n").first(where: { $0.hasPrefix("graph-server listening on http") }),
@@ -60,32 +56,27 @@ final class ServerProcess {
             guard process.isRunning else {
                 throw LoopbackHTTP.Failure(description: "graph-server exited with \(process.terminationStatus): \(stderr)")
             }
-            try await Task.sleep(for: .milliseconds(20))
+            Thread.sleep(forTimeInterval: 0.02)
         }
         throw LoopbackHTTP.Failure(description: "graph-server did not start listening: \(stderr)")
     }
 
     /// Sends a signal and waits for the process to end; returns its exit status.
     @discardableResult
-    func stop(_ signal: Int32, timeout: Duration = .seconds(30)) async -> Int32 {
+    func stop(_ signal: Int32, timeout: Duration = .seconds(30)) -> Int32 {
         kill(process.processIdentifier, signal)
         let deadline = ContinuousClock.now + timeout
-        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+        while process.isRunning && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         return process.terminationStatus
     }
 
-    /// Sends a signal without waiting (for a `defer`; the deinit waits).
-    func signal(_ signal: Int32) {
-        kill(process.processIdentifier, signal)
-    }
-
     /// Waits for a process that is expected to exit on its own.
-    func waitForExit(timeout: Duration = .seconds(30)) async -> Int32 {
+    func waitForExit(timeout: Duration = .seconds(30)) -> Int32 {
         let deadline = ContinuousClock.now + timeout
-        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
-        return await stop(SIGKILL)
+        while process.isRunning && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        return stop(SIGKILL)
     }
 
     func request(_ method: String, _ path: String, _ body: String? = nil) throws -> LoopbackHTTP.Reply {
