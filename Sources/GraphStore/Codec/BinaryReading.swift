@@ -116,6 +116,34 @@ struct BinaryReader {
         return take(length) { Array($0) }
     }
 
+    /// Checks the value at the reader and moves past it without building
+    /// it: scalars and strings allocate nothing (snapshot loads check every
+    /// stored value this way). Lists and maps are read and dropped.
+    mutating func skipValue(_ what: @autoclosure () -> String) throws(WALError) {
+        let start = position
+        guard !isAtEnd else { throw failure("the \(what()) at byte \(start) is cut short") }
+        let rawTag = nextByte()
+        guard let tag = ValueTag(rawValue: rawTag) else {
+            throw failure("the \(what()) at byte \(start) has unknown value tag \(rawTag)")
+        }
+        switch tag {
+        case .null, .false, .true: return
+        case .int: _ = try readVarint(what())
+        case .double: _ = try readUInt64(what())
+        case .bytes: position += try readLength(what())
+        case .string:
+            let length = try readLength(what())
+            let valid = take(length) { bytes in
+                // ASCII, the common case, is valid UTF-8 without decoding.
+                bytes.allSatisfy { $0 < 0x80 } || String(validating: bytes, as: UTF8.self) != nil
+            }
+            guard valid else { throw failure("the \(what()) at byte \(start) is not valid UTF-8") }
+        case .list, .map:
+            position = start
+            _ = try readValue(what())
+        }
+    }
+
     mutating func readLabels(_ what: @autoclosure () -> String) throws(WALError) -> Set<String> {
         let start = position
         let count = try readCount(what(), minimumElementSize: 1)

@@ -311,6 +311,14 @@ extension IDMap {
     var depth: Int { root == nil ? 0 : height + 1 }
 }
 
+extension IDMap {
+    /// Whether both maps are the same version (share their root): then
+    /// they are equal without looking further. O(1).
+    func isIdentical(to other: IDMap) -> Bool {
+        count == other.count && root === other.root
+    }
+}
+
 extension IDMap: Sequence {
     func makeIterator() -> Iterator { entries() }
     var underestimatedCount: Int { count }
