@@ -43,7 +43,8 @@ struct PropertyBlob: Sendable, Equatable {
             }
             pairs.append((id, value))
         }
-        self.init(sortedPairs: pairs.sorted { $0.key < $1.key })
+        if pairs.count > 1 { pairs.sort { $0.key < $1.key } }
+        self.init(sortedPairs: pairs)
     }
 
     /// Encodes pairs ascending by key number, into a buffer of exactly their size.
