@@ -159,6 +159,14 @@ struct CompactStorageTests {
         #expect(PropertyBlob([:], keys: &keys).bytes.isEmpty)
     }
 
+    @Test("records stay small in a trie leaf: no per-record dictionary, set or adjacency inline")
+    func recordSizes() {
+        // id, label set number, properties buffer, boxed adjacency.
+        #expect(MemoryLayout<IDMap<NodeRecord>.Entry>.stride == 32)
+        // id, source, target, type number, properties buffer.
+        #expect(MemoryLayout<IDMap<RelationshipRecord>.Entry>.stride == 40)
+    }
+
     /// Version-3 bodies that break the format's own rules.
     static let lies: [(String, [UInt8], UInt64, UInt64, String)] = [
         // name, body, nodes, relationships, word in the message
