@@ -159,6 +159,25 @@ struct CompactStorageTests {
         #expect(PropertyBlob([:], keys: &keys).bytes.isEmpty)
     }
 
+    @Test("a name table numbers names in order of first use, past the few it finds by comparison")
+    func nameTable() {
+        var table = NameTable()
+        let names = (0..<20).map { "name-\($0)" } + ["", "é", "a long name that does not fit in a small string"]
+        for (number, name) in names.enumerated() {
+            #expect(table.intern(name) == UInt32(number))
+            #expect(table.intern(name) == UInt32(number), "a second intern finds it")
+        }
+        for (number, name) in names.enumerated() {
+            #expect(table.id(of: name) == UInt32(number))
+            #expect(table.name(UInt32(number)) == name)
+        }
+        // Canonically equivalent spellings are one name, as in a dictionary.
+        #expect(table.id(of: "e\u{301}") == table.id(of: "é"))
+        #expect(table.id(of: "missing") == nil)
+        #expect(NameTable().id(of: "") == nil)
+        #expect(Array(table.allNames) == names)
+    }
+
     @Test("records stay small in a trie leaf: no per-record dictionary, set or adjacency inline")
     func recordSizes() {
         // id, label set number, properties buffer, boxed adjacency.

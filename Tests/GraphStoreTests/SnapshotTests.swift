@@ -35,7 +35,7 @@ struct SnapshotTests {
         #expect(store == graph.store)
         #expect(store.dump() == graph.store.dump())
         #expect(store.consistencyProblems() == [])
-        #expect(store.snapshotBytes(walLSN: 12345) == bytes, "equal stores give identical bytes")
+        #expect(store.snapshotBytes(walLSN: 12345) == bytes, "equal stores with the same intern tables give identical bytes")
     }
 
     @Test("an empty store keeps its counters through a snapshot")

@@ -17,21 +17,32 @@ import HashTreeCollections
 struct NameTable: Sendable, Equatable {
     private var names = IDMap<String>()
     private var ids = TreeDictionary<String, UInt32>()
+    /// The first few names again, looked up by comparison: most graphs
+    /// have a handful of keys and types, and comparing a short string is
+    /// cheaper than hashing it (replay looks up every key of every event).
+    private var first: [String] = []
+    private static var firstCapacity: Int { 8 }
 
     /// How many names the table has; their numbers are `0..<count`.
     var count: Int { names.count }
 
     /// The number of `name`, which gets the next one if it has none yet.
     mutating func intern(_ name: String) -> UInt32 {
-        if let id = ids[name] { return id }
+        if let id = id(of: name) { return id }
         let id = UInt32(truncatingIfNeeded: names.count)
         names.insert(name, for: UInt64(id))
         ids[name] = id
+        if first.count < Self.firstCapacity { first.append(name) }
         return id
     }
 
     /// The number of `name`, if it has one.
-    func id(of name: String) -> UInt32? { ids[name] }
+    func id(of name: String) -> UInt32? {
+        if let index = first.firstIndex(of: name) { return UInt32(truncatingIfNeeded: index) }
+        // Every name is among the first: no need to hash.
+        guard names.count > first.count else { return nil }
+        return ids[name]
+    }
 
     /// The name with number `id`, if there is one.
     func name(_ id: UInt32) -> String? { names[UInt64(id)] }
