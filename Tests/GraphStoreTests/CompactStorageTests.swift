@@ -178,6 +178,25 @@ struct CompactStorageTests {
         #expect(Array(table.allNames) == names)
     }
 
+    @Test("a loaded snapshot's label index, built a word at a time, is the one the mutations built")
+    func labelIndexFromSnapshot() throws {
+        var store = GraphStore()
+        var events: [MutationEvent] = []
+        let sets: [Set<String>] = [["A"], ["A", "B"], [], ["B"], ["C"]]
+        var rng = SeededGenerator(seed: 5)
+        for number in 0..<3000 {
+            let id = try store.createNode(labels: sets[number % sets.count], events: &events)
+            // Gaps, so that some 64-id words are partly empty and some missing.
+            if UInt64.random(in: 0..<4, using: &rng) == 0 || (number >= 1000 && number < 1200) {
+                try store.deleteNode(id, events: &events)
+            }
+        }
+        let (loaded, _) = try GraphStore.decodeSnapshot(store.snapshotBytes())
+        #expect(loaded.labelIndex == store.labelIndex)
+        #expect(loaded.stats == store.stats)
+        #expect(loaded.consistencyProblems() == [])
+    }
+
     @Test("records stay small in a trie leaf: no per-record dictionary, set or adjacency inline")
     func recordSizes() {
         // id, label set number, properties buffer, boxed adjacency.

@@ -355,32 +355,42 @@ extension GraphStore {
 /// The label index of nodes loaded in ascending id order, built a word of
 /// 64 ids at a time per label set instead of one insert per node and label.
 private struct LabelIndexBuilder {
-    /// Per label set: the ids so far, and the word being filled.
-    private var sets: [UInt32: (ids: IDSet, key: UInt64, word: UInt64)] = [:]
+    /// The ids of one label set so far, and the word being filled.
+    struct Pending {
+        var ids = IDSet()
+        var key: UInt64
+        var word: UInt64 = 0
+
+        mutating func add(_ id: UInt64) {
+            if id >> 6 != key {
+                ids.insertWord(word, at: key)
+                key = id >> 6
+                word = 0
+            }
+            word |= 1 << (id & 63)
+        }
+
+        /// The ids, the word being filled included.
+        var all: IDSet {
+            var all = ids
+            all.insertWord(word, at: key)
+            return all
+        }
+    }
+
+    private var sets: [UInt32: Pending] = [:]
 
     mutating func add(_ id: UInt64, labelSet: UInt32) {
         guard labelSet != 0 else { return }
-        let key = id >> 6
-        let bit: UInt64 = 1 << (id & 63)
-        if var entry = sets[labelSet] {
-            if entry.key == key {
-                entry.word |= bit
-            } else {
-                entry.ids.insertWord(entry.word, at: entry.key)
-                entry.key = key
-                entry.word = bit
-            }
-            sets[labelSet] = entry
-        } else {
-            sets[labelSet] = (IDSet(), key, bit)
-        }
+        // In place: the set's trie stays uniquely referenced, so a word
+        // insert copies no path.
+        sets[labelSet, default: Pending(key: id >> 6)].add(id)
     }
 
     /// Unions each label set's ids into the index of each of its labels.
     func finish(into store: inout GraphStore) {
-        for (labelSet, entry) in sets {
-            var ids = entry.ids
-            ids.insertWord(entry.word, at: entry.key)
+        for (labelSet, pending) in sets {
+            let ids = pending.all
             for label in store.labelSets[labelSet] {
                 if let existing = store.labelIndex[label] {
                     store.labelIndex[label] = existing.union(ids)
