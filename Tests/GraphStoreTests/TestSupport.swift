@@ -29,14 +29,18 @@ extension GraphStore {
         var incoming: [UInt64: [RelationshipID]] = [:]
         var types: [String: Int] = [:]
         for entry in nodeRecords {
-            if entry.id != entry.value.node.id.rawValue {
-                problems.append("node \(entry.id) is stored under another id")
-            }
             if entry.id >= nextNodeID.rawValue { problems.append("node \(entry.id) is not below the counter") }
-            for label in entry.value.node.labels { labels[label, default: []].insert(entry.id) }
+            if !labelSets.contains(entry.value.labelSet) { problems.append("node \(entry.id) has an unknown label set") }
+            for label in self.labels(entry.value) { labels[label, default: []].insert(entry.id) }
+            entry.value.properties.forEach { (key: UInt32, _: PropertyValue) in
+                if propertyKeys.name(key) == nil { problems.append("node \(entry.id) has an unknown key \(key)") }
+            }
         }
         for entry in relationshipRecords {
-            let relationship = entry.value
+            let relationship = self.relationship(entry.id, entry.value)
+            if relationshipTypes.name(entry.value.type) == nil {
+                problems.append("relationship \(entry.id) has an unknown type")
+            }
             if entry.id >= nextRelationshipID.rawValue {
                 problems.append("relationship \(entry.id) is not below the counter")
             }
@@ -60,7 +64,7 @@ extension GraphStore {
             for (key, index) in byKey {
                 var expected: [PropertyValue: [UInt64]] = [:]
                 for id in labels[label, default: []].sorted() {
-                    guard let value = nodeRecords[id]?.node.properties[key] else { continue }
+                    guard let record = nodeRecords[id], let value = property(key, in: record.properties) else { continue }
                     expected[value, default: []].append(id)
                 }
                 var actual: [PropertyValue: [UInt64]] = [:]

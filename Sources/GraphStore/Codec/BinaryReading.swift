@@ -104,7 +104,14 @@ struct BinaryReader {
     mutating func readVarString(_ what: @autoclosure () -> String) throws(WALError) -> String {
         let start = position
         let length = try readLength(what())
-        let string = take(length) { String(validating: $0, as: UTF8.self) }
+        let string = take(length) { bytes -> String? in
+            let utf8 = bytes.assumingMemoryBound(to: UInt8.self)
+            // ASCII is valid UTF-8, and decoding it is specialised here;
+            // `String(validating:)` goes through generic metadata lookups
+            // that cost more than the decoding of a short key.
+            if isASCII(utf8) { return String(decoding: utf8, as: UTF8.self) }
+            return String(validating: utf8, as: UTF8.self)
+        }
         guard let string else {
             throw failure("the \(what()) at byte \(start) is not valid UTF-8")
         }
@@ -114,6 +121,35 @@ struct BinaryReader {
     mutating func readVarBytes(_ what: @autoclosure () -> String) throws(WALError) -> [UInt8] {
         let length = try readLength(what())
         return take(length) { Array($0) }
+    }
+
+    /// Checks the value at the reader and moves past it without building
+    /// it: scalars and strings allocate nothing (snapshot loads check every
+    /// stored value this way). Lists and maps are read and dropped.
+    mutating func skipValue(_ what: @autoclosure () -> String) throws(WALError) {
+        let start = position
+        guard !isAtEnd else { throw failure("the \(what()) at byte \(start) is cut short") }
+        let rawTag = nextByte()
+        guard let tag = ValueTag(rawValue: rawTag) else {
+            throw failure("the \(what()) at byte \(start) has unknown value tag \(rawTag)")
+        }
+        switch tag {
+        case .null, .false, .true: return
+        case .int: _ = try readVarint(what())
+        case .double: _ = try readUInt64(what())
+        case .bytes: position += try readLength(what())
+        case .string:
+            let length = try readLength(what())
+            let valid = take(length) { bytes in
+                // ASCII, the common case, is valid UTF-8 without decoding.
+                let utf8 = bytes.assumingMemoryBound(to: UInt8.self)
+                return isASCII(utf8) || String(validating: utf8, as: UTF8.self) != nil
+            }
+            guard valid else { throw failure("the \(what()) at byte \(start) is not valid UTF-8") }
+        case .list, .map:
+            position = start
+            _ = try readValue(what())
+        }
     }
 
     mutating func readLabels(_ what: @autoclosure () -> String) throws(WALError) -> Set<String> {
@@ -179,6 +215,23 @@ struct BinaryReader {
             return .list(items)
         }
     }
+}
+
+/// Whether every byte is below 0x80, eight bytes at a time.
+func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    let raw = UnsafeRawBufferPointer(bytes)
+    var offset = 0
+    while offset + 8 <= raw.count {
+        guard raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 else {
+            return false
+        }
+        offset += 8
+    }
+    while offset < raw.count {
+        guard raw[offset] < 0x80 else { return false }
+        offset += 1
+    }
+    return true
 }
 
 /// A string in double quotes with escapes, for error messages.

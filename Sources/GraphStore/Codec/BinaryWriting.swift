@@ -25,7 +25,8 @@ import WriteAheadLog
 /// Varints rather than fixed widths because ids, counts and lengths are
 /// almost always small: a typical id or key length costs one byte, not
 /// eight or four. Sorting labels and keys makes the encoding a function of
-/// the value, so equal stores give byte-identical snapshots.
+/// the value, so equal stores with the same intern tables give
+/// byte-identical snapshots.
 enum ValueTag: UInt8 {
     case null = 0
     case `false` = 1

@@ -251,24 +251,32 @@ extension MutationEvent: WALEvent {
         try withReader(over: bytes) { reader throws(WALError) in try decodeWhole(&reader) }
     }
 
-    /// The property values the event carries, with the keys they belong to.
-    var values: [(key: String, value: PropertyValue)] {
+    /// The first property value the event carries that nests deeper than
+    /// the limit, with its key; nil for almost every event. Scalars are
+    /// skipped without a call: this runs on every event applied.
+    var firstValueTooDeep: (key: String, value: PropertyValue)? {
+        func tooDeep(_ value: PropertyValue) -> Bool {
+            switch value {
+            case .list, .map: !value.isWithinNestingLimit
+            default: false
+            }
+        }
         switch self {
         case .createNode(_, _, let properties), .createRelationship(_, _, _, _, let properties):
-            properties.map { ($0.key, $0.value) }
+            for (key, value) in properties where tooDeep(value) { return (key, value) }
+            return nil
         case .setNodeProperty(_, let key, let value), .setRelationshipProperty(_, let key, let value):
-            [(key, value)]
+            return tooDeep(value) ? (key, value) : nil
         default:
-            []
+            return nil
         }
     }
 
     private func checkNestingLimit() throws(WALError) {
-        for (key, value) in values where !value.isWithinNestingLimit {
-            throw WALError(
-                .eventEncoding,
-                "the value of property \(quoted(key)) in a \(name) event nests deeper than \(PropertyValue.maximumNestingDepth) levels"
-            )
-        }
+        guard let (key, _) = firstValueTooDeep else { return }
+        throw WALError(
+            .eventEncoding,
+            "the value of property \(quoted(key)) in a \(name) event nests deeper than \(PropertyValue.maximumNestingDepth) levels"
+        )
     }
 }

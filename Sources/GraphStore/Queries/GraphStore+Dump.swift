@@ -17,7 +17,7 @@ extension GraphStore {
     public func dump() -> String {
         var text = "counters nextNode=\(nextNodeID) nextRelationship=\(nextRelationshipID)\n"
         for entry in nodeRecords {
-            let node = entry.value.node
+            let node = node(entry.id, entry.value)
             text += "node \(node.id) ["
             for (index, label) in node.labels.sorted().enumerated() {
                 if index > 0 { text += ", " }
@@ -28,7 +28,7 @@ extension GraphStore {
             text += "\n"
         }
         for entry in relationshipRecords {
-            let relationship = entry.value
+            let relationship = relationship(entry.id, entry.value)
             text += "relationship \(relationship.id) (\(relationship.source))-["
             writeQuoted(relationship.type, to: &text)
             text += "]->(\(relationship.target)) "

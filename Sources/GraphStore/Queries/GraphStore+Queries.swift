@@ -9,12 +9,12 @@
 extension GraphStore {
     /// The node with this id, if it exists. O(log n).
     public func node(_ id: NodeID) -> Node? {
-        nodeRecords[id.rawValue]?.node
+        nodeRecords[id.rawValue].map { node(id.rawValue, $0) }
     }
 
     /// The relationship with this id, if it exists. O(log n).
     public func relationship(_ id: RelationshipID) -> Relationship? {
-        relationshipRecords[id.rawValue]
+        relationshipRecords[id.rawValue].map { relationship(id.rawValue, $0) }
     }
 
     /// Nodes with ids above `after`, ascending, at most `limit` of them;
@@ -42,28 +42,35 @@ extension GraphStore {
         scanLimit: Int? = nil
     ) -> Page<Node> {
         if let label, let value, let index = propertyIndexes[label]?[propertyKey] {
-            let records = nodeRecords
-            let found = index.nodes(with: value).ids(after: after?.rawValue).lazy.compactMap { records[$0]?.node }
+            let found = index.nodes(with: value).ids(after: after?.rawValue).lazy.compactMap { id in
+                nodeRecords[id].map { node(id, $0) }
+            }
             return collectPage(limit: limit, from: found)
         }
-        let matches: (Node) -> Bool = { node in
-            guard let found = node.properties[propertyKey] else { return false }
+        // A key no node ever had matches nothing; otherwise match on its
+        // number, decoding only the nodes that match.
+        let keyID = propertyKeys.id(of: propertyKey)
+        let matches: (NodeRecord) -> Bool = { record in
+            guard let keyID, let found = record.properties.value(for: keyID) else { return false }
             return value.map { $0 == found } ?? true
         }
         guard let scanLimit else {
-            return collectPage(limit: limit, from: candidateNodes(label: label, after: after).lazy.filter(matches))
+            let found = candidateRecords(label: label, after: after).lazy.filter { matches($0.value) }.map {
+                node($0.id, $0.value)
+            }
+            return collectPage(limit: limit, from: found)
         }
         guard limit > 0 else { return Page(items: [], nextCursor: nil) }
         var items: [Node] = []
         var scanned = 0
         var lastScanned: NodeID?
-        for node in candidateNodes(label: label, after: after) {
+        for entry in candidateRecords(label: label, after: after) {
             if scanned >= Swift.max(scanLimit, 1) { return Page(items: items, nextCursor: lastScanned) }
             scanned += 1
-            lastScanned = node.id
-            guard matches(node) else { continue }
+            lastScanned = NodeID(entry.id)
+            guard matches(entry.value) else { continue }
             if items.count == limit { return Page(items: items, nextCursor: items.last?.id) }
-            items.append(node)
+            items.append(node(entry.id, entry.value))
         }
         return Page(items: items, nextCursor: nil)
     }
@@ -74,9 +81,11 @@ extension GraphStore {
     /// O(log n + limit) without a type; with one, O(log n + r), r being the
     /// relationships scanned until the page is full.
     public func relationships(type: String? = nil, limit: Int, after: RelationshipID? = nil) -> Page<Relationship> {
-        let all = relationshipRecords.entries(after: after?.rawValue).lazy.map(\.value)
-        guard let type else { return collectPage(limit: limit, from: all) }
-        return collectPage(limit: limit, from: all.filter { $0.type == type })
+        let all = relationshipRecords.entries(after: after?.rawValue).lazy
+        guard let type else { return collectPage(limit: limit, from: all.map { relationship($0.id, $0.value) }) }
+        guard let typeID = relationshipTypes.id(of: type) else { return Page(items: [], nextCursor: nil) }
+        return collectPage(
+            limit: limit, from: all.filter { $0.value.type == typeID }.map { relationship($0.id, $0.value) })
     }
 
     /// The relationships of `node` in `direction`, ascending by id, above
@@ -99,7 +108,11 @@ extension GraphStore {
             direction == .outgoing ? IDSet().ids() : record.incoming.ids(after: start))
         // `after` at the top of the id space leaves nothing above it.
         let exhausted = after?.rawValue == UInt64.max
-        let found = ids.lazy.compactMap { relationshipRecords[$0] }.filter { type == nil || $0.type == type }
+        // A type no relationship ever had matches nothing.
+        let typeID = type.map { relationshipTypes.id(of: $0) ?? UInt32.max }
+        let found = ids.lazy.compactMap { id in relationshipRecords[id].map { (id: id, record: $0) } }
+            .filter { typeID == nil || $0.record.type == typeID }
+            .map { relationship($0.id, $0.record) }
         return collectPage(limit: exhausted ? 0 : limit, from: found)
     }
 
@@ -115,13 +128,17 @@ extension GraphStore {
     public var labels: [String] { labelIndex.keys.sorted() }
 
     /// The nodes in id order above `after`, from the label index when a label is given.
-    private func candidateNodes(label: String?, after: NodeID?) -> AnySequence<Node> {
-        guard let label else {
-            return AnySequence(nodeRecords.entries(after: after?.rawValue).lazy.map(\.value.node))
-        }
+    private func candidateNodes(label: String?, after: NodeID?) -> some Sequence<Node> {
+        candidateRecords(label: label, after: after).lazy.map { node($0.id, $0.value) }
+    }
+
+    /// The node records in id order above `after`, from the label index when a label is given.
+    private func candidateRecords(label: String?, after: NodeID?) -> AnySequence<IDMap<NodeRecord>.Entry> {
+        guard let label else { return AnySequence(nodeRecords.entries(after: after?.rawValue)) }
         guard let ids = labelIndex[label] else { return AnySequence([]) }
         let records = nodeRecords
-        return AnySequence(ids.ids(after: after?.rawValue).lazy.compactMap { records[$0]?.node })
+        return AnySequence(
+            ids.ids(after: after?.rawValue).lazy.compactMap { id in records[id].map { .init(id: id, value: $0) } })
     }
 }
 

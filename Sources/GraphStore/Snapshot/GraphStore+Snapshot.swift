@@ -8,7 +8,8 @@ extension GraphStore {
     /// The store as a snapshot consistent with WAL position `walLSN`
     /// (`LSN.none` when there is no log), in memory. O(size of the graph).
     ///
-    /// Deterministic: equal stores give identical bytes. For a file, prefer
+    /// Deterministic: equal stores with the same intern tables give
+    /// identical bytes. For a file, prefer
     /// ``writeSnapshot(walLSN:chunkBytes:to:)``, which never holds the
     /// whole snapshot in memory.
     public func snapshotBytes(walLSN: LSN = .none) -> [UInt8] {
@@ -37,7 +38,9 @@ extension GraphStore {
     /// and last the header at offset 0 (its body length and counts are known
     /// only then). Extra memory is one piece, whatever the size of the
     /// graph; the store is a value, so a checkpoint can stream a version
-    /// while writers commit newer ones. Equal stores give identical bytes.
+    /// while writers commit newer ones. Equal stores with the same intern
+    /// tables (a store and one loaded from its snapshot, say) give
+    /// identical bytes.
     /// Rethrows what `sink` throws, having stopped writing.
     @discardableResult
     public func writeSnapshot<Failure: Error>(
@@ -56,23 +59,36 @@ extension GraphStore {
             offset += UInt64(buffer.count)
             buffer.removeAll(keepingCapacity: true)
         }
+        // Version 3: the intern tables first, so records can stay encoded.
+        buffer.appendVarint(UInt64(labelSets.count))
+        for labels in labelSets.allSets {
+            buffer.appendLabels(labels)
+            if buffer.count >= threshold { try flush() }
+        }
+        for table in [propertyKeys, relationshipTypes] {
+            buffer.appendVarint(UInt64(table.count))
+            for name in table.allNames {
+                buffer.appendVarString(name)
+                if buffer.count >= threshold { try flush() }
+            }
+        }
         var previous: UInt64? = nil
         for entry in nodeRecords {
-            let node = entry.value.node
+            let record = entry.value
             buffer.appendVarint(Self.gap(from: previous, to: entry.id))
-            buffer.appendLabels(node.labels)
-            buffer.appendProperties(node.properties)
+            buffer.appendVarint(UInt64(record.labelSet))
+            buffer.appendVarBytes(record.properties.bytes)
             previous = entry.id
             if buffer.count >= threshold { try flush() }
         }
         previous = nil
         for entry in relationshipRecords {
-            let relationship = entry.value
+            let record = entry.value
             buffer.appendVarint(Self.gap(from: previous, to: entry.id))
-            buffer.appendVarString(relationship.type)
-            buffer.appendVarint(relationship.source.rawValue)
-            buffer.appendVarint(relationship.target.rawValue)
-            buffer.appendProperties(relationship.properties)
+            buffer.appendVarint(UInt64(record.type))
+            buffer.appendVarint(record.source.rawValue)
+            buffer.appendVarint(record.target.rawValue)
+            buffer.appendVarBytes(record.properties.bytes)
             previous = entry.id
             if buffer.count >= threshold { try flush() }
         }
@@ -165,49 +181,14 @@ extension GraphStore {
     private static func decodeBody(_ reader: inout BinaryReader, header: SnapshotHeader) throws(WALError) -> GraphStore
     {
         var store = GraphStore()
-        // A node takes at least 3 bytes and a relationship 6, so counts above
-        // these bounds are lies; checking them first keeps the loops honest.
-        guard header.nodeCount <= UInt64(reader.remaining / 3),
-            header.relationshipCount <= UInt64(reader.remaining / 6)
-        else {
-            throw WALError(
-                .eventDecoding,
-                "the header's counts (\(header.nodeCount) nodes, \(header.relationshipCount) relationships) cannot fit in a body of \(header.bodyLength) bytes"
-            )
-        }
-        var previous: UInt64? = nil
-        for index in 0..<Int(header.nodeCount) {
-            let id = try readID(&reader, after: previous, "id of node \(index)")
-            let labels = store.labelSets.intern(try reader.readLabels("labels of node \(id)"))
-            let properties = try reader.readProperties("properties of node \(id)")
-            store.nodeRecords.insert(
-                NodeRecord(node: Node(id: NodeID(id), labels: labels, properties: properties)), for: id)
-            for label in labels { store.labelIndex[label, default: IDSet()].insert(id) }
-            previous = id
+        if header.version >= 3 {
+            try decodeRecords(&reader, header: header, into: &store)
+        } else {
+            try decodeValues(&reader, header: header, into: &store)
         }
         if let last = store.nodeRecords.lastID, last >= header.nextNodeID.rawValue {
             throw WALError(
                 .eventDecoding, "node \(last) is not below the header's next node id \(header.nextNodeID)")
-        }
-        previous = nil
-        for index in 0..<Int(header.relationshipCount) {
-            let id = try readID(&reader, after: previous, "id of relationship \(index)")
-            let type = try reader.readVarString("type of relationship \(id)")
-            let source = NodeID(try reader.readVarint("source of relationship \(id)"))
-            let target = NodeID(try reader.readVarint("target of relationship \(id)"))
-            let properties = try reader.readProperties("properties of relationship \(id)")
-            for (role, node) in [("source", source), ("target", target)]
-            where !store.nodeRecords.contains(node.rawValue) {
-                throw WALError(.eventDecoding, "the \(role) node \(node) of relationship \(id) is not in the snapshot")
-            }
-            let relationshipID = RelationshipID(id)
-            store.relationshipRecords.insert(
-                Relationship(id: relationshipID, type: type, source: source, target: target, properties: properties),
-                for: id)
-            store.nodeRecords.update(source.rawValue) { $0.outgoing.insert(id) }
-            store.nodeRecords.update(target.rawValue) { $0.incoming.insert(id) }
-            store.relationshipTypeCounts[type, default: 0] += 1
-            previous = id
         }
         if let last = store.relationshipRecords.lastID, last >= header.nextRelationshipID.rawValue {
             throw WALError(
@@ -246,5 +227,177 @@ extension GraphStore {
         store.nextNodeID = header.nextNodeID
         store.nextRelationshipID = header.nextRelationshipID
         return store
+    }
+    /// Checks the header's counts against the bytes left, at `nodeBytes`
+    /// and `relationshipBytes` at least per record: larger counts are lies,
+    /// and checking them first keeps the loops honest.
+    private static func checkCounts(
+        _ reader: BinaryReader, header: SnapshotHeader, nodeBytes: Int, relationshipBytes: Int
+    ) throws(WALError) {
+        guard header.nodeCount <= UInt64(reader.remaining / nodeBytes),
+            header.relationshipCount <= UInt64(reader.remaining / relationshipBytes)
+        else {
+            throw WALError(
+                .eventDecoding,
+                "the header's counts (\(header.nodeCount) nodes, \(header.relationshipCount) relationships) cannot fit in a body of \(header.bodyLength) bytes"
+            )
+        }
+    }
+
+    /// Versions 1 and 2: labels, types and property keys as strings in
+    /// every record; they are interned and the properties encoded here.
+    private static func decodeValues(
+        _ reader: inout BinaryReader, header: SnapshotHeader, into store: inout GraphStore
+    ) throws(WALError) {
+        try checkCounts(reader, header: header, nodeBytes: 3, relationshipBytes: 6)
+        var previous: UInt64? = nil
+        var labelIndex = LabelIndexBuilder()
+        for index in 0..<Int(header.nodeCount) {
+            let id = try readID(&reader, after: previous, "id of node \(index)")
+            let labelSet = store.labelSets.intern(try reader.readLabels("labels of node \(id)"))
+            let properties = try reader.readProperties("properties of node \(id)")
+            store.nodeRecords.insert(
+                NodeRecord(labelSet: labelSet, properties: PropertyBlob(properties, keys: &store.propertyKeys)), for: id)
+            labelIndex.add(id, labelSet: labelSet)
+            previous = id
+        }
+        labelIndex.finish(into: &store)
+        previous = nil
+        for index in 0..<Int(header.relationshipCount) {
+            let id = try readID(&reader, after: previous, "id of relationship \(index)")
+            let type = try reader.readVarString("type of relationship \(id)")
+            let source = NodeID(try reader.readVarint("source of relationship \(id)"))
+            let target = NodeID(try reader.readVarint("target of relationship \(id)"))
+            let properties = try reader.readProperties("properties of relationship \(id)")
+            let record = RelationshipRecord(
+                source: source, target: target, type: store.relationshipTypes.intern(type),
+                properties: PropertyBlob(properties, keys: &store.propertyKeys))
+            try addRelationship(id, record, to: &store)
+            previous = id
+        }
+    }
+
+    /// Version 3: the intern tables, then records whose properties are
+    /// kept as stored once checked.
+    private static func decodeRecords(
+        _ reader: inout BinaryReader, header: SnapshotHeader, into store: inout GraphStore
+    ) throws(WALError) {
+        let labelSetCount = try reader.readCount("label set count", minimumElementSize: 1)
+        for index in 0..<labelSetCount {
+            let number = index + 1
+            let labels = try reader.readLabels("label set \(number)")
+            guard !labels.isEmpty, store.labelSets.intern(labels) == UInt32(number) else {
+                throw WALError(.eventDecoding, "label set \(number) is empty or listed twice")
+            }
+        }
+        for (what, isKeys) in [("property key", true), ("relationship type", false)] {
+            let count = try reader.readCount("\(what) count", minimumElementSize: 1)
+            for number in 0..<count {
+                let name = try reader.readVarString("\(what) \(number)")
+                let id = isKeys ? store.propertyKeys.intern(name) : store.relationshipTypes.intern(name)
+                guard id == UInt32(number) else {
+                    throw WALError(.eventDecoding, "\(what) \(number) repeats \(quoted(name))")
+                }
+            }
+        }
+        try checkCounts(reader, header: header, nodeBytes: 3, relationshipBytes: 5)
+        let keyCount = store.propertyKeys.count
+        var previous: UInt64? = nil
+        var labelIndex = LabelIndexBuilder()
+        for index in 0..<Int(header.nodeCount) {
+            let id = try readID(&reader, after: previous, "id of node \(index)")
+            let labelSet = try reader.readVarint("label set of node \(id)")
+            guard labelSet <= UInt64(labelSetCount) else {
+                throw WALError(.eventDecoding, "node \(id) has label set \(labelSet), not in the table of \(labelSetCount)")
+            }
+            let properties = try reader.readVarBytes("properties of node \(id)")
+            try PropertyBlob.validate(properties, keyCount: keyCount)
+            store.nodeRecords.insert(
+                NodeRecord(labelSet: UInt32(labelSet), properties: PropertyBlob(bytes: properties)), for: id)
+            labelIndex.add(id, labelSet: UInt32(labelSet))
+            previous = id
+        }
+        labelIndex.finish(into: &store)
+        previous = nil
+        let typeCount = store.relationshipTypes.count
+        for index in 0..<Int(header.relationshipCount) {
+            let id = try readID(&reader, after: previous, "id of relationship \(index)")
+            let type = try reader.readVarint("type of relationship \(id)")
+            guard type < UInt64(typeCount) else {
+                throw WALError(.eventDecoding, "relationship \(id) has type \(type), not in the table of \(typeCount)")
+            }
+            let source = NodeID(try reader.readVarint("source of relationship \(id)"))
+            let target = NodeID(try reader.readVarint("target of relationship \(id)"))
+            let properties = try reader.readVarBytes("properties of relationship \(id)")
+            try PropertyBlob.validate(properties, keyCount: keyCount)
+            let record = RelationshipRecord(
+                source: source, target: target, type: UInt32(type), properties: PropertyBlob(bytes: properties))
+            try addRelationship(id, record, to: &store)
+            previous = id
+        }
+    }
+
+    /// Adds a loaded relationship whose endpoints must be loaded already.
+    private static func addRelationship(
+        _ id: UInt64, _ record: RelationshipRecord, to store: inout GraphStore
+    ) throws(WALError) {
+        for (role, node) in [("source", record.source), ("target", record.target)]
+        where !store.nodeRecords.contains(node.rawValue) {
+            throw WALError(.eventDecoding, "the \(role) node \(node) of relationship \(id) is not in the snapshot")
+        }
+        store.relationshipRecords.insert(record, for: id)
+        store.nodeRecords.update(record.source.rawValue) { $0.updateAdjacency { outgoing, _ in outgoing.insert(id) } }
+        store.nodeRecords.update(record.target.rawValue) { $0.updateAdjacency { _, incoming in incoming.insert(id) } }
+        store.relationshipTypeCounts[store.typeName(record.type), default: 0] += 1
+    }
+}
+
+/// The label index of nodes loaded in ascending id order, built a word of
+/// 64 ids at a time per label set instead of one insert per node and label.
+private struct LabelIndexBuilder {
+    /// The ids of one label set so far, and the word being filled.
+    struct Pending {
+        var ids = IDSet()
+        var key: UInt64
+        var word: UInt64 = 0
+
+        mutating func add(_ id: UInt64) {
+            if id >> 6 != key {
+                ids.insertWord(word, at: key)
+                key = id >> 6
+                word = 0
+            }
+            word |= 1 << (id & 63)
+        }
+
+        /// The ids, the word being filled included.
+        var all: IDSet {
+            var all = ids
+            all.insertWord(word, at: key)
+            return all
+        }
+    }
+
+    private var sets: [UInt32: Pending] = [:]
+
+    mutating func add(_ id: UInt64, labelSet: UInt32) {
+        guard labelSet != 0 else { return }
+        // In place: the set's trie stays uniquely referenced, so a word
+        // insert copies no path.
+        sets[labelSet, default: Pending(key: id >> 6)].add(id)
+    }
+
+    /// Unions each label set's ids into the index of each of its labels.
+    func finish(into store: inout GraphStore) {
+        for (labelSet, pending) in sets {
+            let ids = pending.all
+            for label in store.labelSets[labelSet] {
+                if let existing = store.labelIndex[label] {
+                    store.labelIndex[label] = existing.union(ids)
+                } else {
+                    store.labelIndex[label] = ids
+                }
+            }
+        }
     }
 }

@@ -6,7 +6,7 @@ import WriteAheadLog
 ///
 /// ```
 /// 0    8  magic "GRAPHSNP"
-/// 8    2  format version (u16), 2 (1 is still read)
+/// 8    2  format version (u16), 3 (1 and 2 are still read)
 /// 10   2  flags (u16), zero (reserved)
 /// 12   8  walLSN (u64): the last WAL LSN the snapshot contains; 0 = none
 /// 20   8  node count (u64)
@@ -19,18 +19,37 @@ import WriteAheadLog
 /// end-4 4 CRC-32C of the body
 /// ```
 ///
-/// Body, in the encoding of `BinaryWriting.swift` (varints, strings, labels, props):
+/// Body of version 3, in the encoding of `BinaryWriting.swift` (varints,
+/// strings, labels, props, values):
+///
+/// ```
+/// label sets    varint count, then that many labels (sets 1, 2, ...; set 0
+///               is the empty one and not listed)
+/// property keys varint count, then that many strings (keys 0, 1, ...)
+/// types         varint count, then that many strings (types 0, 1, ...)
+/// node          varint id gap, varint label set, varint length, encoded
+///               properties (see PropertyBlob: varint count, then varint
+///               key number and value per property, ascending by number)
+/// relationship  varint id gap, varint type, varint source, varint target,
+///               varint length, encoded properties
+/// indexes       varint count, then per index: string label, string key,
+///               u8 unique (0 or 1); sorted by label and key
+/// ```
+///
+/// Version 3 keeps the store's intern tables, so a load keeps each
+/// record's properties as stored (checked, not rebuilt) and names are read
+/// once, not once per record. Versions 1 and 2 spell every label, type and
+/// key in every record:
 ///
 /// ```
 /// node          varint id gap, labels, props
 /// relationship  varint id gap, string type, varint source, varint target, props
-/// indexes       varint count, then per index: string label, string key,
-///               u8 unique (0 or 1); sorted by label and key (version 2 on)
+/// indexes       as in version 3 (version 2; version 1 has none)
 /// ```
 ///
-/// Version 1 is version 2 without the index section; this build reads
-/// both and writes version 2. An index's contents are not stored: loading
-/// rebuilds them from the nodes (and checks unique constraints again).
+/// This build reads all three and writes version 3. An index's contents
+/// are not stored: loading rebuilds them from the nodes (and checks unique
+/// constraints again).
 ///
 /// An id gap is the id minus the previous id of its kind plus one (the
 /// first one is the id itself): dense ids cost one byte each, and ids are
@@ -48,7 +67,7 @@ public struct SnapshotHeader: Sendable, Equatable {
     /// The first eight bytes of every snapshot.
     public static let magic: [UInt8] = Array("GRAPHSNP".utf8)
     /// Bumped on any change to the header or body format.
-    public static let currentVersion: UInt16 = 2
+    public static let currentVersion: UInt16 = 3
     /// The versions this build reads: every one it ever wrote.
     public static let readableVersions: ClosedRange<UInt16> = 1...currentVersion
 

@@ -1,17 +1,64 @@
-/// A node together with its adjacency: the ids of the relationships that
-/// leave it and that enter it.
+/// A node as the store keeps it: the number of its label set, its encoded
+/// properties and, when it has relationships, its adjacency.
 ///
+/// 24 bytes in a trie leaf, and one allocation (the properties) for a node
+/// without relationships. The id is the trie's key and the names live in
+/// the store's tables, so ``GraphStore`` materialises a ``Node`` on read.
 /// The adjacency lives beside the node rather than in a separate map so
-/// `relationships(of:)` needs one lookup. Persistent sets rather than
-/// sorted arrays: the record is shared with the version readers see, and
-/// appending to a shared array copies it whole, so the millionth
-/// relationship of a hub would copy a million ids; an ``IDSet`` copies one
-/// path of its trie. They iterate in id order, which paging needs.
-/// A self-loop appears in both sets.
-struct NodeRecord: Sendable, Equatable {
-    var node: Node
+/// `relationships(of:)` needs one lookup; it is boxed because most nodes
+/// of a large graph have none, or few, and two empty ``IDSet``s inline
+/// would cost 64 bytes per node.
+struct NodeRecord: Sendable {
+    /// The label set's number in the store's ``LabelSets``.
+    var labelSet: UInt32
+    var properties: PropertyBlob
+    /// Nil when the node has no relationships: equal nodes have equal records.
+    private var adjacency: Adjacency?
+
+    init(labelSet: UInt32, properties: PropertyBlob) {
+        self.labelSet = labelSet
+        self.properties = properties
+    }
+
+    /// The relationships that leave the node, ascending.
+    var outgoing: IDSet { adjacency?.outgoing ?? IDSet() }
+    /// The relationships that enter it, ascending; a self-loop is in both.
+    var incoming: IDSet { adjacency?.incoming ?? IDSet() }
+
+    var hasRelationships: Bool { adjacency != nil }
+
+    /// Changes the adjacency in place when this record holds the only
+    /// reference to it (a copy otherwise, which readers keep seeing).
+    mutating func updateAdjacency(_ body: (inout IDSet, inout IDSet) -> Void) {
+        var box = adjacency.take() ?? Adjacency()
+        if !isKnownUniquelyReferenced(&box) { box = box.copy() }
+        body(&box.outgoing, &box.incoming)
+        adjacency = box.outgoing.isEmpty && box.incoming.isEmpty ? nil : box
+    }
+}
+
+/// A node's relationship ids, one ``IDSet`` per direction.
+///
+/// Persistent sets rather than sorted arrays: the record is shared with
+/// the version readers see, and appending to a shared array copies it
+/// whole, so the millionth relationship of a hub would copy a million ids;
+/// an ``IDSet`` copies one path of its trie. They iterate in id order,
+/// which paging needs.
+final class Adjacency {
     var outgoing = IDSet()
     var incoming = IDSet()
 
-    var hasRelationships: Bool { !outgoing.isEmpty || !incoming.isEmpty }
+    init() {}
+
+    func copy() -> Adjacency {
+        let copy = Adjacency()
+        copy.outgoing = outgoing
+        copy.incoming = incoming
+        return copy
+    }
 }
+
+/// `@unchecked`: an adjacency box is written only through a record that
+/// holds the one reference to it (`isKnownUniquelyReferenced`, else it is
+/// copied first), so a box reachable from two versions is never written.
+extension Adjacency: @unchecked Sendable {}

@@ -22,12 +22,18 @@ extension GraphStore {
             guard id.rawValue < UInt64.max else {
                 throw GraphStoreError(.idSpaceExhausted, "cannot create node \(id): the node id space is exhausted")
             }
-            guard !nodeRecords.contains(id.rawValue) else {
-                throw GraphStoreError(.idInUse, "cannot create node \(id): a node with that id already exists")
+            // With no index to check, one walk of the trie both inserts and
+            // finds the id taken; otherwise the id is checked first, so a
+            // taken id is reported as such before any constraint.
+            if !propertyIndexes.isEmpty {
+                guard !nodeRecords.contains(id.rawValue) else { throw Self.nodeIDInUse(id) }
+                try checkUnique(node: id, labels: labels, properties: properties, "create node \(id)")
             }
-            try checkUnique(node: id, labels: labels, properties: properties, "create node \(id)")
-            let shared = labelSets.intern(labels)
-            nodeRecords.insert(NodeRecord(node: Node(id: id, labels: shared, properties: properties)), for: id.rawValue)
+            var keys = propertyKeys
+            let record = NodeRecord(
+                labelSet: labelSets.intern(labels), properties: PropertyBlob(properties, keys: &keys))
+            guard nodeRecords.insert(record, for: id.rawValue) else { throw Self.nodeIDInUse(id) }
+            propertyKeys = keys
             for label in labels {
                 labelIndex[label, default: IDSet()].insert(id.rawValue)
                 indexProperties(of: id, label: label, properties)
@@ -39,21 +45,23 @@ extension GraphStore {
                 throw GraphStoreError(
                     .idSpaceExhausted, "cannot create relationship \(id): the relationship id space is exhausted")
             }
-            guard !relationshipRecords.contains(id.rawValue) else {
-                throw GraphStoreError(
-                    .idInUse, "cannot create relationship \(id): a relationship with that id already exists")
-            }
             for (role, node) in [("source", source), ("target", target)] where !nodeRecords.contains(node.rawValue) {
+                guard !relationshipRecords.contains(id.rawValue) else { throw Self.relationshipIDInUse(id) }
                 throw GraphStoreError(
                     .nodeNotFound,
                     "cannot create relationship \(id) of type \(quoted(type)) from node \(source) to node \(target): its \(role) node \(node) does not exist"
                 )
             }
-            relationshipRecords.insert(
-                Relationship(id: id, type: type, source: source, target: target, properties: properties),
-                for: id.rawValue)
-            nodeRecords.update(source.rawValue) { $0.outgoing.insert(id.rawValue) }
-            nodeRecords.update(target.rawValue) { $0.incoming.insert(id.rawValue) }
+            var keys = propertyKeys
+            var types = relationshipTypes
+            let record = RelationshipRecord(
+                source: source, target: target, type: types.intern(type),
+                properties: PropertyBlob(properties, keys: &keys))
+            guard relationshipRecords.insert(record, for: id.rawValue) else { throw Self.relationshipIDInUse(id) }
+            propertyKeys = keys
+            relationshipTypes = types
+            nodeRecords.update(source.rawValue) { $0.updateAdjacency { outgoing, _ in outgoing.insert(id.rawValue) } }
+            nodeRecords.update(target.rawValue) { $0.updateAdjacency { _, incoming in incoming.insert(id.rawValue) } }
             relationshipTypeCounts[type, default: 0] += 1
             if id >= nextRelationshipID { nextRelationshipID = RelationshipID(id.rawValue + 1) }
 
@@ -61,13 +69,23 @@ extension GraphStore {
             let action = "set property \(quoted(key)) of"
             let labels = try existingLabels(node, action)
             try checkUnique(node: node, labels: labels, properties: [key: value], "\(action) node \(node)")
-            let old = try updateNode(node, action) { $0.node.properties.updateValue(value, forKey: key) }
+            let keyID = propertyKeys.intern(key)
+            let old = try updateNode(node, action) { record -> PropertyValue? in
+                let (blob, old) = record.properties.replacing(keyID, with: value)
+                record.properties = blob
+                return old
+            }
             reindex(node, labels: labels, key: key, from: old, to: value)
 
         case .removeNodeProperty(let node, let key):
             let action = "remove property \(quoted(key)) of"
             let labels = try existingLabels(node, action)
-            let old = try updateNode(node, action) { $0.node.properties.removeValue(forKey: key) }
+            guard let keyID = propertyKeys.id(of: key) else { break }
+            let old = try updateNode(node, action) { record -> PropertyValue? in
+                let (blob, old) = record.properties.replacing(keyID, with: nil)
+                if old != nil { record.properties = blob }
+                return old
+            }
             reindex(node, labels: labels, key: key, from: old, to: nil)
 
         case .addNodeLabel(let node, let label):
@@ -75,36 +93,55 @@ extension GraphStore {
             guard let record = nodeRecords[node.rawValue] else {
                 throw GraphStoreError(.nodeNotFound, "cannot \(action) node \(node): it does not exist")
             }
-            guard !record.node.labels.contains(label) else { break }
-            try checkUnique(node: node, labels: [label], properties: record.node.properties, "\(action) node \(node)")
-            let labels = labelSets.intern(record.node.labels.union([label]))
-            try updateNode(node, action) { $0.node.labels = labels }
+            let current = labels(record)
+            guard !current.contains(label) else { break }
+            let properties = properties(record.properties)
+            try checkUnique(node: node, labels: [label], properties: properties, "\(action) node \(node)")
+            let labelSet = labelSets.intern(current.union([label]))
+            try updateNode(node, action) { $0.labelSet = labelSet }
             labelIndex[label, default: IDSet()].insert(node.rawValue)
-            indexProperties(of: node, label: label, record.node.properties)
+            indexProperties(of: node, label: label, properties)
 
         case .removeNodeLabel(let node, let label):
             let action = "remove label \(quoted(label)) from"
             guard let record = nodeRecords[node.rawValue] else {
                 throw GraphStoreError(.nodeNotFound, "cannot \(action) node \(node): it does not exist")
             }
-            guard record.node.labels.contains(label) else { break }
-            let labels = labelSets.intern(record.node.labels.subtracting([label]))
-            try updateNode(node, action) { $0.node.labels = labels }
-            unindex(node, label: label, properties: record.node.properties)
+            let current = labels(record)
+            guard current.contains(label) else { break }
+            let labelSet = labelSets.intern(current.subtracting([label]))
+            try updateNode(node, action) { $0.labelSet = labelSet }
+            unindex(node, label: label, properties: record.properties)
 
         case .setRelationshipProperty(let relationship, let key, let value):
-            try updateRelationship(relationship, "set property \(quoted(key)) of") { $0.properties[key] = value }
+            let action = "set property \(quoted(key)) of"
+            guard relationshipRecords.contains(relationship.rawValue) else {
+                throw Self.relationshipNotFound(relationship, action)
+            }
+            let keyID = propertyKeys.intern(key)
+            try updateRelationship(relationship, action) { $0.properties = $0.properties.replacing(keyID, with: value).blob }
 
         case .removeRelationshipProperty(let relationship, let key):
-            try updateRelationship(relationship, "remove property \(quoted(key)) of") { $0.properties[key] = nil }
+            let action = "remove property \(quoted(key)) of"
+            guard let keyID = propertyKeys.id(of: key) else {
+                guard relationshipRecords.contains(relationship.rawValue) else {
+                    throw Self.relationshipNotFound(relationship, action)
+                }
+                break
+            }
+            try updateRelationship(relationship, action) { $0.properties = $0.properties.replacing(keyID, with: nil).blob }
 
         case .deleteRelationship(let relationship):
             guard let removed = relationshipRecords.remove(relationship.rawValue) else {
                 throw GraphStoreError(
                     .relationshipNotFound, "cannot delete relationship \(relationship): it does not exist")
             }
-            nodeRecords.update(removed.source.rawValue) { $0.outgoing.remove(relationship.rawValue) }
-            nodeRecords.update(removed.target.rawValue) { $0.incoming.remove(relationship.rawValue) }
+            nodeRecords.update(removed.source.rawValue) {
+                $0.updateAdjacency { outgoing, _ in outgoing.remove(relationship.rawValue) }
+            }
+            nodeRecords.update(removed.target.rawValue) {
+                $0.updateAdjacency { _, incoming in incoming.remove(relationship.rawValue) }
+            }
             countDown(type: removed.type)
 
         case .deleteNode(let node):
@@ -117,7 +154,7 @@ extension GraphStore {
                     "cannot delete node \(node): it still has \(record.outgoing.count) outgoing and \(record.incoming.count) incoming relationships; detach-delete it or delete them first"
                 )
             }
-            removeNode(record)
+            removeNode(node, record)
 
         case .detachDeleteNode(let node):
             guard let record = nodeRecords[node.rawValue] else {
@@ -126,21 +163,19 @@ extension GraphStore {
             // The node's own adjacency goes with it, so only the other
             // endpoints' lists are edited: O(degree), not O(degree²).
             for id in record.outgoing {
-                let relationship = RelationshipID(id)
                 guard let removed = relationshipRecords.remove(id) else { continue }
                 if removed.target != node {
-                    nodeRecords.update(removed.target.rawValue) { $0.incoming.remove(relationship.rawValue) }
+                    nodeRecords.update(removed.target.rawValue) { $0.updateAdjacency { _, incoming in incoming.remove(id) } }
                 }
                 countDown(type: removed.type)
             }
             for id in record.incoming {
-                let relationship = RelationshipID(id)
                 // A self-loop is in both lists and was removed above.
                 guard let removed = relationshipRecords.remove(id) else { continue }
-                nodeRecords.update(removed.source.rawValue) { $0.outgoing.remove(relationship.rawValue) }
+                nodeRecords.update(removed.source.rawValue) { $0.updateAdjacency { outgoing, _ in outgoing.remove(id) } }
                 countDown(type: removed.type)
             }
-            removeNode(record)
+            removeNode(node, record)
 
         case .clear:
             nodeRecords.removeAll()
@@ -167,12 +202,23 @@ extension GraphStore {
 
     /// Refuses values the codec could not write or read back.
     private func checkValues(of event: MutationEvent) throws(GraphStoreError) {
-        for (key, value) in event.values where !value.isWithinNestingLimit {
-            throw GraphStoreError(
-                .invalidValue,
-                "the value of property \(quoted(key)) in \(event.name) nests deeper than \(PropertyValue.maximumNestingDepth) levels of lists and maps"
-            )
-        }
+        guard let (key, _) = event.firstValueTooDeep else { return }
+        throw GraphStoreError(
+            .invalidValue,
+            "the value of property \(quoted(key)) in \(event.name) nests deeper than \(PropertyValue.maximumNestingDepth) levels of lists and maps"
+        )
+    }
+
+    private static func nodeIDInUse(_ id: NodeID) -> GraphStoreError {
+        GraphStoreError(.idInUse, "cannot create node \(id): a node with that id already exists")
+    }
+
+    private static func relationshipIDInUse(_ id: RelationshipID) -> GraphStoreError {
+        GraphStoreError(.idInUse, "cannot create relationship \(id): a relationship with that id already exists")
+    }
+
+    private static func relationshipNotFound(_ relationship: RelationshipID, _ action: String) -> GraphStoreError {
+        GraphStoreError(.relationshipNotFound, "cannot \(action) relationship \(relationship): it does not exist")
     }
 
     @discardableResult
@@ -186,7 +232,7 @@ extension GraphStore {
     }
 
     private mutating func updateRelationship(
-        _ relationship: RelationshipID, _ action: @autoclosure () -> String, _ body: (inout Relationship) -> Void
+        _ relationship: RelationshipID, _ action: @autoclosure () -> String, _ body: (inout RelationshipRecord) -> Void
     ) throws(GraphStoreError) {
         guard relationshipRecords.update(relationship.rawValue, body) != nil else {
             throw GraphStoreError(
@@ -195,14 +241,14 @@ extension GraphStore {
     }
 
     /// Removes a node whose relationships are already gone, and its index entries.
-    private mutating func removeNode(_ record: NodeRecord) {
-        nodeRecords.remove(record.node.id.rawValue)
-        for label in record.node.labels { unindex(record.node.id, label: label, properties: record.node.properties) }
+    private mutating func removeNode(_ node: NodeID, _ record: NodeRecord) {
+        nodeRecords.remove(node.rawValue)
+        for label in labels(record) { unindex(node, label: label, properties: record.properties) }
     }
 
     /// Removes `node` from the label index of `label` and from the property
     /// indexes on `label`.
-    private mutating func unindex(_ node: NodeID, label: String, properties: [String: PropertyValue]) {
+    private mutating func unindex(_ node: NodeID, label: String, properties: PropertyBlob) {
         if var ids = labelIndex.removeValue(forKey: label) {
             ids.remove(node.rawValue)
             // Put back only a non-empty set: equal graphs have equal indexes.
@@ -210,7 +256,7 @@ extension GraphStore {
         }
         guard let keys = propertyIndexes[label]?.keys else { return }
         for key in keys {
-            guard let value = properties[key] else { continue }
+            guard let value = property(key, in: properties) else { continue }
             propertyIndexes[label]?[key]?.remove(value, for: node.rawValue)
         }
     }
@@ -239,7 +285,7 @@ extension GraphStore {
         guard let record = nodeRecords[node.rawValue] else {
             throw GraphStoreError(.nodeNotFound, "cannot \(action) node \(node): it does not exist")
         }
-        return record.node.labels
+        return labels(record)
     }
 
     /// Throws when `node`, carrying `labels` and `properties`, would share a
@@ -274,7 +320,7 @@ extension GraphStore {
         }
         var index = PropertyIndex(isUnique: isUnique)
         for id in labelIndex[label] ?? IDSet() {
-            guard let value = nodeRecords[id]?.node.properties[key] else { continue }
+            guard let record = nodeRecords[id], let value = property(key, in: record.properties) else { continue }
             if isUnique, let other = index.otherNode(with: value, than: id) {
                 throw GraphStoreError(
                     .uniqueConstraintViolation,
@@ -286,7 +332,8 @@ extension GraphStore {
         propertyIndexes[label, default: [:]][key] = index
     }
 
-    private mutating func countDown(type: String) {
+    private mutating func countDown(type id: UInt32) {
+        let type = typeName(id)
         guard let count = relationshipTypeCounts[type] else { return }
         relationshipTypeCounts[type] = count > 1 ? count - 1 : nil
     }

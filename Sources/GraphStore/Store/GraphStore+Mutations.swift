@@ -51,7 +51,7 @@ extension GraphStore {
     public mutating func setNodeProperty(
         _ node: NodeID, key: String, value: PropertyValue, events: inout [MutationEvent]
     ) throws(GraphStoreError) -> PropertyValue? {
-        let old = try existingNode(node, "set property \(quoted(key)) of").properties[key]
+        let old = property(key, in: try existingRecord(node, "set property \(quoted(key)) of").properties)
         if old != value { try record(.setNodeProperty(node: node, key: key, value: value), into: &events) }
         return old
     }
@@ -64,7 +64,9 @@ extension GraphStore {
     public mutating func removeNodeProperty(
         _ node: NodeID, key: String, events: inout [MutationEvent]
     ) throws(GraphStoreError) -> PropertyValue? {
-        guard let old = try existingNode(node, "remove property \(quoted(key)) of").properties[key] else { return nil }
+        guard let old = property(key, in: try existingRecord(node, "remove property \(quoted(key)) of").properties) else {
+            return nil
+        }
         try record(.removeNodeProperty(node: node, key: key), into: &events)
         return old
     }
@@ -76,7 +78,7 @@ extension GraphStore {
     public mutating func addNodeLabel(
         _ node: NodeID, label: String, events: inout [MutationEvent]
     ) throws(GraphStoreError) -> Bool {
-        guard !(try existingNode(node, "add label \(quoted(label)) to").labels.contains(label)) else { return false }
+        guard !labels(try existingRecord(node, "add label \(quoted(label)) to")).contains(label) else { return false }
         try record(.addNodeLabel(node: node, label: label), into: &events)
         return true
     }
@@ -88,7 +90,7 @@ extension GraphStore {
     public mutating func removeNodeLabel(
         _ node: NodeID, label: String, events: inout [MutationEvent]
     ) throws(GraphStoreError) -> Bool {
-        guard try existingNode(node, "remove label \(quoted(label)) from").labels.contains(label) else { return false }
+        guard labels(try existingRecord(node, "remove label \(quoted(label)) from")).contains(label) else { return false }
         try record(.removeNodeLabel(node: node, label: label), into: &events)
         return true
     }
@@ -169,11 +171,18 @@ extension GraphStore {
         try? record(.clear, into: &events)
     }
 
+    private func existingRecord(_ node: NodeID, _ action: @autoclosure () -> String) throws(GraphStoreError) -> NodeRecord {
+        guard let record = nodeRecords[node.rawValue] else {
+            throw GraphStoreError(.nodeNotFound, "cannot \(action()) node \(node): it does not exist")
+        }
+        return record
+    }
+
     private func existingNode(_ node: NodeID, _ action: @autoclosure () -> String) throws(GraphStoreError) -> Node {
         guard let record = nodeRecords[node.rawValue] else {
             throw GraphStoreError(.nodeNotFound, "cannot \(action()) node \(node): it does not exist")
         }
-        return record.node
+        return self.node(node.rawValue, record)
     }
 
     private func existingRelationship(
@@ -183,6 +192,6 @@ extension GraphStore {
             throw GraphStoreError(
                 .relationshipNotFound, "cannot \(action()) relationship \(relationship): it does not exist")
         }
-        return found
+        return self.relationship(relationship.rawValue, found)
     }
 }

@@ -24,15 +24,18 @@
 ///
 /// Two stores are equal when they hold the same nodes, relationships, id
 /// counters and index definitions (the indexes' contents follow from
-/// those), which is how tests prove that recovery rebuilt the committed graph.
+/// those), which is how tests prove that recovery rebuilt the committed
+/// graph. The intern tables (label sets, property keys, relationship
+/// types) do not count: they are how the store holds the graph, not what
+/// the graph is.
 ///
 /// Not thread-safe by itself, like any value: share it through an actor or
 /// a mutex, or hand out copies (which is cheap) to readers.
-public struct GraphStore: Sendable, Equatable {
+public struct GraphStore: Sendable {
     /// Nodes with their adjacency, by id.
     var nodeRecords = IDMap<NodeRecord>()
     /// Relationships by id.
-    var relationshipRecords = IDMap<Relationship>()
+    var relationshipRecords = IDMap<RelationshipRecord>()
     /// The ids of the nodes carrying each label; a label with no nodes has no entry.
     var labelIndex: [String: IDSet] = [:]
     /// How many relationships have each type; a type with none has no entry.
@@ -40,8 +43,12 @@ public struct GraphStore: Sendable, Equatable {
     /// The property indexes, by label and then by key; a label without
     /// indexes has no entry.
     var propertyIndexes: [String: [String: PropertyIndex]] = [:]
-    /// Each distinct label set once, shared by the nodes that carry it.
+    /// Each distinct label set once, numbered; nodes hold the number.
     var labelSets = LabelSets()
+    /// Property keys by number, for the records' encoded properties.
+    var propertyKeys = NameTable()
+    /// Relationship types by number.
+    var relationshipTypes = NameTable()
 
     /// The id the next created node gets.
     public internal(set) var nextNodeID: NodeID = 0

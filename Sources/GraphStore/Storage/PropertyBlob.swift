@@ -1,0 +1,187 @@
+import WriteAheadLog
+
+/// A node's or relationship's properties as one byte buffer, keys as
+/// their numbers in the store's ``NameTable``.
+///
+/// Why not `[String: PropertyValue]`: a dictionary of three properties
+/// costs a hash table allocation, its key strings and a value enum of 24
+/// bytes per slot, and a path copy retains all of it; this costs one
+/// allocation of about the values' own size. Reads decode (O(size)); a
+/// write re-encodes the record's properties.
+///
+/// Layout: empty for no properties; otherwise a varint count, then per
+/// property the varint key number and the value as `BinaryWriting.swift`
+/// encodes it (nested maps keep their string keys), ascending by key
+/// number. One encoding per content and table, so blobs made with tables
+/// that agree compare byte for byte.
+struct PropertyBlob: Sendable, Equatable {
+    let bytes: [UInt8]
+
+    static let empty = PropertyBlob(bytes: [])
+
+    init(bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    /// Encodes `properties`, interning their keys in `keys`.
+    ///
+    /// New keys are numbered in name order, not in the dictionary's
+    /// (which depends on its history): replaying the same events numbers
+    /// them the same way, so the replayed store writes the same snapshot.
+    init(_ properties: [String: PropertyValue], keys: inout NameTable) {
+        guard !properties.isEmpty else {
+            self = .empty
+            return
+        }
+        var pairs: [(key: UInt32, value: PropertyValue)] = []
+        pairs.reserveCapacity(properties.count)
+        for (key, value) in properties {
+            guard let id = keys.id(of: key) else {
+                for name in properties.keys.sorted() { _ = keys.intern(name) }
+                self.init(properties, keys: &keys)
+                return
+            }
+            pairs.append((id, value))
+        }
+        if pairs.count > 1 { pairs.sort { $0.key < $1.key } }
+        self.init(sortedPairs: pairs)
+    }
+
+    /// Encodes pairs ascending by key number, into a buffer of exactly their size.
+    init(sortedPairs pairs: [(key: UInt32, value: PropertyValue)]) {
+        guard !pairs.isEmpty else {
+            self = .empty
+            return
+        }
+        var size = varintSize(UInt64(pairs.count))
+        for (key, value) in pairs { size += varintSize(UInt64(key)) + value.encodedSize }
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(size)
+        buffer.appendVarint(UInt64(pairs.count))
+        for (key, value) in pairs {
+            buffer.appendVarint(UInt64(key))
+            buffer.appendValue(value)
+        }
+        bytes = buffer
+    }
+
+    var isEmpty: Bool { bytes.isEmpty }
+
+    /// The pairs, ascending by key number.
+    var pairs: [(key: UInt32, value: PropertyValue)] {
+        var result: [(key: UInt32, value: PropertyValue)] = []
+        forEach { result.append(($0, $1)) }
+        return result
+    }
+
+    /// Calls `body` with each key number and value, ascending by key number,
+    /// until it returns false.
+    func forEachWhile(_ body: (UInt32, PropertyValue) -> Bool) {
+        guard !bytes.isEmpty else { return }
+        // The bytes were encoded by this type or validated on load, so a
+        // failure here is a bug, not bad data: stop at what was read.
+        do throws(WALError) {
+            try withReader(over: bytes) { reader throws(WALError) in
+                let count = try reader.readVarint("property count")
+                for _ in 0..<count {
+                    let key = UInt32(truncatingIfNeeded: try reader.readVarint("property key"))
+                    let value = try reader.readValue("property value")
+                    guard body(key, value) else { return }
+                }
+            }
+        } catch {
+            assertionFailure("a stored property blob does not decode: \(error)")
+        }
+    }
+
+    /// Calls `body` with each key number and value until it returns false.
+    func forEach(_ body: (UInt32, PropertyValue) -> Void) {
+        forEachWhile { key, value -> Bool in
+            body(key, value)
+            return true
+        }
+    }
+
+    /// The value under key number `key`, if any. O(size).
+    func value(for key: UInt32) -> PropertyValue? {
+        var found: PropertyValue?
+        forEachWhile { candidate, value -> Bool in
+            if candidate == key { found = value }
+            return candidate < key
+        }
+        return found
+    }
+
+    /// The properties by name.
+    func decoded(keys: NameTable) -> [String: PropertyValue] {
+        guard !bytes.isEmpty else { return [:] }
+        var result: [String: PropertyValue] = [:]
+        forEach { (key: UInt32, value: PropertyValue) in
+            if let name = keys.name(key) { result[name] = value }
+        }
+        return result
+    }
+
+    /// This blob with key number `key` set to `value` (removed when nil),
+    /// and the value it had.
+    func replacing(_ key: UInt32, with value: PropertyValue?) -> (blob: PropertyBlob, old: PropertyValue?) {
+        var pairs = self.pairs
+        let index = pairs.firstIndex { $0.key >= key } ?? pairs.endIndex
+        var old: PropertyValue?
+        if index < pairs.endIndex, pairs[index].key == key {
+            old = pairs[index].value
+            if let value { pairs[index].value = value } else { pairs.remove(at: index) }
+        } else if let value {
+            pairs.insert((key, value), at: index)
+        }
+        return (PropertyBlob(sortedPairs: pairs), old)
+    }
+
+    /// Checks bytes read from a snapshot: the layout above, key numbers
+    /// below `keyCount` and strictly ascending, values the codec accepts.
+    static func validate(_ bytes: [UInt8], keyCount: Int) throws(WALError) {
+        guard !bytes.isEmpty else { return }
+        try withReader(over: bytes) { reader throws(WALError) in
+            let count = try reader.readCount("property count", minimumElementSize: 2)
+            guard count > 0 else { throw WALError(.eventDecoding, "an encoded property list holds no properties") }
+            var previous: UInt64? = nil
+            for index in 0..<count {
+                let key = try reader.readVarint("key of property \(index)")
+                guard key < UInt64(keyCount) else {
+                    throw WALError(.eventDecoding, "property \(index) has key number \(key), not in the table of \(keyCount)")
+                }
+                if let previous, key <= previous {
+                    throw WALError(.eventDecoding, "property \(index) has key number \(key), not above the previous \(previous)")
+                }
+                previous = key
+                try reader.skipValue("value of property \(index)")
+            }
+            guard reader.isAtEnd else {
+                throw WALError(.eventDecoding, "\(reader.remaining) bytes left over after \(count) properties")
+            }
+        }
+    }
+}
+
+/// The bytes `appendVarint` writes for `value`.
+func varintSize(_ value: UInt64) -> Int {
+    value < 0x80 ? 1 : (64 - value.leadingZeroBitCount + 6) / 7
+}
+
+extension PropertyValue {
+    /// The bytes `appendValue` writes for this value.
+    var encodedSize: Int {
+        switch self {
+        case .null, .bool: 1
+        case .int(let number): 1 + varintSize(UInt64(bitPattern: (number << 1) ^ (number >> 63)))
+        case .double: 9
+        case .string(let text): 1 + varintSize(UInt64(text.utf8.count)) + text.utf8.count
+        case .bytes(let bytes): 1 + varintSize(UInt64(bytes.count)) + bytes.count
+        case .list(let items): items.reduce(1 + varintSize(UInt64(items.count))) { $0 + $1.encodedSize }
+        case .map(let entries):
+            entries.reduce(1 + varintSize(UInt64(entries.count))) {
+                $0 + varintSize(UInt64($1.key.utf8.count)) + $1.key.utf8.count + $1.value.encodedSize
+            }
+        }
+    }
+}
