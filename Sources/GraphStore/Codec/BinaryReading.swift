@@ -128,12 +128,7 @@ struct BinaryReader {
     /// stored value this way). Lists and maps are read and dropped.
     mutating func skipValue(_ what: @autoclosure () -> String) throws(WALError) {
         let start = position
-        guard !isAtEnd else { throw failure("the \(what()) at byte \(start) is cut short") }
-        let rawTag = nextByte()
-        guard let tag = ValueTag(rawValue: rawTag) else {
-            throw failure("the \(what()) at byte \(start) has unknown value tag \(rawTag)")
-        }
-        switch tag {
+        switch try readValueTag(what()) {
         case .null, .false, .true: return
         case .int: _ = try readVarint(what())
         case .double: _ = try readUInt64(what())
@@ -183,14 +178,21 @@ struct BinaryReader {
         return properties
     }
 
-    /// Reads a value. `depth` is how many lists and maps enclose it.
-    mutating func readValue(_ what: @autoclosure () -> String, depth: Int = 0) throws(WALError) -> PropertyValue {
+    /// Reads the tag that starts a value.
+    private mutating func readValueTag(_ what: @autoclosure () -> String) throws(WALError) -> ValueTag {
         let start = position
         guard !isAtEnd else { throw failure("the \(what()) at byte \(start) is cut short") }
         let rawTag = nextByte()
         guard let tag = ValueTag(rawValue: rawTag) else {
             throw failure("the \(what()) at byte \(start) has unknown value tag \(rawTag)")
         }
+        return tag
+    }
+
+    /// Reads a value. `depth` is how many lists and maps enclose it.
+    mutating func readValue(_ what: @autoclosure () -> String, depth: Int = 0) throws(WALError) -> PropertyValue {
+        let start = position
+        let tag = try readValueTag(what())
         switch tag {
         case .null: return .null
         case .false: return .bool(false)
