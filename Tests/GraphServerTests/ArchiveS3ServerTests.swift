@@ -210,4 +210,51 @@ struct ArchiveS3ServerTests {
             #expect(primary.stop(SIGTERM) == 0)
         }
     }
+    @Test("over S3: the store going away (connections reset, new ones refused) and coming back loses nothing: writes go on, /health degrades, the backlog ships, a restore holds every commit")
+    func storeGoesAwayAndComesBack() async throws {
+        try await withMotoServer { moto in
+            let directory = TemporaryDirectory()
+            let bucketStore = try await moto.makeBucket()
+            let proxy = try LoopbackProxy(forwardingTo: moto.port)
+            var environment = Self.environment(moto)
+            environment["AWS_ENDPOINT_URL_S3"] = "http://127.0.0.1:\(proxy.port)"
+            let url = "s3://\(bucketStore.bucket)/db"
+            let server = try ServerProcess(
+                [
+                    "--data-dir", directory.child("data"), "--port", "0", "--archive", url, "--archive-interval", "50ms",
+                    "--archive-max-lag", "1s", "--segment-target-bytes", "64KiB", "--checkpoint-every-commits", "40",
+                ],
+                environment: environment)
+            var commits = await Self.commit(port: server.port, first: 0, count: 10)
+            let before = try #require(commits.last)
+            try await ArchiveTests.waitUntil("the archive reaches LSN \(before)") {
+                try await ArchiveTests.metric("graph_archive_archived_lsn", port: server.port) ?? 0 >= Double(before.rawValue)
+            }
+
+            proxy.cut()
+            commits += await Self.commit(port: server.port, first: 10, count: 150)
+            #expect(commits.count == 160, "writes go on while the archive is away")
+            try await ArchiveTests.waitUntil("/health says degraded") {
+                try await ArchiveTests.health(server.port).json["status"] == "degraded"
+            }
+            #expect(try await ArchiveTests.metric("graph_archive_last_round_failed", port: server.port) == 1)
+            #expect(try await ArchiveTests.metric("graph_archive_archived_lsn", port: server.port) ?? 0 < Double(try #require(commits.last).rawValue))
+
+            try proxy.restore()
+            let last = try #require(commits.last)
+            try await ArchiveTests.waitUntil("the backlog ships once the store is back", timeout: .seconds(60)) {
+                try await ArchiveTests.metric("graph_archive_archived_lsn", port: server.port) ?? 0 >= Double(last.rawValue)
+            }
+            try await ArchiveTests.waitUntil("/health is ok again") {
+                try await ArchiveTests.health(server.port).json["status"] == "ok"
+            }
+            #expect(server.stop(SIGTERM) == 0)
+            _ = try await ArchiveRestore.verify(store: bucketStore, prefix: "db")
+            let restored = directory.child("restored")
+            _ = try await ArchiveRestore.restore(
+                from: bucketStore, prefix: "db", into: restored + "/wal",
+                snapshotPath: { GraphDatabaseConfiguration(storage: .dataDirectory(restored)).snapshotPath(for: $0) ?? "" })
+            #expect(try Self.numbers(inDataDirectory: restored) == (0..<160).map(Int64.init))
+        }
+    }
 }
