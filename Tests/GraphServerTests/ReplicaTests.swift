@@ -208,6 +208,38 @@ struct ReplicaTests {
         _ = try await ArchiveRestore.verify(store: FileArchiveStore(directory: directory.child("archive")))
     }
 
+    @Test("a promotion whose restore fails leaves the replica following (the old primary fenced), and once the cause is gone a second promotion succeeds")
+    func failedPromotionRetried() async throws {
+        let directory = TemporaryDirectory()
+        let archive = "file://" + directory.child("archive")
+        let primary = try Self.primary(directory.child("p"), archive: archive)
+        // A file where the promotion must make the log directory.
+        try FileManager.default.createDirectory(atPath: directory.child("r"), withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: directory.child("r/wal"), contents: Data("in the way".utf8)))
+        let replica = try Self.replica(directory.child("r"), of: archive)
+        _ = try await ArchiveTests.commit(port: primary.port, count: 6)
+        try await Self.waitForSameGraph(replica: replica.port, primary: primary.port, "the replica catches up")
+
+        let failed = try await Self.post(replica.port, "/admin/promote")
+        #expect(failed.status == 500, "\(failed.json)")
+        #expect(failed.json["error"]?["message"]?.string?.contains("the lease is taken") == true, "\(failed.json)")
+        #expect(try await ArchiveTests.health(replica.port).json["replica"]?["role"] == "following")
+        #expect(try await Self.post(replica.port, "/tx", #"{"ops": [{"op": "createNode"}]}"#).status == 421)
+        #expect(try await Self.nodes(port: replica.port).count == 6, "reads still served")
+        try await ArchiveTests.waitUntil("the old primary says it was fenced") {
+            try await ArchiveTests.health(primary.port).json["archive"]?["status"] == "fenced"
+        }
+
+        try FileManager.default.removeItem(atPath: directory.child("r/wal"))
+        let promoted = try await Self.post(replica.port, "/admin/promote")
+        #expect(promoted.status == 200, "\(promoted.json)")
+        #expect(promoted.json["nodes"] == 6)
+        let after = try await ArchiveTests.commit(port: replica.port, count: 2)
+        #expect(after.first == LSN(UInt64(try #require(promoted.json["archivedLsn"]?.int)) + 3))
+        #expect(replica.stop(SIGTERM) == 0)
+        #expect(primary.stop(SIGTERM) == 0)
+    }
+
     @Test("--replica-of refuses a data directory that holds a log, the combination with --archive, and a server without a place for the log")
     func refusals() async throws {
         let directory = TemporaryDirectory()

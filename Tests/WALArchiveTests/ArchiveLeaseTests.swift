@@ -42,6 +42,20 @@ struct ArchiveLeaseTests {
         #expect(try await ArchiveRestore.verify(store: store).lastLSN == log.commits.last?.lsn)
     }
 
+    @Test("an idle primary, with nothing to ship, learns of a take-over at its next round (one HEAD of the head object)")
+    func idleFencedAtNextRound() async throws {
+        let temporary = TemporaryDirectory()
+        let store = FileArchiveStore(directory: temporary.child("archive"))
+        let log = try RecordingLog(directory: temporary.child("log"))
+        try log.commit(4)
+        let old = Archiver(directory: temporary.child("log"), store: store, options: ArchiverOptions(holder: "old"))
+        _ = try await old.archiveOnce()
+        _ = try await old.archiveOnce()
+        _ = try await Archiver(directory: temporary.child("log"), store: store, options: ArchiverOptions(holder: "new", takesOver: true)).acquire()
+        await Self.expectCode(.fenced, "taken over by new") { _ = try await old.archiveOnce() }
+        #expect(old.status.isFenced)
+    }
+
     @Test("a take-over fences the old primary: its next round fails, every later one says it is fenced, and the archive stays sound")
     func takeOverFences() async throws {
         let temporary = TemporaryDirectory()

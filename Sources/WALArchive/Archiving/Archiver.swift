@@ -126,11 +126,22 @@ public actor Archiver {
 
     private func ship() async throws -> ArchiveRound {
         var round = ArchiveRound()
+        let cached = head != nil
         var (current, version) = try await loadHead(round: &round)
         let directory = self.directory
         let since = LSN(current.lastLSN)
         let compareFrom = continuityChecked ? nil : current.lastKey.flatMap { layout.pieceRange(of: $0)?.lowerBound }
         let scan = try await runBlocking { try LogScan.read(directory: directory, after: since, compareFrom: compareFrom) }
+        let idle = scan.records.isEmpty && cached
+        if idle, try await !headIsUnchanged(version) {
+            // Another writer changed the head: a take-over. Reloading takes
+            // the lease again, which says `fenced` when it was taken.
+            head = nil
+            (current, version) = try await loadHead(round: &round)
+            round.archivedLSN = current.lastLSN
+            round.logLSN = current.lastLSN
+            return round
+        }
         try check(scan, against: current)
         if !continuityChecked {
             try await checkSameRecord(scan, against: current)
@@ -142,6 +153,17 @@ public actor Archiver {
         try await shipSnapshots(head: &current, version: &version, round: &round)
         round.snapshotLSN = current.lastSnapshotLSN ?? 0
         return round
+    }
+
+    /// Whether the head in the store is still the version this archiver
+    /// wrote or read last: one HEAD request.
+    ///
+    /// A round with something to ship learns of a take-over from its
+    /// conditional head update; an idle one would not, and a fenced
+    /// primary with nothing to ship would go on saying it was healthy, and
+    /// accept writes, until its next commit's round.
+    private func headIsUnchanged(_ version: ObjectVersion) async throws -> Bool {
+        try await store.head(layout.headKey)?.version == version
     }
 
     /// Stores one piece per segment the scan touched, replacing the head after each.
