@@ -1,7 +1,7 @@
 /// A node as the store keeps it: the number of its label set, its encoded
 /// properties and, when it has relationships, its adjacency.
 ///
-/// 24 bytes in a trie leaf, and one allocation (the properties) for a node
+/// 24 bytes (32 with its id in a trie leaf), and one allocation (the properties) for a node
 /// without relationships. The id is the trie's key and the names live in
 /// the store's tables, so ``GraphStore`` materialises a ``Node`` on read.
 /// The adjacency lives beside the node rather than in a separate map so
