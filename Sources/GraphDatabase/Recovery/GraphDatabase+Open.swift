@@ -69,14 +69,32 @@ extension GraphDatabase {
             var options = configuration.wal
             options.replayProgress = { progress.scanned($0.scannedBytes, of: $0.totalBytes) }
             do {
-                let (opened, walReport) = try WAL<MutationEvent>.open(
+                // Most events are read from their bytes; the rest are decoded.
+                // All of a transaction is read before any of it is applied, so
+                // an event that does not decode (damage, where salvage stops)
+                // leaves none of its transaction behind.
+                var reader = EncodedReplay()
+                var prepared: [PreparedEvent] = []
+                var unreportedEvents = 0
+                let (opened, walReport) = try WAL<MutationEvent>.openEncoded(
                     directory: directory, options: options, fence: report.snapshotLSN
                 ) { transaction in
-                    for event in transaction.events {
+                    prepared.removeAll(keepingCapacity: true)
+                    var loadedSnapshot = false
+                    try transaction.forEachEvent { encoded in
+                        if let event = reader.prepare(encoded.bytes, for: &store) {
+                            prepared.append(event)
+                            return
+                        }
+                        let event = try encoded.decode(as: MutationEvent.self)
                         if case .annotation(let name, let text) = event {
                             annotations.append(RecoveredAnnotation(commitLSN: transaction.commitLSN, name: name, text: text))
                             try refuseReplayAcrossLoad(name: name, text: text, commitLSN: transaction.commitLSN, from: report, directory: directory)
+                            loadedSnapshot = transaction.eventCount == 1 && Self.loadedSnapshotLSN(of: [event]) != nil
                         }
+                        prepared.append(PreparedEvent(event))
+                    }
+                    for event in prepared {
                         do { try store.apply(event) } catch {
                             throw GraphDatabaseError(
                                 .recovery,
@@ -84,11 +102,16 @@ extension GraphDatabase {
                                 path: directory, graphError: error as? GraphStoreError)
                         }
                     }
-                    progress.transaction(events: transaction.events.count)
+                    // The progress log takes a lock and reads the clock: not per transaction.
+                    unreportedEvents += transaction.eventCount
+                    if unreportedEvents >= 4096 {
+                        progress.transaction(events: unreportedEvents)
+                        unreportedEvents = 0
+                    }
                     // A load's own annotation changes no node: the graph is
                     // still the base's, which a load without a path may
                     // bring back without discarding anything.
-                    if Self.loadedSnapshotLSN(of: transaction.events) == nil { lastCommitLSN = transaction.commitLSN }
+                    if !loadedSnapshot { lastCommitLSN = transaction.commitLSN }
                 }
                 wal = opened
                 report.wal = walReport

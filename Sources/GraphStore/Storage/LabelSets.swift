@@ -29,6 +29,11 @@ struct LabelSets: Sendable, Equatable {
         return id
     }
 
+    /// The number of `labels`, if it has one.
+    func id(of labels: Set<String>) -> UInt32? {
+        labels.isEmpty ? 0 : ids[labels]
+    }
+
     /// The set with number `id` (empty for 0 or a number not handed out).
     subscript(id: UInt32) -> Set<String> {
         id == 0 ? [] : sets[UInt64(id)] ?? []

@@ -209,7 +209,7 @@ extension GraphStore {
         )
     }
 
-    private static func nodeIDInUse(_ id: NodeID) -> GraphStoreError {
+    static func nodeIDInUse(_ id: NodeID) -> GraphStoreError {
         GraphStoreError(.idInUse, "cannot create node \(id): a node with that id already exists")
     }
 

@@ -63,6 +63,22 @@ public final class WAL<Event: WALEvent>: Sendable {
         return (WAL(engine: engine), report)
     }
 
+    /// Opens or creates the log like ``open(directory:options:fence:onTransaction:)``,
+    /// handing each committed transaction over with its events still
+    /// encoded: the consumer reads the bytes of the events it knows how to
+    /// apply directly and calls ``EncodedEvent/decode(as:)`` for the others.
+    /// What is replayed, skipped, cut or set aside is the same.
+    ///
+    /// A name of its own, not an `open` overload: a trailing closure would
+    /// not tell the two apart.
+    public static func openEncoded(
+        directory: String, options: WALOptions = WALOptions(), fence: LSN = .none,
+        onTransaction: (EncodedTransaction) throws -> Void
+    ) throws -> (wal: WAL, report: ReplayReport) {
+        let (engine, report) = try LogEngine.open(at: directory, options: options, fence: fence, encoded: onTransaction)
+        return (WAL(engine: engine), report)
+    }
+
     /// Replays a log directory without opening it: no lock, no writes.
     ///
     /// A torn tail is reported, not cut. In salvage mode the damage replay

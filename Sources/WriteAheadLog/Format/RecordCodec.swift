@@ -153,7 +153,7 @@ enum RecordCodec {
         }
     }
 
-    private static func decodeEvent<Event: WALEvent>(
+    static func decodeEvent<Event: WALEvent>(
         _ bytes: UnsafeRawBufferPointer, index: Int, lsn: LSN
     ) throws -> Event {
         var reader = ByteReader(bytes)

@@ -5,6 +5,24 @@ extension LogEngine {
         at path: String, options: WALOptions, fence: LSN, as _: Event.Type,
         _ deliver: (CommittedTransaction<Event>) throws -> Void
     ) throws -> (LogEngine, ReplayReport) {
+        try open(at: path, options: options, fence: fence) { directory in
+            try replayDirectory(directory, fence: fence, mode: options.recoveryMode, as: Event.self, progress: options.replayProgress, deliver)
+        }
+    }
+
+    /// Opens the log as above, handing each committed transaction over encoded.
+    static func open(
+        at path: String, options: WALOptions, fence: LSN,
+        encoded deliver: (EncodedTransaction) throws -> Void
+    ) throws -> (LogEngine, ReplayReport) {
+        try open(at: path, options: options, fence: fence) { directory in
+            try replayEncoded(directory, fence: fence, mode: options.recoveryMode, progress: options.replayProgress, deliver)
+        }
+    }
+
+    private static func open(
+        at path: String, options: WALOptions, fence: LSN, replay: (SegmentDirectory) throws -> ReplayReport
+    ) throws -> (LogEngine, ReplayReport) {
         let fileSystem = options.fileSystem
         let directory = SegmentDirectory(root: path, fileSystem: fileSystem)
         try fileSystem.createDirectoryDurably(path)
@@ -13,7 +31,7 @@ extension LogEngine {
             try removeStaleTemporaryFiles(in: directory)
             var report = ReplayReport()
             if try !directory.list().isEmpty {
-                report = try replayDirectory(directory, fence: fence, mode: options.recoveryMode, as: Event.self, progress: options.replayProgress, deliver)
+                report = try replay(directory)
             }
             if report.damage != nil {
                 report.quarantined = try quarantine(after: report, in: directory)

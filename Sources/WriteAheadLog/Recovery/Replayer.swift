@@ -8,13 +8,19 @@ struct PendingTransaction {
     var records: [UInt8] = []
     /// Some of its records are at or below the fence and were not kept.
     var hasRecordsBelowFence = false
+    /// The events in the records kept.
+    private(set) var eventCount = 0
 
     mutating func reset() {
         records.removeAll(keepingCapacity: true)
         hasRecordsBelowFence = false
+        eventCount = 0
     }
 
+    /// Keeps a mutation or batch record whose framing was checked.
     mutating func add(_ kind: RecordKind, payload: UnsafeRawBufferPointer) {
+        // A batch starts with its event count.
+        eventCount += kind == .mutationBatch ? Int(UInt32(littleEndian: payload.loadUnaligned(as: UInt32.self))) : 1
         records.append(kind.rawValue)
         records.appendLittleEndian(UInt32(payload.count))
         records.append(contentsOf: payload)
@@ -189,33 +195,20 @@ struct Replayer {
     }
 }
 
-/// Replays a log directory: the shared core of `WAL.open` and `WAL.replay`.
-///
-/// Events are decoded here, once per committed transaction; a decoding
-/// error is damage at the commit record (salvage mode stops there).
+/// Replays a log directory decoding every event: the core of the
+/// decoding `WAL.open` and `WAL.replay`. A decoding error is damage at the
+/// commit record (salvage mode stops there).
 func replayDirectory<Event: WALEvent>(
     _ directory: SegmentDirectory, fence: LSN, mode: RecoveryMode, as _: Event.Type,
     progress: ((ReplayProgress) -> Void)? = nil, readsWithoutLock: Bool = false,
     _ deliver: (CommittedTransaction<Event>) throws -> Void
 ) throws -> ReplayReport {
-    var events = 0
-    let report = try walkTransactions(
+    try replayEncoded(
         directory, fence: fence, mode: mode, progress: progress, readsWithoutLock: readsWithoutLock
-    ) { begin, commit, pending in
-        var decoded: [Event] = []
-        try pending.forEachRecord { kind, payload in
-            try RecordCodec.forEachEvent(kind: kind, payload: payload, lsn: commit, as: Event.self) { decoded.append($0) }
-        }
-        events += decoded.count
-        do {
-            try deliver(CommittedTransaction(beginLSN: begin, commitLSN: commit, events: decoded))
-        } catch {
-            throw ConsumerError(underlying: error)
-        }
+    ) { transaction in
+        let events = try transaction.decodedEvents(as: Event.self)
+        try deliver(CommittedTransaction(beginLSN: transaction.beginLSN, commitLSN: transaction.commitLSN, events: events))
     }
-    var result = report
-    result.eventsReplayed = events
-    return result
 }
 
 /// Walks a log's records through the replayer; `deliver` gets each committed

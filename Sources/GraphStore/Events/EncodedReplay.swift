@@ -1,0 +1,243 @@
+import WriteAheadLog
+
+/// Reads logged events straight from their bytes during recovery, for the
+/// one event a large log is mostly made of: `createNode` with known labels
+/// and keys and plain values.
+///
+/// Why: decoding such an event builds a `Set` of labels and a `Dictionary`
+/// of properties, only for ``GraphStore/apply(_:)`` to hash them again and
+/// encode the properties back into the record's bytes, and then destroy
+/// them. That round trip was most of a replay. Here the label bytes are
+/// compared with the previous event's (a log of a million nodes has a
+/// handful of label sets), each key's bytes with the few keys met so far,
+/// and the values are copied into the record as they are: the log and the
+/// record encode a value the same way.
+///
+/// Anything else gets nil from ``prepare(_:for:)``, and the caller decodes
+/// the event and applies it as before: other events, lists and maps,
+/// labels or keys the store has not numbered yet (the decoding path numbers
+/// them, in the same order as ever), a varint written longer than it needs,
+/// and any byte the decoder would refuse (the decoder then names it). So
+/// what this accepts becomes exactly the record decoding would have built,
+/// and everything else takes the path that always existed.
+///
+/// One per replay of one store: what it remembers are that store's numbers.
+public struct EncodedReplay {
+    /// The bytes of the last label list read, and what they stand for.
+    private var labelBytes: [UInt8] = []
+    private var labelSet: UInt32 = 0
+    private var labels: [String] = []
+    private var hasLabels = false
+    /// Key bytes already resolved to their number; a graph has few keys.
+    private var keys: [(bytes: [UInt8], number: UInt32)] = []
+    private static var maximumKeys: Int { 64 }
+    /// The event being read's properties; kept to reuse its storage.
+    private var pairs = PreparedPairs()
+    /// The most properties an event may have here; more go the decoding way.
+    private static var maximumProperties: Int { 32 }
+
+    public init() {}
+
+    /// The event in `bytes` (as `MutationEvent.encode(into:)` wrote it),
+    /// ready to apply to `store`, or nil when the caller must decode it.
+    /// Changes nothing in the store (`inout` only so that it is not
+    /// copied): apply what it returns with ``GraphStore/apply(_:)-(PreparedEvent)``.
+    public mutating func prepare(_ bytes: UnsafeRawBufferPointer, for store: inout GraphStore) -> PreparedEvent? {
+        var cursor = Cursor(bytes)
+        guard cursor.byte() == MutationEvent.codecVersion, cursor.byte() == MutationEvent.Tag.createNode.rawValue,
+            let id = cursor.varint()
+        else { return nil }
+        guard let labelRange = cursor.skipStrings(), resolveLabels(bytes, labelRange, in: store) else { return nil }
+        guard let count = cursor.varint(), count <= Self.maximumProperties else { return nil }
+        pairs.removeAll()
+        for _ in 0..<Int(count) {
+            guard let keyRange = cursor.string(), let key = resolveKey(bytes, keyRange, in: store),
+                let valueRange = cursor.plainValue()
+            else { return nil }
+            guard pairs.insert(key: key, value: valueRange) else { return nil }  // a repeated key
+        }
+        guard cursor.isAtEnd else { return nil }
+        let properties = pairs.blob(from: bytes)
+        return PreparedEvent(.createNode(id: id, labelSet: labelSet, labels: labels, properties: properties))
+    }
+
+    /// Points `labelSet` and `labels` at the label list in `range`; false
+    /// when the store has no number for that set yet (or the bytes are bad).
+    private mutating func resolveLabels(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, in store: borrowing GraphStore) -> Bool {
+        let list = UnsafeRawBufferPointer(rebasing: bytes[range])
+        if hasLabels, labelBytes.elementsEqual(list) { return true }
+        var reader = BinaryReader(list)
+        guard let set = try? reader.readLabels("labels"), reader.isAtEnd, let number = store.labelSets.id(of: set) else {
+            return false
+        }
+        labelBytes = Array(list)
+        labelSet = number
+        labels = set.sorted()
+        hasLabels = true
+        return true
+    }
+
+    /// The number of the key whose UTF-8 bytes are in `range`, if the store has one.
+    private mutating func resolveKey(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, in store: borrowing GraphStore) -> UInt32? {
+        let name = UnsafeRawBufferPointer(rebasing: bytes[range])
+        for known in keys where known.bytes.elementsEqual(name) { return known.number }
+        guard let string = String(validating: name.bindMemory(to: UInt8.self), as: UTF8.self),
+            let number = store.propertyKeys.id(of: string)
+        else { return nil }
+        if keys.count < Self.maximumKeys { keys.append((Array(name), number)) }
+        return number
+    }
+}
+
+/// An event read and checked, ready for ``GraphStore/apply(_:)-(PreparedEvent)``:
+/// either one ``EncodedReplay`` read from its bytes or a decoded event.
+public struct PreparedEvent: Sendable {
+    enum Content: Sendable {
+        case createNode(id: UInt64, labelSet: UInt32, labels: [String], properties: PropertyBlob)
+        case decoded(MutationEvent)
+    }
+
+    let content: Content
+
+    init(_ content: Content) { self.content = content }
+
+    /// A decoded event, applied as ``GraphStore/apply(_:)-(MutationEvent)`` applies it.
+    public init(_ event: MutationEvent) { self.content = .decoded(event) }
+}
+
+extension GraphStore {
+    /// Applies a prepared event: what ``apply(_:)-(MutationEvent)`` would do
+    /// with the event it was read from, with the same errors.
+    public mutating func apply(_ prepared: PreparedEvent) throws(GraphStoreError) {
+        switch prepared.content {
+        case .decoded(let event):
+            try apply(event)
+        case .createNode(let id, let labelSet, let labels, let properties):
+            guard id < UInt64.max else {
+                throw GraphStoreError(.idSpaceExhausted, "cannot create node \(id): the node id space is exhausted")
+            }
+            guard propertyIndexes.isEmpty else {
+                // Indexes are checked and fed from named properties.
+                let named = properties.decoded(keys: propertyKeys)
+                try apply(.createNode(id: NodeID(id), labels: labelSets[labelSet], properties: named))
+                return
+            }
+            guard nodeRecords.insert(NodeRecord(labelSet: labelSet, properties: properties), for: id) else {
+                throw Self.nodeIDInUse(NodeID(id))
+            }
+            for label in labels { labelIndex[label, default: IDSet()].insert(id) }
+            if id >= nextNodeID.rawValue { nextNodeID = NodeID(id + 1) }
+        }
+    }
+}
+
+/// A forgiving cursor for ``EncodedReplay``: every read returns nil on
+/// anything unexpected, and the event then takes the decoding path, whose
+/// reader names what is wrong.
+private struct Cursor {
+    let bytes: UnsafeRawBufferPointer
+    var position = 0
+
+    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    var isAtEnd: Bool { position == bytes.count }
+
+    mutating func byte() -> UInt8? {
+        guard position < bytes.count else { return nil }
+        defer { position += 1 }
+        return bytes[position]
+    }
+
+    /// A varint in its shortest form (the only form this build writes, so
+    /// copying its bytes gives what re-encoding the value would).
+    mutating func varint() -> UInt64? {
+        let start = position
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while let byte = byte() {
+            guard shift < 63 || byte <= 1 else { return nil }
+            result |= UInt64(byte & 0x7F) << shift
+            if byte & 0x80 == 0 {
+                return position - start == varintSize(result) ? result : nil
+            }
+            shift += 7
+        }
+        return nil
+    }
+
+    /// A length-prefixed run of bytes: the range of its content.
+    mutating func string() -> Range<Int>? {
+        guard let length = varint(), length <= UInt64(bytes.count - position) else { return nil }
+        let range = position..<(position + Int(length))
+        position = range.upperBound
+        return range
+    }
+
+    /// A count and that many strings: the range of the whole list.
+    mutating func skipStrings() -> Range<Int>? {
+        let start = position
+        guard let count = varint(), count <= UInt64(bytes.count - position) else { return nil }
+        for _ in 0..<count { guard string() != nil else { return nil } }
+        return start..<position
+    }
+
+    /// A value that is not a list or a map, checked as the decoder checks
+    /// it: the range of its bytes, tag included.
+    mutating func plainValue() -> Range<Int>? {
+        let start = position
+        guard let rawTag = byte(), let tag = ValueTag(rawValue: rawTag) else { return nil }
+        switch tag {
+        case .null, .false, .true:
+            break
+        case .int:
+            guard varint() != nil else { return nil }
+        case .double:
+            guard bytes.count - position >= 8 else { return nil }
+            position += 8
+        case .bytes:
+            guard string() != nil else { return nil }
+        case .string:
+            guard let range = string() else { return nil }
+            let utf8 = UnsafeRawBufferPointer(rebasing: bytes[range]).bindMemory(to: UInt8.self)
+            guard isASCII(utf8) || String(validating: utf8, as: UTF8.self) != nil else { return nil }
+        case .list, .map:
+            return nil
+        }
+        return start..<position
+    }
+}
+
+/// Key numbers and value ranges, kept ascending by key number as they
+/// arrive (logs list keys by name, records by number). Inserting shifts
+/// the pairs above: events have a handful of properties.
+private struct PreparedPairs {
+    private(set) var pairs: [(key: UInt32, value: Range<Int>)] = []
+
+    mutating func removeAll() { pairs.removeAll(keepingCapacity: true) }
+
+    /// False when `key` is already there.
+    mutating func insert(key: UInt32, value: Range<Int>) -> Bool {
+        var index = pairs.endIndex
+        while index > 0, pairs[index - 1].key >= key {
+            if pairs[index - 1].key == key { return false }
+            index -= 1
+        }
+        pairs.insert((key, value), at: index)
+        return true
+    }
+
+    /// The record's encoding: the count, then each key number and value bytes.
+    func blob(from bytes: UnsafeRawBufferPointer) -> PropertyBlob {
+        guard !pairs.isEmpty else { return .empty }
+        var size = varintSize(UInt64(pairs.count))
+        for (key, value) in pairs { size += varintSize(UInt64(key)) + value.count }
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(size)
+        buffer.appendVarint(UInt64(pairs.count))
+        for (key, value) in pairs {
+            buffer.appendVarint(UInt64(key))
+            buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[value]))
+        }
+        return PropertyBlob(bytes: buffer)
+    }
+}
