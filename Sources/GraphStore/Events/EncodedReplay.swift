@@ -131,6 +131,20 @@ extension GraphStore {
     }
 }
 
+/// Writes `value` as `appendVarint` does at `offset`, which has room for
+/// it; returns the offset after it.
+private func writeVarint(_ value: UInt64, to output: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
+    var value = value
+    var offset = offset
+    while value >= 0x80 {
+        output[offset] = UInt8(truncatingIfNeeded: value) | 0x80
+        value >>= 7
+        offset += 1
+    }
+    output[offset] = UInt8(value)
+    return offset + 1
+}
+
 /// A forgiving cursor for ``EncodedReplay``: every read returns nil on
 /// anything unexpected, and the event then takes the decoding path, whose
 /// reader names what is wrong.
@@ -231,12 +245,16 @@ private struct PreparedPairs {
         guard !pairs.isEmpty else { return .empty }
         var size = varintSize(UInt64(pairs.count))
         for (key, value) in pairs { size += varintSize(UInt64(key)) + value.count }
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(size)
-        buffer.appendVarint(UInt64(pairs.count))
-        for (key, value) in pairs {
-            buffer.appendVarint(UInt64(key))
-            buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[value]))
+        let buffer = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            let output = UnsafeMutableRawBufferPointer(buffer)
+            var offset = writeVarint(UInt64(pairs.count), to: output, at: 0)
+            for (key, value) in pairs {
+                offset = writeVarint(UInt64(key), to: output, at: offset)
+                UnsafeMutableRawBufferPointer(rebasing: output[offset..<(offset + value.count)])
+                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[value]))
+                offset += value.count
+            }
+            initialized = offset
         }
         return PropertyBlob(bytes: buffer)
     }

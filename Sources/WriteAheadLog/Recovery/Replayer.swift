@@ -28,14 +28,19 @@ struct PendingTransaction {
 
     /// Hands each stored record's kind and payload to `body`.
     func forEachRecord(_ body: (RecordKind, UnsafeRawBufferPointer) throws -> Void) rethrows {
-        try records.withUnsafeBytes { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let kind = RecordKind(rawValue: bytes[offset]) ?? .mutation
-                let length = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 1, as: UInt32.self)))
-                try body(kind, UnsafeRawBufferPointer(rebasing: bytes[(offset + 5)..<(offset + 5 + length)]))
-                offset += 5 + length
-            }
+        try records.withUnsafeBytes { try Self.forEachRecord(in: $0, body) }
+    }
+
+    /// The same over `records`' bytes.
+    static func forEachRecord(
+        in bytes: UnsafeRawBufferPointer, _ body: (RecordKind, UnsafeRawBufferPointer) throws -> Void
+    ) rethrows {
+        var offset = 0
+        while offset < bytes.count {
+            let kind = RecordKind(rawValue: bytes[offset]) ?? .mutation
+            let length = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 1, as: UInt32.self)))
+            try body(kind, UnsafeRawBufferPointer(rebasing: bytes[(offset + 5)..<(offset + 5 + length)]))
+            offset += 5 + length
         }
     }
 }
