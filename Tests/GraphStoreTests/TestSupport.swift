@@ -53,7 +53,7 @@ extension GraphStore {
             incoming[relationship.target.rawValue, default: []].append(relationship.id)
             types[relationship.type, default: 0] += 1
         }
-        let indexed = labelIndex.mapValues { Set($0) }
+        let indexed = Dictionary(uniqueKeysWithValues: labelIndex.map { ($0.key, Set($0.value)) })
         if indexed != labels { problems.append("label index \(indexed) should be \(labels)") }
         if labelIndex.values.contains(where: \.isEmpty) { problems.append("label index keeps an empty set") }
         for set in labelIndex.values where set.count != Array(set).count {
@@ -78,7 +78,7 @@ extension GraphStore {
                 }
             }
         }
-        if types != relationshipTypeCounts {
+        if types != Dictionary(uniqueKeysWithValues: relationshipTypeCounts.map { ($0.key, $0.value) }) {
             problems.append("type counts \(relationshipTypeCounts) should be \(types)")
         }
         for entry in nodeRecords {

@@ -25,7 +25,7 @@ struct BenchConfiguration {
     static let usage = """
         usage: walbench [--quick] [--json] [--workload NAME,...] [--system NAME,...]
                         [--data-dir DIR] [--keep-data] [--duration SECONDS] [--count N]
-                        [--rounds N]
+                        [--rounds N] [--labels N]
                walbench --micro
                walbench --recovery-child DIR         (used by walbench itself)
                walbench --graph-recovery-child DIR   (used by walbench itself)
@@ -43,12 +43,15 @@ struct BenchConfiguration {
                            (batch-100 runs count/100 batches); graph-create-scaling
                            and graph-hub run only when named with --workload
           --rounds         turns the systems take in each workload (default 8, quick 2)
+          --labels         distinct labels the graph database's nodes take turns
+                           carrying in graph-create-* (default 1: Person)
         """
 
     init(arguments: [String]) throws {
         var quick = false
         var duration: Double?
         var count: Int?
+        var labels = 1
         var roundsGiven: Int?
         var remaining = arguments[...]
         func value(_ flag: String) throws -> String {
@@ -79,6 +82,11 @@ struct BenchConfiguration {
                     throw BenchError("--rounds needs a whole number from 1 to 100")
                 }
                 roundsGiven = number
+            case "--labels":
+                guard let number = Int(try value(argument)), (1...1_000_000).contains(number) else {
+                    throw BenchError("--labels needs a whole number from 1 to 1000000")
+                }
+                labels = number
             case "--count":
                 guard let number = Int(try value(argument)), number >= 100 else {
                     throw BenchError("--count needs a whole number of at least 100")
@@ -91,6 +99,7 @@ struct BenchConfiguration {
         scale = quick ? .quick : .full
         rounds = roundsGiven ?? (quick ? 2 : 8)
         if let duration { scale.durableNanos = UInt64(duration * 1e9) }
+        scale.graphLabels = labels
         if let count {
             scale.singleCommits = count
             scale.batchCommits = max(count / 100, 1)

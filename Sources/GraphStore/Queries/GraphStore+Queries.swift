@@ -120,7 +120,8 @@ extension GraphStore {
     public var stats: GraphStats {
         GraphStats(
             nodeCount: nodeCount, relationshipCount: relationshipCount,
-            nodesPerLabel: labelIndex.mapValues(\.count), relationshipsPerType: relationshipTypeCounts,
+            nodesPerLabel: Dictionary(uniqueKeysWithValues: labelIndex.lazy.map { ($0.key, $0.value.count) }),
+            relationshipsPerType: Dictionary(uniqueKeysWithValues: relationshipTypeCounts.lazy.map { ($0.key, $0.value) }),
             nextNodeID: nextNodeID, nextRelationshipID: nextRelationshipID)
     }
 

@@ -1,3 +1,5 @@
+import HashTreeCollections
+
 /// An in-memory property graph: nodes with labels and properties, typed
 /// directed relationships between them, a label index and adjacency lists.
 ///
@@ -36,10 +38,13 @@ public struct GraphStore: Sendable {
     var nodeRecords = IDMap<NodeRecord>()
     /// Relationships by id.
     var relationshipRecords = IDMap<RelationshipRecord>()
-    /// The ids of the nodes carrying each label; a label with no nodes has no entry.
-    var labelIndex: [String: IDSet] = [:]
+    /// The ids of the nodes carrying each label; a label with no nodes has
+    /// no entry. Persistent, like the tables below: a `Dictionary` shared
+    /// with the committed version is copied whole by a transaction's first
+    /// write to it, which made every node creation cost O(labels).
+    var labelIndex: TreeDictionary<String, IDSet> = [:]
     /// How many relationships have each type; a type with none has no entry.
-    var relationshipTypeCounts: [String: Int] = [:]
+    var relationshipTypeCounts: TreeDictionary<String, Int> = [:]
     /// The property indexes, by label and then by key; a label without
     /// indexes has no entry.
     var propertyIndexes: [String: [String: PropertyIndex]] = [:]

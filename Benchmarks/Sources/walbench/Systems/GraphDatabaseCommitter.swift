@@ -1,4 +1,5 @@
 import GraphDatabase
+import Synchronization
 import WriteAheadLog
 
 /// The graph database in a data directory of its own: each transaction
@@ -12,6 +13,8 @@ import WriteAheadLog
 final class GraphDatabaseCommitter: BlockingCommitter {
     let database: GraphDatabase
     private let node: NodePayload
+    /// Which of the payload's label sets the next node carries.
+    private let nextLabelSet = Atomic<Int>(0)
 
     init(directory: String, durability: DurabilityLevel, node: NodePayload) throws {
         let mode: SyncMode = durability == .durable ? .always : .groupSync(interval: .milliseconds(50))
@@ -23,8 +26,13 @@ final class GraphDatabaseCommitter: BlockingCommitter {
     }
 
     func commit(writer: Int) throws {
+        var labels = node.labels
+        if node.labelSets.count > 1 {
+            let turn = nextLabelSet.wrappingAdd(1, ordering: .relaxed).oldValue
+            labels = node.labelSets[turn % node.labelSets.count]
+        }
         try database.write { transaction in
-            try transaction.createNode(labels: node.labels, properties: node.properties)
+            try transaction.createNode(labels: labels, properties: node.properties)
         }
     }
 

@@ -14,10 +14,15 @@ struct NodePayload: Sendable {
     let email: String
     let age: Int64
     let properties: [String: PropertyValue]
+    /// The label sets nodes take turns carrying: `labels` alone, or
+    /// `Label0`, `Label1`, … with `--labels N` (the graph database only;
+    /// SQLite's row keeps `label`).
+    let labelSets: [Set<String>]
 
-    init() {
+    init(labelCount: Int = 1) {
         label = "Person"
         labels = [label]
+        labelSets = labelCount <= 1 ? [labels] : (0..<labelCount).map { ["Label\($0)"] }
         name = String(repeating: "n", count: 27) + "-0042"
         email = "person-0000000042@" + String(repeating: "e", count: 38) + ".org"
         age = 42

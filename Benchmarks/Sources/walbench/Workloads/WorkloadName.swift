@@ -47,6 +47,9 @@ struct Scale: Sendable {
     var graphScalingNodes: Int
     /// Relationships `graph-hub` adds to its hub.
     var graphHubRelationships = 100_000
+    /// Distinct labels the graph database's nodes take turns carrying in
+    /// the `graph-create-*` workloads (`--labels`); 1 is `Person` alone.
+    var graphLabels = 1
 
     static let full = Scale(
         singleCommits: 1_000_000, batchCommits: 10_000, durableNanos: 4_000_000_000,
@@ -69,6 +72,8 @@ struct WorkloadSpec: Sendable {
     var limits: RunLimits
     var systems: [SystemName]
     var subject = WorkloadSubject.logEvents
+    /// For the graph database: how many distinct labels its nodes cycle through.
+    var graphLabels = 1
 
     /// The write workloads at `scale`, in the order they run.
     static func writeWorkloads(_ scale: Scale) -> [WorkloadSpec] {
@@ -104,13 +109,15 @@ struct WorkloadSpec: Sendable {
             WorkloadSpec(
                 name: .graphCreateGroupSync, writers: 1, eventsPerCommit: 1, eventBytes: bytes, durability: .relaxed,
                 limits: RunLimits(commitsPerWriter: scale.graphCreateCommits, durationNanos: scale.countBoundNanos),
-                systems: systems, subject: .graphNodes),
+                systems: systems, subject: .graphNodes, graphLabels: scale.graphLabels),
             WorkloadSpec(
                 name: .graphCreateDurable1, writers: 1, eventsPerCommit: 1, eventBytes: bytes, durability: .durable,
-                limits: RunLimits(durationNanos: scale.durableNanos), systems: systems, subject: .graphNodes),
+                limits: RunLimits(durationNanos: scale.durableNanos), systems: systems, subject: .graphNodes,
+                graphLabels: scale.graphLabels),
             WorkloadSpec(
                 name: .graphCreateDurable16, writers: 16, eventsPerCommit: 1, eventBytes: bytes, durability: .durable,
-                limits: RunLimits(durationNanos: scale.durableNanos), systems: systems, subject: .graphNodes),
+                limits: RunLimits(durationNanos: scale.durableNanos), systems: systems, subject: .graphNodes,
+                graphLabels: scale.graphLabels),
         ]
     }
 }

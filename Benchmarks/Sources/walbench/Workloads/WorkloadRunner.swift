@@ -117,7 +117,8 @@ struct WorkloadRunner {
             return try DeviceCommitter(
                 directory: directory, durability: spec.durability, payload: payload, groupSize: spec.writers)
         case (.graphNodes, .graphdb):
-            return try GraphDatabaseCommitter(directory: directory, durability: spec.durability, node: NodePayload())
+            return try GraphDatabaseCommitter(
+                directory: directory, durability: spec.durability, node: NodePayload(labelCount: spec.graphLabels))
         case (.graphNodes, .sqlite):
             return try SQLiteCommitter(directory: directory, durability: spec.durability, table: .nodes(NodePayload()))
         case (.logEvents, .graphdb), (.graphNodes, _):
