@@ -112,13 +112,14 @@ final class DecodingFailureSlot {
 /// except a decoding failure, which is damage at the commit record.
 func replayEncoded(
     _ directory: SegmentDirectory, fence: LSN, mode: RecoveryMode,
-    progress: ((ReplayProgress) -> Void)? = nil, readsWithoutLock: Bool = false,
+    progress: ((ReplayProgress) -> Void)? = nil, readsWithoutLock: Bool = false, skipsCoveredSegments: Bool = false,
     _ deliver: (EncodedTransaction) throws -> Void
 ) throws -> ReplayReport {
     var events = 0
     let decodingFailure = DecodingFailureSlot()
     var report = try walkTransactions(
-        directory, fence: fence, mode: mode, progress: progress, readsWithoutLock: readsWithoutLock
+        directory, fence: fence, mode: mode, progress: progress, readsWithoutLock: readsWithoutLock,
+        skipsCoveredSegments: skipsCoveredSegments
     ) { begin, commit, pending in
         do {
             try pending.records.withUnsafeBytes { records in

@@ -6,7 +6,9 @@ extension LogEngine {
         _ deliver: (CommittedTransaction<Event>) throws -> Void
     ) throws -> (LogEngine, ReplayReport) {
         try open(at: path, options: options, fence: fence) { directory in
-            try replayDirectory(directory, fence: fence, mode: options.recoveryMode, as: Event.self, progress: options.replayProgress, deliver)
+            try replayDirectory(
+                directory, fence: fence, mode: options.recoveryMode, as: Event.self, progress: options.replayProgress,
+                skipsCoveredSegments: true, deliver)
         }
     }
 
@@ -16,7 +18,9 @@ extension LogEngine {
         encoded deliver: (EncodedTransaction) throws -> Void
     ) throws -> (LogEngine, ReplayReport) {
         try open(at: path, options: options, fence: fence) { directory in
-            try replayEncoded(directory, fence: fence, mode: options.recoveryMode, progress: options.replayProgress, deliver)
+            try replayEncoded(
+                directory, fence: fence, mode: options.recoveryMode, progress: options.replayProgress,
+                skipsCoveredSegments: true, deliver)
         }
     }
 

@@ -33,6 +33,10 @@ struct LogWalker {
     /// `WALInspector`): when another handle holds it, the active segment's
     /// tail may be in the middle of a write. See `isBeingWritten`.
     var readsWithoutLock = false
+    /// Set by `open` to its fence: a sealed segment followed by one whose
+    /// base LSN is at most this + 1 holds only records the snapshot covers,
+    /// and is not read. Tools leave it nil and read every record.
+    var skipsSegmentsAtOrBelow: LSN?
 
     func walk(
         into report: inout ReplayReport,
@@ -47,6 +51,7 @@ struct LogWalker {
         var previous: (id: SegmentID, base: LSN, lastLSN: LSN)?
         var files: [(SegmentEntry, any StorageFile, UInt64)] = []
         var totalBytes: UInt64 = 0
+        var skippedBytes: UInt64 = 0
         for entry in entries {
             let file = try fileSystem.openFile(entry.path, mode: .readOnly)
             let size = try file.size()
@@ -106,6 +111,27 @@ struct LogWalker {
                 }
             }
             previousBase = header.baseLSN
+
+            if let fence = skipsSegmentsAtOrBelow, header.isSealed, !isLast,
+                let nextBase = try? directory.readHeader(of: files[index + 1].1).baseLSN,
+                nextBase > header.baseLSN, nextBase.rawValue - 1 <= fence.rawValue
+            {
+                // Rotation starts a segment right after the last record and
+                // a sealed segment holds at least one, so its records are
+                // base...nextBase - 1: all covered. The next segment's own
+                // base is checked against them as for a segment read.
+                summary.firstLSN = header.baseLSN
+                summary.lastLSN = LSN(nextBase.rawValue - 1)
+                summary.validBytes = fileSize
+                summary.skippedBelowFence = true
+                lastLSN = summary.lastLSN
+                report.segmentsSkippedBelowFence += 1
+                report.segments.append(summary)
+                previous = (entry.id, header.baseLSN, summary.lastLSN)
+                skippedBytes += fileSize
+                progress?(ReplayProgress(scannedBytes: report.bytesScanned + skippedBytes, totalBytes: totalBytes))
+                continue
+            }
 
             var scanner = SegmentScanner(file: file, fileSize: fileSize)
             scan: while true {
@@ -177,7 +203,7 @@ struct LogWalker {
             report.bytesScanned += fileSize
             report.segments.append(summary)
             previous = (entry.id, header.baseLSN, summary.lastLSN)
-            progress?(ReplayProgress(scannedBytes: report.bytesScanned, totalBytes: totalBytes))
+            progress?(ReplayProgress(scannedBytes: report.bytesScanned + skippedBytes, totalBytes: totalBytes))
         }
     }
 

@@ -24,4 +24,7 @@ public struct ReplayReport: Sendable {
     public var newestCheckpoint: CheckpointMarker?
     /// Bytes of segment files read.
     public var bytesScanned: UInt64 = 0
+    /// Sealed segments `open` did not read because the fence covers all of
+    /// them (see ``SegmentSummary/skippedBelowFence``).
+    public var segmentsSkippedBelowFence = 0
 }

@@ -67,7 +67,29 @@ struct Replayer {
     /// (the walker owns the report while the walk runs).
     private var tally = ReplayReport()
 
-    init(fence: LSN) { self.fence = fence }
+    /// Whether the walker may skip segments below the fence: then a record
+    /// at or below it may belong to a transaction whose begin was skipped.
+    let skipsCoveredSegments: Bool
+
+    init(fence: LSN, skipsCoveredSegments: Bool = false) {
+        self.fence = fence
+        self.skipsCoveredSegments = skipsCoveredSegments
+    }
+
+    /// For a record of `transaction`, which is not open: true when it is to
+    /// be ignored because its begin lay in a skipped segment below the
+    /// fence and it is at or below the fence itself; throws the straddling
+    /// error when it commits above the fence. False when skipping explains
+    /// nothing (the caller reports the missing begin).
+    private func isCoveredRemnant(_ transaction: LSN, at lsn: LSN, committing: Bool) throws -> Bool {
+        guard skipsCoveredSegments, transaction <= fence else { return false }
+        if lsn <= fence { return true }
+        guard committing else { return false }
+        throw WALError(
+            .structural,
+            "transaction \(transaction) straddles the checkpoint fence \(fence): it began at or below it but commits above it",
+            lsn: lsn)
+    }
 
     private func isOpen(_ transaction: LSN) -> Bool {
         (transaction == currentLSN && !currentLSN.isNone) || others[transaction] != nil
@@ -116,6 +138,7 @@ struct Replayer {
         case .mutation, .mutationBatch:
             let transaction = frame.txBeginLSN
             guard isOpen(transaction) else {
+                if try isCoveredRemnant(transaction, at: lsn, committing: false) { return }
                 throw WALError(.structural, "\(frame.kind) references transaction \(transaction), which has no open begin", lsn: lsn)
             }
             let payload = UnsafeRawBufferPointer(
@@ -141,6 +164,10 @@ struct Replayer {
             }
             let transaction = frame.txBeginLSN
             guard isOpen(transaction) else {
+                if try isCoveredRemnant(transaction, at: lsn, committing: true) {
+                    tally.transactionsBelowFence += 1
+                    return
+                }
                 throw WALError(.structural, "commit references transaction \(transaction), which has no open begin", lsn: lsn)
             }
             guard var pending = take(transaction) else { return }
@@ -163,6 +190,10 @@ struct Replayer {
         case .txAbort:
             try requireEmptyPayload(frame)
             guard isOpen(frame.txBeginLSN) else {
+                if try isCoveredRemnant(frame.txBeginLSN, at: lsn, committing: false) {
+                    tally.transactionsAborted += 1
+                    return
+                }
                 throw WALError(.structural, "abort references transaction \(frame.txBeginLSN), which has no open begin", lsn: lsn)
             }
             if var pending = take(frame.txBeginLSN) { recycle(&pending) }
@@ -205,11 +236,12 @@ struct Replayer {
 /// commit record (salvage mode stops there).
 func replayDirectory<Event: WALEvent>(
     _ directory: SegmentDirectory, fence: LSN, mode: RecoveryMode, as _: Event.Type,
-    progress: ((ReplayProgress) -> Void)? = nil, readsWithoutLock: Bool = false,
+    progress: ((ReplayProgress) -> Void)? = nil, readsWithoutLock: Bool = false, skipsCoveredSegments: Bool = false,
     _ deliver: (CommittedTransaction<Event>) throws -> Void
 ) throws -> ReplayReport {
     try replayEncoded(
-        directory, fence: fence, mode: mode, progress: progress, readsWithoutLock: readsWithoutLock
+        directory, fence: fence, mode: mode, progress: progress, readsWithoutLock: readsWithoutLock,
+        skipsCoveredSegments: skipsCoveredSegments
     ) { transaction in
         let events = try transaction.decodedEvents(as: Event.self)
         try deliver(CommittedTransaction(beginLSN: transaction.beginLSN, commitLSN: transaction.commitLSN, events: events))
@@ -220,13 +252,16 @@ func replayDirectory<Event: WALEvent>(
 /// transaction above the fence as bytes.
 func walkTransactions(
     _ directory: SegmentDirectory, fence: LSN, mode: RecoveryMode, progress: ((ReplayProgress) -> Void)?,
-    readsWithoutLock: Bool = false, deliver: (LSN, LSN, PendingTransaction) throws -> Void
+    readsWithoutLock: Bool = false, skipsCoveredSegments: Bool = false,
+    deliver: (LSN, LSN, PendingTransaction) throws -> Void
 ) throws -> ReplayReport {
     var report = ReplayReport()
-    var replayer = Replayer(fence: fence)
+    let skips = skipsCoveredSegments && fence != .none
+    var replayer = Replayer(fence: fence, skipsCoveredSegments: skips)
     var walker = LogWalker(directory: directory, mode: mode)
     walker.progress = progress
     walker.readsWithoutLock = readsWithoutLock
+    walker.skipsSegmentsAtOrBelow = skips ? fence : nil
     do {
         try walker.walk(into: &report) { frame, bytes, _ in
             try replayer.visit(frame, bytes, deliver: deliver)

@@ -14,4 +14,9 @@ public struct SegmentSummary: Sendable, Equatable {
     public var records: Int
     /// The segment format version its header names (docs/FORMAT.md).
     public var formatVersion: UInt16 = SegmentHeader.currentVersion
+    /// Set when `open` did not read the segment's records: it is sealed and
+    /// the next segment's base LSN shows that every record in it is at or
+    /// below the fence, so the snapshot holds them. Its LSNs are then those
+    /// the headers imply; `records` is 0 and `validBytes` the file's size.
+    public var skippedBelowFence = false
 }
