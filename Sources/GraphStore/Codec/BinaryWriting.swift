@@ -106,3 +106,17 @@ extension Array where Element == UInt8 {
         }
     }
 }
+
+/// Writes `value` as `appendVarint` does at `offset`, which has room for
+/// it; returns the offset after it.
+func writeVarint(_ value: UInt64, to output: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
+    var value = value
+    var offset = offset
+    while value >= 0x80 {
+        output[offset] = UInt8(truncatingIfNeeded: value) | 0x80
+        value >>= 7
+        offset += 1
+    }
+    output[offset] = UInt8(value)
+    return offset + 1
+}

@@ -43,7 +43,7 @@ public struct EncodedReplay {
     /// Changes nothing in the store (`inout` only so that it is not
     /// copied): apply what it returns with ``GraphStore/apply(_:)-(PreparedEvent)``.
     public mutating func prepare(_ bytes: UnsafeRawBufferPointer, for store: inout GraphStore) -> PreparedEvent? {
-        var cursor = Cursor(bytes)
+        var cursor = PlainCursor(bytes)
         guard cursor.byte() == MutationEvent.codecVersion, cursor.byte() == MutationEvent.Tag.createNode.rawValue,
             let id = cursor.varint()
         else { return nil }
@@ -128,96 +128,6 @@ extension GraphStore {
             for label in labels { labelIndex[label, default: IDSet()].insert(id) }
             if id >= nextNodeID.rawValue { nextNodeID = NodeID(id + 1) }
         }
-    }
-}
-
-/// Writes `value` as `appendVarint` does at `offset`, which has room for
-/// it; returns the offset after it.
-private func writeVarint(_ value: UInt64, to output: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
-    var value = value
-    var offset = offset
-    while value >= 0x80 {
-        output[offset] = UInt8(truncatingIfNeeded: value) | 0x80
-        value >>= 7
-        offset += 1
-    }
-    output[offset] = UInt8(value)
-    return offset + 1
-}
-
-/// A forgiving cursor for ``EncodedReplay``: every read returns nil on
-/// anything unexpected, and the event then takes the decoding path, whose
-/// reader names what is wrong.
-private struct Cursor {
-    let bytes: UnsafeRawBufferPointer
-    var position = 0
-
-    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
-
-    var isAtEnd: Bool { position == bytes.count }
-
-    mutating func byte() -> UInt8? {
-        guard position < bytes.count else { return nil }
-        defer { position += 1 }
-        return bytes[position]
-    }
-
-    /// A varint in its shortest form (the only form this build writes, so
-    /// copying its bytes gives what re-encoding the value would).
-    mutating func varint() -> UInt64? {
-        let start = position
-        var result: UInt64 = 0
-        var shift: UInt64 = 0
-        while let byte = byte() {
-            guard shift < 63 || byte <= 1 else { return nil }
-            result |= UInt64(byte & 0x7F) << shift
-            if byte & 0x80 == 0 {
-                return position - start == varintSize(result) ? result : nil
-            }
-            shift += 7
-        }
-        return nil
-    }
-
-    /// A length-prefixed run of bytes: the range of its content.
-    mutating func string() -> Range<Int>? {
-        guard let length = varint(), length <= UInt64(bytes.count - position) else { return nil }
-        let range = position..<(position + Int(length))
-        position = range.upperBound
-        return range
-    }
-
-    /// A count and that many strings: the range of the whole list.
-    mutating func skipStrings() -> Range<Int>? {
-        let start = position
-        guard let count = varint(), count <= UInt64(bytes.count - position) else { return nil }
-        for _ in 0..<count { guard string() != nil else { return nil } }
-        return start..<position
-    }
-
-    /// A value that is not a list or a map, checked as the decoder checks
-    /// it: the range of its bytes, tag included.
-    mutating func plainValue() -> Range<Int>? {
-        let start = position
-        guard let rawTag = byte(), let tag = ValueTag(rawValue: rawTag) else { return nil }
-        switch tag {
-        case .null, .false, .true:
-            break
-        case .int:
-            guard varint() != nil else { return nil }
-        case .double:
-            guard bytes.count - position >= 8 else { return nil }
-            position += 8
-        case .bytes:
-            guard string() != nil else { return nil }
-        case .string:
-            guard let range = string() else { return nil }
-            let utf8 = UnsafeRawBufferPointer(rebasing: bytes[range]).bindMemory(to: UInt8.self)
-            guard isASCII(utf8) || String(validating: utf8, as: UTF8.self) != nil else { return nil }
-        case .list, .map:
-            return nil
-        }
-        return start..<position
     }
 }
 

@@ -140,6 +140,13 @@ struct PropertyBlob: Sendable, Equatable {
     /// Checks bytes read from a snapshot: the layout above, key numbers
     /// below `keyCount` and strictly ascending, values the codec accepts.
     static func validate(_ bytes: [UInt8], keyCount: Int) throws(WALError) {
+        guard !bytes.isEmpty, !isPlainAndValid(bytes, keyCount: keyCount) else { return }
+        try validateWithReader(bytes, keyCount: keyCount)
+    }
+
+    /// ``validate(_:keyCount:)`` through `BinaryReader`, for every form the
+    /// codec accepts, naming what is wrong.
+    static func validateWithReader(_ bytes: [UInt8], keyCount: Int) throws(WALError) {
         guard !bytes.isEmpty else { return }
         try withReader(over: bytes) { reader throws(WALError) in
             let count = try reader.readCount("property count", minimumElementSize: 2)
@@ -159,6 +166,28 @@ struct PropertyBlob: Sendable, Equatable {
             guard reader.isAtEnd else {
                 throw WALError(.eventDecoding, "\(reader.remaining) bytes left over after \(count) properties")
             }
+        }
+    }
+}
+
+extension PropertyBlob {
+    /// The common case of ``validate(_:keyCount:)`` in one pass: plain
+    /// values (no lists or maps) and varints in their shortest form, as
+    /// this build writes them. False for anything else, valid or not; the
+    /// reader then decides, and names what is wrong. Loading a snapshot
+    /// checks every record, so this is most of a snapshot load's checking.
+    static func isPlainAndValid(_ bytes: [UInt8], keyCount: Int) -> Bool {
+        bytes.withUnsafeBytes { raw in
+            var cursor = PlainCursor(raw)
+            guard let count = cursor.varint(), count > 0 else { return false }
+            var previous: UInt64?
+            for _ in 0..<count {
+                guard let key = cursor.varint(), key < UInt64(keyCount), previous.map({ key > $0 }) ?? true,
+                    cursor.plainValue() != nil
+                else { return false }
+                previous = key
+            }
+            return cursor.isAtEnd
         }
     }
 }

@@ -1,0 +1,60 @@
+import Testing
+import WriteAheadLog
+
+@testable import GraphStore
+
+/// The one-pass check of a snapshot's property bytes must never accept
+/// what the full reader refuses: it is a shortcut, not a second opinion.
+@Suite("One-pass property check")
+struct PlainCursorTests {
+    /// Property blobs of a random workload's nodes and relationships, with the key count they were made with.
+    static func blobs(seed: UInt64) throws -> (blobs: [[UInt8]], keyCount: Int) {
+        var workload = RandomWorkload(seed: seed)
+        try workload.run(steps: 1500)
+        let store = workload.store
+        let blobs = store.nodeRecords.map(\.value.properties.bytes) + store.relationshipRecords.map(\.value.properties.bytes)
+        return (blobs.filter { !$0.isEmpty }, store.propertyKeys.count)
+    }
+
+    @Test("accepts the blobs the store writes with plain values, and defers the rest", arguments: [4, 40] as [UInt64])
+    func storeBlobs(seed: UInt64) throws {
+        let (blobs, keyCount) = try Self.blobs(seed: seed)
+        #expect(blobs.count > 100)
+        var accepted = 0
+        for blob in blobs {
+            try PropertyBlob.validateWithReader(blob, keyCount: keyCount)
+            if PropertyBlob.isPlainAndValid(blob, keyCount: keyCount) { accepted += 1 }
+        }
+        #expect(accepted > blobs.count / 3, "most blobs hold plain values")
+        #expect(accepted < blobs.count, "some hold lists or maps, which the reader checks")
+    }
+
+    @Test("whatever one changed byte does, the one-pass check accepts only what the reader accepts", arguments: [5, 50] as [UInt64])
+    func mutations(seed: UInt64) throws {
+        let (blobs, keyCount) = try Self.blobs(seed: seed)
+        var rng = SeededGenerator(seed: seed)
+        var acceptedMutants = 0
+        for blob in blobs.prefix(300) {
+            for _ in 0..<20 {
+                var mutant = blob
+                let index = Int.random(in: 0..<mutant.count, using: &rng)
+                mutant[index] = UInt8.random(in: 0...255, using: &rng)
+                if Bool.random(using: &rng) { mutant.removeLast(Int.random(in: 0..<min(3, mutant.count), using: &rng)) }
+                guard PropertyBlob.isPlainAndValid(mutant, keyCount: keyCount) else { continue }
+                acceptedMutants += 1
+                #expect(throws: Never.self, "\(mutant)") { try PropertyBlob.validateWithReader(mutant, keyCount: keyCount) }
+            }
+        }
+        #expect(acceptedMutants > 0, "some changes keep a valid blob (another value of the same shape)")
+    }
+
+    @Test("a key number at or above the table's size, or keys out of order, are left to the reader, which refuses them")
+    func keys() throws {
+        let good: [UInt8] = [2, 0, ValueTag.null.rawValue, 1, ValueTag.true.rawValue]
+        #expect(PropertyBlob.isPlainAndValid(good, keyCount: 2))
+        for bad: [UInt8] in [[2, 1, 0, 0, 0], [2, 0, 0, 0, 0], [1, 2, 0], [0], [1, 0, 0, 9]] {
+            #expect(!PropertyBlob.isPlainAndValid(bad, keyCount: 2))
+            #expect(throws: WALError.self) { try PropertyBlob.validateWithReader(bad, keyCount: 2) }
+        }
+    }
+}
