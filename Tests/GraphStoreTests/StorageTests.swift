@@ -174,3 +174,63 @@ struct PropertyValueTests {
         #expect(value.description == #"{"a": "tab\there \"q\" \u{1}", "m": -0.0, "z": 0x000fff}"#)
     }
 }
+
+/// `IDMap.AscendingBuilder` must give the map that inserting the same
+/// entries gives: the same entries, height, lookups and later writes.
+@Suite("Building an id map in ascending order")
+struct AscendingBuilderTests {
+    static func idSets() -> [(String, [UInt64])] {
+        var rng = SeededGenerator(seed: 77)
+        var sparse: [UInt64] = []
+        var next: UInt64 = 0
+        for _ in 0..<3000 {
+            next += UInt64.random(in: 1...5000, using: &rng)
+            sparse.append(next)
+        }
+        var mixed: [UInt64] = Array(0..<40) + [1023, 1024, 1025] + Array(32_768..<33_000) + [1 << 40, (1 << 40) + 1]
+        mixed += [UInt64.max - 70, UInt64.max - 3, UInt64.max - 1]
+        return [
+            ("empty", []), ("one", [0]), ("one large", [UInt64.max - 1]), ("a full leaf", Array(0..<32)),
+            ("dense", Array(0..<50_000)), ("dense from 7", Array(7..<20_000)), ("sparse", sparse), ("mixed", mixed),
+        ]
+    }
+
+    @Test("gives the entries, the height and the lookups of the inserted map", arguments: idSets())
+    func sameAsInserting(_ name: String, _ ids: [UInt64]) {
+        var inserted = IDMap<UInt64>()
+        var builder = IDMap<UInt64>.AscendingBuilder()
+        for id in ids {
+            inserted.insert(id &* 3, for: id)
+            let appended = builder.append(id &* 3, for: id)
+            #expect(appended)
+        }
+        var built = builder.finish()
+        #expect(built.count == ids.count, "\(name)")
+        #expect(built == inserted, "\(name)")
+        #expect(built.depth == inserted.depth, "\(name)")
+        #expect(built.lastID == inserted.lastID, "\(name)")
+        var rng = SeededGenerator(seed: UInt64(ids.count))
+        for _ in 0..<200 {
+            let probe = ids.isEmpty || Bool.random(using: &rng) ? UInt64.random(in: 0...UInt64.max, using: &rng) : ids[Int.random(in: 0..<ids.count, using: &rng)]
+            #expect(built[probe] == inserted[probe], "\(name) at \(probe)")
+            #expect(Array(built.entries(after: probe).prefix(5).map(\.id)) == Array(inserted.entries(after: probe).prefix(5).map(\.id)))
+        }
+        // The built map takes writes like any other.
+        if let first = ids.first {
+            built.remove(first)
+            inserted.remove(first)
+            built.insert(1, for: first)
+            inserted.insert(1, for: first)
+            #expect(built == inserted, "\(name) after writes")
+        }
+    }
+
+    @Test("refuses an id not above the last one")
+    func refusesDescending() {
+        var builder = IDMap<Int>.AscendingBuilder()
+        let results = [builder.append(1, for: 10), builder.append(2, for: 10), builder.append(3, for: 9), builder.append(4, for: 11)]
+        #expect(results == [true, false, false, true])
+        let built = builder.finish()
+        #expect(Array(built.map(\.id)) == [10, 11])
+    }
+}

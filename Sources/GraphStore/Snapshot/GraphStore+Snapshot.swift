@@ -304,6 +304,9 @@ extension GraphStore {
         let keyCount = store.propertyKeys.count
         var previous: UInt64? = nil
         var labelIndex = LabelIndexBuilder()
+        // Ids come in ascending order (readID checks it), so the trie is
+        // built a node at a time rather than walked for every record.
+        var nodes = IDMap<NodeRecord>.AscendingBuilder()
         for index in 0..<Int(header.nodeCount) {
             let id = try readID(&reader, after: previous, "id of node \(index)")
             let labelSet = try reader.readVarint("label set of node \(id)")
@@ -312,11 +315,14 @@ extension GraphStore {
             }
             let properties = try reader.readVarBytes("properties of node \(id)")
             try PropertyBlob.validate(properties, keyCount: keyCount)
-            store.nodeRecords.insert(
-                NodeRecord(labelSet: UInt32(labelSet), properties: PropertyBlob(bytes: properties)), for: id)
+            guard nodes.append(NodeRecord(labelSet: UInt32(labelSet), properties: PropertyBlob(bytes: properties)), for: id)
+            else {
+                throw WALError(.eventDecoding, "node \(id) is not above the node before it")
+            }
             labelIndex.add(id, labelSet: UInt32(labelSet))
             previous = id
         }
+        store.nodeRecords = nodes.finish()
         labelIndex.finish(into: &store)
         previous = nil
         let typeCount = store.relationshipTypes.count

@@ -348,3 +348,88 @@ extension IDMap.Iterator.Frame: Sendable where Value: Sendable {}
 /// written again; shared nodes are immutable. Their values must be
 /// Sendable themselves.
 extension TrieNode: @unchecked Sendable where Value: Sendable {}
+
+extension IDMap {
+    /// Builds a map from entries handed over in strictly ascending id
+    /// order, as a snapshot lists them: each node is filled once and handed
+    /// to its parent when the ids leave its range, instead of walking down
+    /// from the root for every entry. Gives the trie inserting the same
+    /// entries would give.
+    struct AscendingBuilder {
+        /// A node being filled: the ids it covers share `prefix` (the id
+        /// shifted right past this node's level).
+        private struct Open {
+            var prefix: UInt64
+            var bitmap: UInt32 = 0
+            var children: [TrieNode<Value>] = []
+            var entries: [Entry] = []
+        }
+
+        /// The open node of each level, leaves first.
+        private var open: [Open?] = []
+        private var count = 0
+        private var lastID: UInt64?
+
+        init() {}
+
+        /// Adds `value` under `id`; false (and nothing added) when `id` is
+        /// not above the last one added.
+        mutating func append(_ value: Value, for id: UInt64) -> Bool {
+            if let lastID, id <= lastID { return false }
+            lastID = id
+            count += 1
+            let prefix = Self.prefix(id, level: 0)
+            if let leaf = open.first ?? nil, leaf.prefix != prefix { close(level: 0) }
+            if open.isEmpty { open.append(nil) }
+            var leaf = open[0].take() ?? Open(prefix: prefix)
+            leaf.bitmap |= 1 << IDMap.digit(id, level: 0)
+            leaf.entries.append(Entry(id: id, value: value))
+            open[0] = leaf
+            return true
+        }
+
+        /// The map of everything added.
+        mutating func finish() -> IDMap {
+            var map = IDMap()
+            guard let lastID else { return map }
+            var height = 0
+            while !IDMap.fits(lastID, height: height) { height += 1 }
+            for level in 0..<height where level < open.count && open[level] != nil { close(level: level) }
+            guard height < open.count, let top = open[height] else { return map }
+            map.root = Self.node(top, level: height)
+            map.height = height
+            map.count = count
+            return map
+        }
+
+        /// What the ids of `level`'s nodes share: the id without the digits
+        /// of that level and those below.
+        private static func prefix(_ id: UInt64, level: Int) -> UInt64 {
+            let shift = IDMap.bits * (level + 1)
+            return shift >= 64 ? 0 : id >> UInt64(shift)
+        }
+
+        private static func node(_ open: Open, level: Int) -> TrieNode<Value> {
+            level == 0
+                ? TrieNode(bitmap: open.bitmap, entries: open.entries)
+                : TrieNode(bitmap: open.bitmap, children: open.children)
+        }
+
+        /// Hands the open node of `level` to its parent, opening the parent
+        /// (and closing the parent's predecessor) as needed.
+        private mutating func close(level: Int) {
+            guard let closing = open[level] else { return }
+            open[level] = nil
+            let parentLevel = level + 1
+            // The digit of this node in its parent is the low digit of its prefix.
+            let digit = UInt32(truncatingIfNeeded: closing.prefix & IDMap.mask)
+            let parentPrefix = IDMap.bits * (parentLevel + 1) >= 64 ? 0 : closing.prefix >> UInt64(IDMap.bits)
+            if open.count <= parentLevel { open.append(nil) }
+            if let parent = open[parentLevel], parent.prefix != parentPrefix { close(level: parentLevel) }
+            var parent = open[parentLevel].take() ?? Open(prefix: parentPrefix)
+            parent.bitmap |= 1 << digit
+            parent.children.append(Self.node(closing, level: level))
+            open[parentLevel] = parent
+        }
+    }
+}
