@@ -99,3 +99,50 @@ struct CoveredSegmentTests {
         expectWALError(.corruption) { _ = try openNotes(directory.path, .test(segmentTargetBytes: 4096), fence: fence) }
     }
 }
+
+/// The replayer's side of skipping: records of a transaction whose begin
+/// lay in a skipped segment. The writer never leaves one open across a
+/// rotation, so these are hand-made frames.
+@Suite("Records whose begin was skipped")
+struct CoveredRemnantTests {
+    static func frame(_ kind: RecordKind, lsn: UInt64, transaction: UInt64) -> RecordFrame {
+        RecordFrame(
+            kind: kind, lsn: LSN(lsn), txBeginLSN: LSN(transaction), payloadOffset: 0,
+            payloadCount: kind == .mutation ? 1 : 0, size: RecordFrame.minimumSize)
+    }
+
+    static func visit(_ replayer: inout Replayer, _ frame: RecordFrame) throws {
+        let payload: [UInt8] = [7]
+        try payload.withUnsafeBytes { bytes in
+            try replayer.visit(frame, bytes) { _, _, _ in Issue.record("nothing is delivered") }
+        }
+    }
+
+    @Test("at or below the fence they are ignored, the commit counted as covered")
+    func ignoredBelowTheFence() throws {
+        var replayer = Replayer(fence: LSN(10), skipsCoveredSegments: true)
+        try Self.visit(&replayer, Self.frame(.mutation, lsn: 8, transaction: 5))
+        try Self.visit(&replayer, Self.frame(.txCommit, lsn: 9, transaction: 5))
+        try Self.visit(&replayer, Self.frame(.txAbort, lsn: 10, transaction: 6))
+        var report = ReplayReport()
+        replayer.finish(report: &report)
+        #expect(report.transactionsBelowFence == 1)
+        #expect(report.transactionsAborted == 1)
+        #expect(report.transactionsIncomplete == 0)
+    }
+
+    @Test("a commit above the fence is refused as straddling it")
+    func straddling() {
+        var replayer = Replayer(fence: LSN(10), skipsCoveredSegments: true)
+        let error = expectWALError(.structural) { try Self.visit(&replayer, Self.frame(.txCommit, lsn: 12, transaction: 5)) }
+        #expect(error?.message.contains("straddles the checkpoint fence 10") == true)
+    }
+
+    @Test("without skipping, or for a transaction above the fence, a missing begin is still an error")
+    func missingBegin() {
+        var notSkipping = Replayer(fence: LSN(10))
+        expectWALError(.structural) { try Self.visit(&notSkipping, Self.frame(.mutation, lsn: 8, transaction: 5)) }
+        var skipping = Replayer(fence: LSN(10), skipsCoveredSegments: true)
+        expectWALError(.structural) { try Self.visit(&skipping, Self.frame(.txCommit, lsn: 13, transaction: 11)) }
+    }
+}

@@ -21,8 +21,7 @@ struct LabelSets: Sendable, Equatable {
 
     /// The number of `labels`, which gets the next one if it has none yet.
     mutating func intern(_ labels: Set<String>) -> UInt32 {
-        guard !labels.isEmpty else { return 0 }
-        if let id = ids[labels] { return id }
+        if let id = id(of: labels) { return id }
         let id = UInt32(truncatingIfNeeded: sets.count + 1)
         sets.insert(labels, for: UInt64(id))
         ids[labels] = id
