@@ -92,14 +92,15 @@ public final class WAL<Event: WALEvent>: Sendable {
 
     package static func replay(
         directory: String, fence: LSN = .none, recoveryMode: RecoveryMode = .strict, fileSystem: any FileSystem,
-        onTransaction: (CommittedTransaction<Event>) throws -> Void
+        readsAhead: Bool = true, onTransaction: (CommittedTransaction<Event>) throws -> Void
     ) throws -> ReplayReport {
         guard fileSystem.isDirectory(directory) else {
             throw WALError(.invalidArgument, "no log directory here", operation: "replay", path: directory)
         }
         let segments = SegmentDirectory(root: directory, fileSystem: fileSystem)
         return try replayDirectory(
-            segments, fence: fence, mode: recoveryMode, as: Event.self, readsWithoutLock: true, onTransaction)
+            segments, fence: fence, mode: recoveryMode, as: Event.self, readsWithoutLock: true, readsAhead: readsAhead,
+            onTransaction)
     }
 
     // MARK: State

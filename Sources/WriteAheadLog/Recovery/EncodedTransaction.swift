@@ -110,11 +110,21 @@ final class DecodingFailureSlot {
 /// Replays a log directory handing over encoded transactions: the shared
 /// core of every replay. `deliver`'s errors stop the walk as the consumer's,
 /// except a decoding failure, which is damage at the commit record.
+///
+/// With `readsAhead` (and a second processor) the log is read on a thread
+/// of its own while `deliver` runs on this one (see `ReadAheadReplay`);
+/// what `deliver` and `progress` see, and the report, are the same.
 func replayEncoded(
     _ directory: SegmentDirectory, fence: LSN, mode: RecoveryMode,
     progress: ((ReplayProgress) -> Void)? = nil, readsWithoutLock: Bool = false, skipsCoveredSegments: Bool = false,
-    _ deliver: (EncodedTransaction) throws -> Void
+    readsAhead: Bool, _ deliver: (EncodedTransaction) throws -> Void
 ) throws -> ReplayReport {
+    if ReadAheadReplay.isWorthwhile(enabled: readsAhead) {
+        let replay = ReadAheadReplay(
+            directory: directory, fence: fence, mode: mode, readsWithoutLock: readsWithoutLock,
+            skipsCoveredSegments: skipsCoveredSegments)
+        return try replay.run(progress: progress, deliver)
+    }
     var events = 0
     let decodingFailure = DecodingFailureSlot()
     var report = try walkTransactions(

@@ -8,7 +8,7 @@ extension LogEngine {
         try open(at: path, options: options, fence: fence) { directory in
             try replayDirectory(
                 directory, fence: fence, mode: options.recoveryMode, as: Event.self, progress: options.replayProgress,
-                skipsCoveredSegments: true, deliver)
+                skipsCoveredSegments: true, readsAhead: options.replayReadsAhead, deliver)
         }
     }
 
@@ -20,7 +20,7 @@ extension LogEngine {
         try open(at: path, options: options, fence: fence) { directory in
             try replayEncoded(
                 directory, fence: fence, mode: options.recoveryMode, progress: options.replayProgress,
-                skipsCoveredSegments: true, deliver)
+                skipsCoveredSegments: true, readsAhead: options.replayReadsAhead, deliver)
         }
     }
 

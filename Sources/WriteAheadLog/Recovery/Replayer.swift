@@ -237,11 +237,11 @@ struct Replayer {
 func replayDirectory<Event: WALEvent>(
     _ directory: SegmentDirectory, fence: LSN, mode: RecoveryMode, as _: Event.Type,
     progress: ((ReplayProgress) -> Void)? = nil, readsWithoutLock: Bool = false, skipsCoveredSegments: Bool = false,
-    _ deliver: (CommittedTransaction<Event>) throws -> Void
+    readsAhead: Bool, _ deliver: (CommittedTransaction<Event>) throws -> Void
 ) throws -> ReplayReport {
     try replayEncoded(
         directory, fence: fence, mode: mode, progress: progress, readsWithoutLock: readsWithoutLock,
-        skipsCoveredSegments: skipsCoveredSegments
+        skipsCoveredSegments: skipsCoveredSegments, readsAhead: readsAhead
     ) { transaction in
         let events = try transaction.decodedEvents(as: Event.self)
         try deliver(CommittedTransaction(beginLSN: transaction.beginLSN, commitLSN: transaction.commitLSN, events: events))
