@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import WriteAheadLog
 
 /// Reads logged events straight from their bytes during recovery, for the
@@ -65,7 +70,7 @@ public struct EncodedReplay {
     /// when the store has no number for that set yet (or the bytes are bad).
     private mutating func resolveLabels(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, in store: borrowing GraphStore) -> Bool {
         let list = UnsafeRawBufferPointer(rebasing: bytes[range])
-        if hasLabels, labelBytes.elementsEqual(list) { return true }
+        if hasLabels, sameBytes(labelBytes, list) { return true }
         var reader = BinaryReader(list)
         guard let set = try? reader.readLabels("labels"), reader.isAtEnd, let number = store.labelSets.id(of: set) else {
             return false
@@ -80,7 +85,7 @@ public struct EncodedReplay {
     /// The number of the key whose UTF-8 bytes are in `range`, if the store has one.
     private mutating func resolveKey(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, in store: borrowing GraphStore) -> UInt32? {
         let name = UnsafeRawBufferPointer(rebasing: bytes[range])
-        for known in keys where known.bytes.elementsEqual(name) { return known.number }
+        for known in keys where sameBytes(known.bytes, name) { return known.number }
         guard let string = String(validating: name.bindMemory(to: UInt8.self), as: UTF8.self),
             let number = store.propertyKeys.id(of: string)
         else { return nil }
@@ -141,6 +146,12 @@ private struct PreparedPairs {
 
     /// False when `key` is already there.
     mutating func insert(key: UInt32, value: Range<Int>) -> Bool {
+        // Keys numbered together are numbered in name order, the order the
+        // log lists them in: most events arrive ascending already.
+        if pairs.last.map({ $0.key < key }) ?? true {
+            pairs.append((key, value))
+            return true
+        }
         var index = pairs.endIndex
         while index > 0, pairs[index - 1].key >= key {
             if pairs[index - 1].key == key { return false }
@@ -167,5 +178,16 @@ private struct PreparedPairs {
             initialized = offset
         }
         return PropertyBlob(bytes: buffer)
+    }
+}
+
+/// Whether `stored` holds exactly the bytes of `candidate`: one length
+/// check and a `memcmp`, where `elementsEqual` walks both a byte at a time.
+private func sameBytes(_ stored: [UInt8], _ candidate: UnsafeRawBufferPointer) -> Bool {
+    guard stored.count == candidate.count else { return false }
+    guard !stored.isEmpty else { return true }
+    return stored.withUnsafeBytes { storedBytes in
+        guard let left = storedBytes.baseAddress, let right = candidate.baseAddress else { return false }
+        return memcmp(left, right, candidate.count) == 0
     }
 }
