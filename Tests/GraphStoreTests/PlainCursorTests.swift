@@ -57,4 +57,29 @@ struct PlainCursorTests {
             #expect(throws: WALError.self) { try PropertyBlob.validateWithReader(bad, keyCount: 2) }
         }
     }
+
+    @Test("isASCII: every length up to 40, a byte of 0x80 or more at each position, at each alignment")
+    func asciiCheck() {
+        let storage = [UInt8](repeating: 0x41, count: 64)
+        for start in 0..<8 {
+            for length in 0...40 {
+                var bytes = storage
+                // High bytes just outside the range must not count.
+                if start > 0 { bytes[start - 1] = 0xFF }
+                bytes[start + length] = 0xFF
+                let plain = bytes.withUnsafeBufferPointer { isASCII(UnsafeBufferPointer(rebasing: $0[start..<(start + length)])) }
+                #expect(plain, "length \(length) from \(start)")
+                for position in 0..<length {
+                    for high: UInt8 in [0x80, 0xC3, 0xFF] {
+                        bytes = storage
+                        bytes[start + position] = high
+                        let found = bytes.withUnsafeBufferPointer {
+                            isASCII(UnsafeBufferPointer(rebasing: $0[start..<(start + length)]))
+                        }
+                        #expect(!found, "length \(length) from \(start), \(high) at \(position)")
+                    }
+                }
+            }
+        }
+    }
 }

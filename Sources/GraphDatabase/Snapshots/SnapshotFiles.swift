@@ -105,9 +105,12 @@ struct SnapshotFiles: Sendable {
             guard size <= UInt64(Int.max) else {
                 throw GraphDatabaseError(.snapshot, "snapshot of \(size) bytes is too large to read", path: path)
             }
-            var bytes = [UInt8](repeating: 0, count: Int(size))
-            let count = try bytes.withUnsafeMutableBytes { try file.read(into: $0, at: 0) }
-            return Array(bytes.prefix(count))
+            // Read straight into the array's storage: no zeroing first and
+            // no copy after, which for a snapshot of a large graph was a
+            // fifth of loading it.
+            return try [UInt8](unsafeUninitializedCapacity: Int(size)) { buffer, initialized in
+                initialized = try file.read(into: UnsafeMutableRawBufferPointer(buffer), at: 0)
+            }
         } catch let error as GraphDatabaseError {
             throw error
         } catch {

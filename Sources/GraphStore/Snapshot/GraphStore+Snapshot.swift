@@ -313,9 +313,9 @@ extension GraphStore {
             guard labelSet <= UInt64(labelSetCount) else {
                 throw WALError(.eventDecoding, "node \(id) has label set \(labelSet), not in the table of \(labelSetCount)")
             }
-            let properties = try reader.readVarBytes("properties of node \(id)")
-            try PropertyBlob.validate(properties, keyCount: keyCount)
-            guard nodes.append(NodeRecord(labelSet: UInt32(labelSet), properties: PropertyBlob(bytes: properties)), for: id)
+            let properties = try PropertyBlob(
+                validating: try reader.readVarBytesInPlace("properties of node \(id)"), keyCount: keyCount)
+            guard nodes.append(NodeRecord(labelSet: UInt32(labelSet), properties: properties), for: id)
             else {
                 throw WALError(.eventDecoding, "node \(id) is not above the node before it")
             }
@@ -334,10 +334,9 @@ extension GraphStore {
             }
             let source = NodeID(try reader.readVarint("source of relationship \(id)"))
             let target = NodeID(try reader.readVarint("target of relationship \(id)"))
-            let properties = try reader.readVarBytes("properties of relationship \(id)")
-            try PropertyBlob.validate(properties, keyCount: keyCount)
-            let record = RelationshipRecord(
-                source: source, target: target, type: UInt32(type), properties: PropertyBlob(bytes: properties))
+            let properties = try PropertyBlob(
+                validating: try reader.readVarBytesInPlace("properties of relationship \(id)"), keyCount: keyCount)
+            let record = RelationshipRecord(source: source, target: target, type: UInt32(type), properties: properties)
             try addRelationship(id, record, to: &store)
             previous = id
         }
@@ -384,18 +383,26 @@ private struct LabelIndexBuilder {
         }
     }
 
-    private var sets: [UInt32: Pending] = [:]
+    /// By label set number (they count up from 1, so an array: hashing
+    /// the number for every node showed in a load's profile).
+    private var sets: [Pending?] = []
 
     mutating func add(_ id: UInt64, labelSet: UInt32) {
         guard labelSet != 0 else { return }
-        // In place: the set's trie stays uniquely referenced, so a word
-        // insert copies no path.
-        sets[labelSet, default: Pending(key: id >> 6)].add(id)
+        let slot = Int(labelSet)
+        if slot >= sets.count { sets += repeatElement(nil, count: slot + 1 - sets.count) }
+        // Taken out and put back: the set's trie stays uniquely
+        // referenced, so a word insert copies no path.
+        var pending = sets[slot].take() ?? Pending(key: id >> 6)
+        pending.add(id)
+        sets[slot] = pending
     }
 
     /// Unions each label set's ids into the index of each of its labels.
     func finish(into store: inout GraphStore) {
-        for (labelSet, pending) in sets {
+        for (slot, pending) in sets.enumerated() {
+            guard let pending else { continue }
+            let labelSet = UInt32(slot)
             let ids = pending.all
             for label in store.labelSets[labelSet] {
                 if let existing = store.labelIndex[label] {
