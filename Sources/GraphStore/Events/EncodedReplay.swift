@@ -121,8 +121,10 @@ extension GraphStore {
             guard id < UInt64.max else {
                 throw GraphStoreError(.idSpaceExhausted, "cannot create node \(id): the node id space is exhausted")
             }
-            guard propertyIndexes.isEmpty else {
-                // Indexes are checked and fed from named properties.
+            // A label with property indexes needs its constraints checked and
+            // its indexes fed, from named properties; a node without such a
+            // label is what it would be without any index.
+            if !propertyIndexes.isEmpty, labels.contains(where: { propertyIndexes[$0] != nil }) {
                 let named = properties.decoded(keys: propertyKeys)
                 try apply(.createNode(id: NodeID(id), labels: labelSets[labelSet], properties: named))
                 return
