@@ -60,10 +60,17 @@ struct ConnectionLimitTests {
     func oversizeChunkedBody() async throws {
         try await LiveServer.run({ $0.limits.maxBodyBytes = 1 << 20 }) { port throws in
             let connection = try RawConnection(port: port, timeoutSeconds: 20)
-            try await connection.send("POST /tx HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+            // Head, 40 chunks and the end in one send from one thread, as a
+            // client that writes its whole body before reading does. Sent
+            // chunk by chunk, each from a task of the test pool, a loaded
+            // run left gaps of seconds between chunks, longer than the
+            // server lingers without receiving anything after its early
+            // 413, and the next send met a closed connection.
             let chunk = Array("10000\r\n".utf8) + [UInt8](repeating: 0x20, count: 0x10000) + Array("\r\n".utf8)
-            for _ in 0..<40 { try await connection.send(chunk) }
-            try await connection.send("0\r\n\r\n")
+            var request = Array("POST /tx HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)
+            for _ in 0..<40 { request += chunk }
+            request += Array("0\r\n\r\n".utf8)
+            try await connection.send(request)
             let reply = try await LoopbackHTTP.parse(connection.readToEnd())
             #expect(reply.status == 413)
             #expect(reply.header("connection") == "close")
