@@ -25,7 +25,7 @@ struct BenchConfiguration {
     static let usage = """
         usage: walbench [--quick] [--json] [--workload NAME,...] [--system NAME,...]
                         [--data-dir DIR] [--keep-data] [--duration SECONDS] [--count N]
-                        [--rounds N] [--labels N]
+                        [--rounds N] [--labels N] [--index-elsewhere]
                walbench --micro
                walbench --recovery-child DIR         (used by walbench itself)
                walbench --graph-recovery-child DIR   (used by walbench itself)
@@ -45,6 +45,9 @@ struct BenchConfiguration {
           --rounds         turns the systems take in each workload (default 8, quick 2)
           --labels         distinct labels the graph database's nodes take turns
                            carrying in graph-create-* (default 1: Person)
+          --index-elsewhere
+                           graph-recovery-*: the database also has a unique
+                           property index on a label its nodes do not carry
         """
 
     init(arguments: [String]) throws {
@@ -52,6 +55,7 @@ struct BenchConfiguration {
         var duration: Double?
         var count: Int?
         var labels = 1
+        var indexElsewhere = false
         var roundsGiven: Int?
         var remaining = arguments[...]
         func value(_ flag: String) throws -> String {
@@ -68,6 +72,7 @@ struct BenchConfiguration {
             case "--graph-recovery-child": mode = .graphRecoveryChild(try value(argument))
             case "--data-dir": dataParent = try value(argument)
             case "--keep-data": keepData = true
+            case "--index-elsewhere": indexElsewhere = true
             case "--workload":
                 workloads = try Self.names(try value(argument), as: WorkloadName.self)
             case "--system":
@@ -100,6 +105,7 @@ struct BenchConfiguration {
         rounds = roundsGiven ?? (quick ? 2 : 8)
         if let duration { scale.durableNanos = UInt64(duration * 1e9) }
         scale.graphLabels = labels
+        scale.graphRecoveryIndexElsewhere = indexElsewhere
         if let count {
             scale.singleCommits = count
             scale.batchCommits = max(count / 100, 1)

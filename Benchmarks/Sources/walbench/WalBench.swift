@@ -81,7 +81,8 @@ enum WalBench {
             }
         }
         if configuration.systems.contains(.graphdb) {
-            let graphRecovery = GraphRecoveryWorkload(scratch: scratch, progress: progress)
+            let graphRecovery = GraphRecoveryWorkload(
+                scratch: scratch, progress: progress, indexElsewhere: configuration.scale.graphRecoveryIndexElsewhere)
             for source in [GraphRecoveryWorkload.Source.walOnly, .snapshotAndWAL]
             where configuration.workloads.contains(source.workload) {
                 do {

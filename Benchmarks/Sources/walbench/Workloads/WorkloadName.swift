@@ -50,6 +50,9 @@ struct Scale: Sendable {
     /// Distinct labels the graph database's nodes take turns carrying in
     /// the `graph-create-*` workloads (`--labels`); 1 is `Person` alone.
     var graphLabels = 1
+    /// The graph recoveries' database also has a unique index on a label
+    /// its nodes do not carry (`--index-elsewhere`).
+    var graphRecoveryIndexElsewhere = false
 
     static let full = Scale(
         singleCommits: 1_000_000, batchCommits: 10_000, durableNanos: 4_000_000_000,
