@@ -105,9 +105,8 @@ struct SnapshotFiles: Sendable {
             guard size <= UInt64(Int.max) else {
                 throw GraphDatabaseError(.snapshot, "snapshot of \(size) bytes is too large to read", path: path)
             }
-            // Read straight into the array's storage: no zeroing first and
-            // no copy after, which for a snapshot of a large graph was a
-            // fifth of loading it.
+            // Read straight into the array's storage, which is not zeroed
+            // first: a snapshot of a large graph is hundreds of MiB.
             return try [UInt8](unsafeUninitializedCapacity: Int(size)) { buffer, initialized in
                 initialized = try file.read(into: UnsafeMutableRawBufferPointer(buffer), at: 0)
             }

@@ -230,8 +230,7 @@ struct BinaryReader {
 ///
 /// The words are OR-ed together and tested once, the last one overlapping
 /// the one before when the length is not a multiple of eight: no branch
-/// per word, which made this a tenth of a snapshot load (every stored
-/// string is checked).
+/// per word. A snapshot load and replay check every stored string here.
 func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
     let raw = UnsafeRawBufferPointer(bytes)
     let count = raw.count

@@ -141,9 +141,8 @@ struct PropertyBlob: Sendable, Equatable {
     /// layout above, key numbers below `keyCount` and strictly ascending,
     /// values the codec accepts.
     ///
-    /// The common case is checked where the bytes lie, before the copy:
-    /// checking the fresh copy read it back while the copy's stores were
-    /// still in flight, which made the check a tenth of a snapshot load.
+    /// The common case is checked where the bytes lie, then copied once;
+    /// anything else is copied and checked through the reader.
     init(validating raw: UnsafeRawBufferPointer, keyCount: Int) throws(WALError) {
         let plain = raw.isEmpty || Self.isPlainAndValid(raw, keyCount: keyCount)
         self.init(bytes: Array(raw))
