@@ -201,10 +201,11 @@ struct PersistenceTests {
         let old = try #require(before.nodeRecords[hub.rawValue])
         let new = try #require(store.nodeRecords[hub.rawValue])
         #expect(new.outgoing.count == 100_001 && old.outgoing.count == 100_000)
-        // The adjacency's trie is four levels deep here; a write copies one path.
-        #expect(new.outgoing.words.nodesNotShared(with: old.outgoing.words) <= new.outgoing.words.depth)
-        #expect(store.relationshipRecords.nodesNotShared(with: before.relationshipRecords) <= store.relationshipRecords.depth)
-        #expect(store.nodeRecords.nodesNotShared(with: before.nodeRecords) <= store.nodeRecords.depth)
+        // The adjacency's trie is four levels deep here; a write copies one
+        // path, or the map's tail run, or (when the run fills) both.
+        #expect(new.outgoing.words.nodesNotShared(with: old.outgoing.words) <= new.outgoing.words.depth + 1)
+        #expect(store.relationshipRecords.nodesNotShared(with: before.relationshipRecords) <= store.relationshipRecords.depth + 1)
+        #expect(store.nodeRecords.nodesNotShared(with: before.nodeRecords) <= store.nodeRecords.depth + 1)
         #expect(try before.relationships(of: hub, direction: .outgoing).items.count == 100_000, "the old version is intact")
     }
 
@@ -244,10 +245,11 @@ struct PersistenceTests {
         }
         let before = store
         try store.createNode(labels: ["Person"], properties: ["id": 50_000], events: &events)
-        #expect(store.nodeRecords.nodesNotShared(with: before.nodeRecords) <= store.nodeRecords.depth)
+        // One path, or the tail run, or (when the run fills) both.
+        #expect(store.nodeRecords.nodesNotShared(with: before.nodeRecords) <= store.nodeRecords.depth + 1)
         let oldLabel = try #require(before.labelIndex["Person"])
         let newLabel = try #require(store.labelIndex["Person"])
-        #expect(newLabel.words.nodesNotShared(with: oldLabel.words) <= newLabel.words.depth)
+        #expect(newLabel.words.nodesNotShared(with: oldLabel.words) <= newLabel.words.depth + 1)
         #expect(before.nodeCount == 50_000 && store.nodeCount == 50_001)
         #expect(before.nodes(label: "Person", propertyKey: "id", value: 50_000, limit: 1).items.isEmpty)
         #expect(store.nodes(label: "Person", propertyKey: "id", value: 50_000, limit: 1).items.count == 1)

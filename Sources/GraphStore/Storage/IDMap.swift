@@ -18,22 +18,35 @@
 /// being the number of set bits below the digit: sparse ids cost no empty
 /// slots, and dense ids fill leaves of 32.
 ///
+/// The newest entries, those with ids above every id in the trie, wait in
+/// a ``TailRun`` that copies of the map share and append to in place: a
+/// creation with a new highest id writes one slot, and the trie takes the
+/// run's entries when it is full, one path copy per 32 appends instead of
+/// one per append.
+///
 /// Complexity (n entries, depth d = ⌈log₃₂(largest id + 1)⌉ ≤ 13): lookup
-/// O(d); insert, update and remove O(32·d) for the path copy (O(d) when
-/// this copy owns the path already); iteration O(d) to start, then O(1)
-/// amortised per entry.
+/// O(d); appending an id above every other O(1) amortised; other inserts,
+/// updates and removals O(32·d) for the path copy (O(d) when this copy owns
+/// the path already), O(32) in the tail; iteration O(d) to start, then
+/// O(1) amortised per entry.
 struct IDMap<Value> {
     struct Entry {
         var id: UInt64
         var value: Value
     }
 
-    /// Nil when empty.
+    /// Nil when the trie is empty.
     private var root: TrieNode<Value>?
     /// Levels above the leaves: the root covers ids below `1 << (bits · (height + 1))`.
     private var height = 0
-    private(set) var count = 0
+    /// Entries in the trie.
+    private var trieCount = 0
+    /// The entries above every id in the trie: the first `tailCount` slots
+    /// of `tail`. Nil when `tailCount` is 0.
+    private var tail: TailRun<Value>?
+    private var tailCount = 0
 
+    var count: Int { trieCount + tailCount }
     var isEmpty: Bool { count == 0 }
 
     static var bits: Int { 5 }
@@ -52,7 +65,7 @@ struct IDMap<Value> {
         return shift >= 64 || id >> UInt64(shift) == 0
     }
 
-    /// The node holding `id` and its position in that node, if present.
+    /// The node holding `id` in the trie and its position in that node, if present.
     private func location(of id: UInt64) -> (leaf: TrieNode<Value>, index: Int)? {
         guard var node = root, Self.fits(id, height: height) else { return nil }
         var level = height
@@ -64,21 +77,116 @@ struct IDMap<Value> {
         }
     }
 
+    /// The tail, when `id` belongs in it (is not below its first entry).
+    @inline(__always)
+    private func tailHolding(_ id: UInt64) -> TailRun<Value>? {
+        guard tailCount > 0, let tail, id >= tail.slots[0].id else { return nil }
+        return tail
+    }
+
+    /// The position of `id` in the tail, when it is there.
+    private func tailIndex(of id: UInt64) -> Int? {
+        guard let tail = tailHolding(id) else { return nil }
+        let index = tail.lowerBound(of: id, count: tailCount)
+        return index < tailCount && tail.slots[index].id == id ? index : nil
+    }
+
     subscript(id: UInt64) -> Value? {
+        if let tail = tailHolding(id) {
+            let index = tail.lowerBound(of: id, count: tailCount)
+            return index < tailCount && tail.slots[index].id == id ? tail.slots[index].value : nil
+        }
         guard let (leaf, index) = location(of: id) else { return nil }
         return leaf.entries[index].value
     }
 
-    func contains(_ id: UInt64) -> Bool { location(of: id) != nil }
+    func contains(_ id: UInt64) -> Bool {
+        if tailHolding(id) != nil { return tailIndex(of: id) != nil }
+        return location(of: id) != nil
+    }
 
     /// Adds `value` under `id`; returns false (and changes nothing) if `id` is taken.
     @discardableResult
     mutating func insert(_ value: Value, for id: UInt64) -> Bool {
+        let entry = Entry(id: id, value: value)
+        guard let last = lastID, id <= last else {
+            append(entry)
+            return true
+        }
+        if tailHolding(id) != nil, let tail = uniqueTail() {
+            let index = tail.lowerBound(of: id, count: tailCount)
+            if tail.slots[index].id == id { return false }
+            if tailCount < tail.capacity {
+                // Shift the entries above up by one; this map owns the run.
+                (tail.slots + index + 1).moveInitialize(from: tail.slots + index, count: tailCount - index)
+                (tail.slots + index).initialize(to: entry)
+                tailCount += 1
+                tail.setInitialisedCount(tailCount)
+                return true
+            }
+            moveTailIntoTrie()
+        }
+        return insertIntoTrie(entry)
+    }
+
+    /// Adds `entry`, whose id is above every id present, to the tail.
+    private mutating func append(_ entry: Entry) {
+        if tailCount == TailRun<Value>.maximumCapacity { moveTailIntoTrie() }
+        guard let current = tail else {
+            // A map that has filled a run before gets full runs; a small one
+            // (most adjacency sets) grows its first run as it goes.
+            let run = TailRun<Value>(capacity: trieCount > 0 ? TailRun<Value>.maximumCapacity : 1)
+            _ = run.claim(0)
+            run.slots.initialize(to: entry)
+            tail = run
+            tailCount = 1
+            return
+        }
+        var run = current
+        if !run.claim(tailCount) {
+            // Full, or another version of this map took the slot first:
+            // continue in a copy of this version's entries, with room to grow.
+            let capacity = Swift.min(Swift.max(2 * run.capacity, tailCount + 1), TailRun<Value>.maximumCapacity)
+            run = TailRun(copying: current, count: tailCount, capacity: capacity)
+            _ = run.claim(tailCount)
+            tail = run
+        }
+        (run.slots + tailCount).initialize(to: entry)
+        tailCount += 1
+    }
+
+    /// The tail, made this map's alone: copied unless this map holds the
+    /// only reference, and cut to this map's entries. Nil without a tail.
+    private mutating func uniqueTail() -> TailRun<Value>? {
+        guard let current = tail else { return nil }
+        if isKnownUniquelyReferenced(&tail) {
+            current.truncate(to: tailCount)
+            return current
+        }
+        let copy = TailRun(copying: current, count: tailCount, capacity: current.capacity)
+        tail = copy
+        return copy
+    }
+
+    /// Moves the tail's entries into the trie (the first one copies the
+    /// trie's rightmost path when it is shared, the others find it owned).
+    private mutating func moveTailIntoTrie() {
+        guard let run = tail else { return }
+        let moving = tailCount
+        tail = nil
+        tailCount = 0
+        for index in 0..<moving { insertIntoTrie(run.slots[index]) }
+    }
+
+    /// Inserts `entry` into the trie; false when its id is there already.
+    @discardableResult
+    private mutating func insertIntoTrie(_ entry: Entry) -> Bool {
+        let id = entry.id
         guard var node = root else {
             height = 0
             while !Self.fits(id, height: height) { height += 1 }
-            root = TrieNode.path(to: Entry(id: id, value: value), level: height)
-            count = 1
+            root = TrieNode.path(to: entry, level: height)
+            trieCount = 1
             return true
         }
         // Grow at the top: the old root becomes child 0 of a new one.
@@ -87,9 +195,9 @@ struct IDMap<Value> {
             node = TrieNode(bitmap: 1, children: [node])
         }
         root = nil  // so that `node` is the only reference, when it was the only one
-        let inserted = Self.insert(Entry(id: id, value: value), into: &node, level: height)
+        let inserted = Self.insert(entry, into: &node, level: height)
         root = node
-        if inserted { count += 1 }
+        if inserted { trieCount += 1 }
         return inserted
     }
 
@@ -121,7 +229,11 @@ struct IDMap<Value> {
     mutating func update<Result, Failure: Error>(
         _ id: UInt64, _ body: (inout Value) throws(Failure) -> Result
     ) throws(Failure) -> Result? {
-        guard contains(id), var node = root else { return nil }
+        if tailHolding(id) != nil {
+            guard let index = tailIndex(of: id), let tail = uniqueTail() else { return nil }
+            return try body(&tail.slots[index].value)
+        }
+        guard location(of: id) != nil, var node = root else { return nil }
         root = nil
         defer { root = node }
         return try Self.update(id, in: &node, level: height, body)
@@ -139,13 +251,22 @@ struct IDMap<Value> {
     /// Removes and returns the value under `id`.
     @discardableResult
     mutating func remove(_ id: UInt64) -> Value? {
-        guard contains(id), var node = root else { return nil }
+        if tailHolding(id) != nil {
+            guard let index = tailIndex(of: id), let tail = uniqueTail() else { return nil }
+            let removed = (tail.slots + index).move()
+            (tail.slots + index).moveInitialize(from: tail.slots + index + 1, count: tailCount - index - 1)
+            tailCount -= 1
+            tail.setInitialisedCount(tailCount)
+            if tailCount == 0 { self.tail = nil }
+            return removed.value
+        }
+        guard location(of: id) != nil, var node = root else { return nil }
         root = nil
         let removed = Self.remove(id, from: &node, level: height)
-        count -= 1
+        trieCount -= 1
         // Nodes left empty are dropped, the root with them: equal maps
         // iterate equally, whatever their history.
-        if count > 0 { root = node } else { height = 0 }
+        if trieCount > 0 { root = node } else { height = 0 }
         return removed
     }
 
@@ -168,11 +289,14 @@ struct IDMap<Value> {
     mutating func removeAll() {
         root = nil
         height = 0
-        count = 0
+        trieCount = 0
+        tail = nil
+        tailCount = 0
     }
 
     /// The highest id present.
     var lastID: UInt64? {
+        if tailCount > 0, let tail { return tail.slots[tailCount - 1].id }
         guard var node = root else { return nil }
         while let last = node.children.last { node = last }
         return node.entries.last?.id
@@ -183,9 +307,18 @@ struct IDMap<Value> {
     /// The iterator holds this version of the map: later writes to the map
     /// do not change what it yields.
     func entries(after: UInt64? = nil) -> Iterator {
-        guard let root else { return Iterator(height: height, stack: []) }
-        guard let after else { return Iterator(height: height, stack: [Iterator.Frame(node: root, index: 0)]) }
-        guard after < UInt64.max, Self.fits(after + 1, height: height) else { return Iterator(height: height, stack: []) }
+        var iterator = Iterator(height: height, stack: trieStack(after: after), tail: tail, tailEnd: tailCount)
+        if let after, let tail, tailCount > 0 {
+            iterator.tailIndex = after == .max ? tailCount : tail.lowerBound(of: after + 1, count: tailCount)
+        }
+        return iterator
+    }
+
+    /// The iterator's path to the first entry of the trie above `after`.
+    private func trieStack(after: UInt64?) -> [Iterator.Frame] {
+        guard let root else { return [] }
+        guard let after else { return [Iterator.Frame(node: root, index: 0)] }
+        guard after < UInt64.max, Self.fits(after + 1, height: height) else { return [] }
         let start = after + 1
         var stack: [Iterator.Frame] = []
         var node = root
@@ -199,10 +332,10 @@ struct IDMap<Value> {
             node = node.children[index]
             level -= 1
         }
-        return Iterator(height: height, stack: stack)
+        return stack
     }
 
-    /// Walks the trie depth first, keeping the path to the next entry.
+    /// Walks the trie depth first, keeping the path to the next entry, then the tail.
     struct Iterator: IteratorProtocol, Sequence {
         struct Frame {
             let node: TrieNode<Value>
@@ -212,6 +345,16 @@ struct IDMap<Value> {
 
         let height: Int
         var stack: [Frame]
+        let tail: TailRun<Value>?
+        let tailEnd: Int
+        var tailIndex = 0
+
+        init(height: Int, stack: [Frame], tail: TailRun<Value>? = nil, tailEnd: Int = 0) {
+            self.height = height
+            self.stack = stack
+            self.tail = tail
+            self.tailEnd = tailEnd
+        }
 
         mutating func next() -> Entry? {
             while let frame = stack.last {
@@ -229,7 +372,9 @@ struct IDMap<Value> {
                 stack.removeLast()
                 if !stack.isEmpty { stack[stack.count - 1].index += 1 }
             }
-            return nil
+            guard tailIndex < tailEnd, let tail else { return nil }
+            tailIndex += 1
+            return tail.slots[tailIndex - 1]
         }
     }
 }
@@ -286,7 +431,8 @@ extension IDMap {
     /// the writes that made this map from `other` allocated. Tests use it to
     /// prove a write copies a path, not the map. O(nodes not shared).
     func nodesNotShared(with other: IDMap) -> Int {
-        guard let root else { return 0 }
+        let tailNotShared = tail != nil && tail !== other.tail ? 1 : 0
+        guard let root else { return tailNotShared }
         func walk(_ node: TrieNode<Value>, _ counterpart: TrieNode<Value>?, level: Int, leftmost: Bool) -> Int {
             if let counterpart, node === counterpart { return 0 }
             var total = 1
@@ -308,10 +454,11 @@ extension IDMap {
             return total
         }
         let counterpart = height == other.height ? other.root : nil
-        return walk(root, counterpart, level: height, leftmost: true)
+        return walk(root, counterpart, level: height, leftmost: true) + tailNotShared
     }
 
-    /// The trie's depth: levels from the root to the leaves, inclusive.
+    /// The trie's depth: levels from the root to the leaves, inclusive (the
+    /// tail not counted).
     var depth: Int { root == nil ? 0 : height + 1 }
 }
 
@@ -319,7 +466,7 @@ extension IDMap {
     /// Whether both maps are the same version (share their root): then
     /// they are equal without looking further. O(1).
     func isIdentical(to other: IDMap) -> Bool {
-        count == other.count && root === other.root
+        trieCount == other.trieCount && root === other.root && tailCount == other.tailCount && tail === other.tail
     }
 }
 
@@ -333,7 +480,7 @@ extension IDMap: Equatable where Value: Equatable {
     /// Equal content, in id order; O(n), or O(1) when the roots are shared.
     static func == (left: IDMap, right: IDMap) -> Bool {
         guard left.count == right.count else { return false }
-        if left.root === right.root { return true }
+        if left.isIdentical(to: right) { return true }
         return left.elementsEqual(right)
     }
 }
@@ -398,7 +545,7 @@ extension IDMap {
             guard height < open.count, let top = open[height] else { return map }
             map.root = Self.node(top, level: height)
             map.height = height
-            map.count = count
+            map.trieCount = count
             return map
         }
 
