@@ -39,6 +39,25 @@ struct EventCodecTests {
         #expect(try encode(a) == encode(b))
     }
 
+    @Test("properties are written in key order, however many there are", arguments: [0, 1, 2, 3, 15, 16, 17, 50])
+    func propertiesInKeyOrder(count: Int) {
+        var rng = SeededGenerator(seed: UInt64(count))
+        let keys = (0..<count).map { "k\(($0 * 7919) % 1000)" + (Bool.random(using: &rng) ? "é" : "") }
+        var expected: [UInt8] = []
+        expected.appendVarint(UInt64(count))
+        for key in keys.sorted() {
+            expected.appendVarString(key)
+            expected.appendValue(.string(key))
+        }
+        for _ in 0..<5 {
+            var properties: [String: PropertyValue] = [:]
+            for key in keys.shuffled(using: &rng) { properties[key] = .string(key) }
+            var bytes: [UInt8] = []
+            bytes.appendProperties(properties)
+            #expect(bytes == expected)
+        }
+    }
+
     @Test("small ids and short strings cost one byte each")
     func compactness() throws {
         #expect(try encode(.deleteNode(node: 5)) == [1, 10, 5])

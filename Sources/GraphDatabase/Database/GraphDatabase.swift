@@ -317,8 +317,17 @@ public final class ExplicitWriteTransaction {
 /// must not happen while readers wait for the lock, so the `Versions`
 /// methods hand what they displaced back, and their callers drop it here.
 @inline(never)
-func drop(_ retired: consuming [GraphStore]) {
+func drop(_ retired: consuming RetiredVersions) {
     _ = consume retired
+}
+
+/// Versions of the graph a `Versions` method displaced. A commit displaces
+/// the logged and the visible version, which are held without an array
+/// (an allocation per commit); rarer paths hand over more.
+struct RetiredVersions {
+    var logged: GraphStore?
+    var visible: GraphStore?
+    var others: [GraphStore] = []
 }
 
 /// A transaction in the log, and what its writer must still wait for.
@@ -364,12 +373,12 @@ struct Versions {
     ///
     /// Also returns the versions it displaced, for the caller to drop after
     /// the lock (see `drop(_:)`).
-    mutating func append(_ store: GraphStore, lsn: LSN, needsFsync: Bool) -> (barrier: LSN?, retired: [GraphStore]) {
-        var retired = [logged]
+    mutating func append(_ store: GraphStore, lsn: LSN, needsFsync: Bool) -> (barrier: LSN?, retired: RetiredVersions) {
+        var retired = RetiredVersions(logged: logged)
         logged = store
         loggedLSN = lsn
         if pending.isEmpty && !needsFsync {
-            retired.append(visible)
+            retired.visible = visible
             visible = store
             return (nil, retired)
         }
@@ -378,7 +387,9 @@ struct Versions {
         guard let barrier else {
             // Unreachable while every pending run starts with a durable
             // commit; publishing here keeps the invariant if it ever did not.
-            retired += publish(durableUpTo: .none)
+            let published = publish(durableUpTo: .none)
+            retired.visible = published.visible
+            retired.others = published.others
             return (nil, retired)
         }
         return (barrier, retired)
@@ -387,15 +398,15 @@ struct Versions {
     /// Publishes pending graphs, in order, up to the first that still waits
     /// for an fsync beyond `durable`.
     /// Returns the versions it displaced.
-    mutating func publish(durableUpTo durable: LSN) -> [GraphStore] {
+    mutating func publish(durableUpTo durable: LSN) -> RetiredVersions {
         var published = 0
         for entry in pending {
             if entry.needsFsync && entry.lsn > durable { break }
             published += 1
         }
-        guard published > 0 else { return [] }
-        var retired = [visible]
-        retired += pending[0..<published].map(\.store)
+        guard published > 0 else { return RetiredVersions() }
+        var retired = RetiredVersions(visible: visible)
+        retired.others = pending[0..<published].map(\.store)
         visible = pending[published - 1].store
         pending.removeFirst(published)
         return retired
@@ -404,8 +415,8 @@ struct Versions {
     /// Replaces every version at once: a commit without a log, or a loaded
     /// snapshot (whose writer made everything logged durable first).
     /// Returns the versions it displaced.
-    mutating func replaceAll(with store: GraphStore, lsn: LSN) -> [GraphStore] {
-        let retired = [logged, visible] + pending.map(\.store)
+    mutating func replaceAll(with store: GraphStore, lsn: LSN) -> RetiredVersions {
+        let retired = RetiredVersions(logged: logged, visible: visible, others: pending.map(\.store))
         logged = store
         loggedLSN = lsn
         visible = store

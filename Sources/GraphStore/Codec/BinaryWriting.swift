@@ -72,9 +72,32 @@ extension Array where Element == UInt8 {
     mutating func appendProperties(_ properties: [String: PropertyValue]) {
         appendVarint(UInt64(properties.count))
         // Sorted keys: iterating a Dictionary has no stable order.
-        for (key, value) in properties.sorted(by: { $0.key < $1.key }) {
-            appendVarString(key)
-            appendValue(value)
+        guard properties.count <= 16 else {
+            for (key, value) in properties.sorted(by: { $0.key < $1.key }) {
+                appendVarString(key)
+                appendValue(value)
+            }
+            return
+        }
+        // A few keys, the usual case: their positions are sorted on the
+        // stack, sparing the sorted copy's allocation and retains.
+        withUnsafeTemporaryAllocation(of: Dictionary<String, PropertyValue>.Index.self, capacity: properties.count) { order in
+            var count = 0
+            for index in properties.indices {
+                var slot = count
+                while slot > 0 && properties[index].key < properties[order[slot - 1]].key {
+                    order.initializeElement(at: slot, to: order.moveElement(from: slot - 1))
+                    slot -= 1
+                }
+                order.initializeElement(at: slot, to: index)
+                count += 1
+            }
+            for position in 0..<count {
+                let (key, value) = properties[order[position]]
+                appendVarString(key)
+                appendValue(value)
+            }
+            _ = order.prefix(count).deinitialize()
         }
     }
 

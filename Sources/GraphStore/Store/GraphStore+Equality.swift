@@ -5,6 +5,7 @@ extension GraphStore: Equatable {
     /// where both stores number names the same way, through the names
     /// otherwise. O(size of the graph), O(1) for shared versions.
     public static func == (left: GraphStore, right: GraphStore) -> Bool {
+        if left.isIdentical(to: right) { return true }
         guard left.nextNodeID == right.nextNodeID, left.nextRelationshipID == right.nextRelationshipID,
             left.nodeCount == right.nodeCount, left.relationshipCount == right.relationshipCount,
             left.indexes == right.indexes

@@ -34,31 +34,113 @@ import HashTreeCollections
 /// Not thread-safe by itself, like any value: share it through an actor or
 /// a mutex, or hand out copies (which is cheap) to readers.
 public struct GraphStore: Sendable {
+    /// Everything the store holds, in one box shared between copies.
+    ///
+    /// Why a box: the store is copied several times per transaction (the
+    /// writer's copy, the logged and the visible version, the one retired),
+    /// and a copy of its dozen and a half references inline cost a retain
+    /// each, and a release each when dropped. Boxed, a copy is one retain,
+    /// and a transaction copies the box once, at its first write.
+    final class Storage {
+        // Unchecked: the box is written only through a store holding the
+        // one reference to it (see `uniqueStorage()`), never while another
+        // access to the same field is under way.
+        @exclusivity(unchecked) var nodeRecords = IDMap<NodeRecord>()
+        @exclusivity(unchecked) var relationshipRecords = IDMap<RelationshipRecord>()
+        @exclusivity(unchecked) var labelIndex: TreeDictionary<String, IDSet> = [:]
+        @exclusivity(unchecked) var relationshipTypeCounts: TreeDictionary<String, Int> = [:]
+        @exclusivity(unchecked) var propertyIndexes: [String: [String: PropertyIndex]] = [:]
+        @exclusivity(unchecked) var labelSets = LabelSets()
+        @exclusivity(unchecked) var propertyKeys = NameTable()
+        @exclusivity(unchecked) var relationshipTypes = NameTable()
+        @exclusivity(unchecked) var nextNodeID: NodeID = 0
+        @exclusivity(unchecked) var nextRelationshipID: RelationshipID = 0
+
+        init() {}
+
+        func copy() -> Storage {
+            let copy = Storage()
+            copy.nodeRecords = nodeRecords
+            copy.relationshipRecords = relationshipRecords
+            copy.labelIndex = labelIndex
+            copy.relationshipTypeCounts = relationshipTypeCounts
+            copy.propertyIndexes = propertyIndexes
+            copy.labelSets = labelSets
+            copy.propertyKeys = propertyKeys
+            copy.relationshipTypes = relationshipTypes
+            copy.nextNodeID = nextNodeID
+            copy.nextRelationshipID = nextRelationshipID
+            return copy
+        }
+    }
+
+    private var storage = Storage()
+
+    /// The box, copied first unless this store holds the only reference.
+    @inline(__always)
+    private mutating func uniqueStorage() -> Storage {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        return storage
+    }
+
+    /// Whether both stores are the same version (share their box). O(1).
+    func isIdentical(to other: GraphStore) -> Bool { storage === other.storage }
+
     /// Nodes with their adjacency, by id.
-    var nodeRecords = IDMap<NodeRecord>()
+    var nodeRecords: IDMap<NodeRecord> {
+        _read { yield storage.nodeRecords }
+        _modify { yield &uniqueStorage().nodeRecords }
+    }
     /// Relationships by id.
-    var relationshipRecords = IDMap<RelationshipRecord>()
+    var relationshipRecords: IDMap<RelationshipRecord> {
+        _read { yield storage.relationshipRecords }
+        _modify { yield &uniqueStorage().relationshipRecords }
+    }
     /// The ids of the nodes carrying each label; a label with no nodes has
     /// no entry. Persistent, like the tables below: a `Dictionary` shared
     /// with the committed version is copied whole by a transaction's first
     /// write to it, which made every node creation cost O(labels).
-    var labelIndex: TreeDictionary<String, IDSet> = [:]
+    var labelIndex: TreeDictionary<String, IDSet> {
+        _read { yield storage.labelIndex }
+        _modify { yield &uniqueStorage().labelIndex }
+    }
     /// How many relationships have each type; a type with none has no entry.
-    var relationshipTypeCounts: TreeDictionary<String, Int> = [:]
+    var relationshipTypeCounts: TreeDictionary<String, Int> {
+        _read { yield storage.relationshipTypeCounts }
+        _modify { yield &uniqueStorage().relationshipTypeCounts }
+    }
     /// The property indexes, by label and then by key; a label without
     /// indexes has no entry.
-    var propertyIndexes: [String: [String: PropertyIndex]] = [:]
+    var propertyIndexes: [String: [String: PropertyIndex]] {
+        _read { yield storage.propertyIndexes }
+        _modify { yield &uniqueStorage().propertyIndexes }
+    }
     /// Each distinct label set once, numbered; nodes hold the number.
-    var labelSets = LabelSets()
+    var labelSets: LabelSets {
+        _read { yield storage.labelSets }
+        _modify { yield &uniqueStorage().labelSets }
+    }
     /// Property keys by number, for the records' encoded properties.
-    var propertyKeys = NameTable()
+    var propertyKeys: NameTable {
+        _read { yield storage.propertyKeys }
+        _modify { yield &uniqueStorage().propertyKeys }
+    }
     /// Relationship types by number.
-    var relationshipTypes = NameTable()
+    var relationshipTypes: NameTable {
+        _read { yield storage.relationshipTypes }
+        _modify { yield &uniqueStorage().relationshipTypes }
+    }
 
     /// The id the next created node gets.
-    public internal(set) var nextNodeID: NodeID = 0
+    public internal(set) var nextNodeID: NodeID {
+        get { storage.nextNodeID }
+        set { uniqueStorage().nextNodeID = newValue }
+    }
     /// The id the next created relationship gets.
-    public internal(set) var nextRelationshipID: RelationshipID = 0
+    public internal(set) var nextRelationshipID: RelationshipID {
+        get { storage.nextRelationshipID }
+        set { uniqueStorage().nextRelationshipID = newValue }
+    }
 
     /// An empty graph whose first node and first relationship get id `0`.
     public init() {}
@@ -70,3 +152,9 @@ public struct GraphStore: Sendable {
     /// Whether the graph has no nodes (and so no relationships).
     public var isEmpty: Bool { nodeRecords.isEmpty }
 }
+
+/// `@unchecked`: the box is written only through a ``GraphStore`` holding
+/// the one reference to it (`isKnownUniquelyReferenced`, else it is copied
+/// first), so a box shared by two stores, or reachable from another
+/// thread, is never written; its fields are Sendable.
+extension GraphStore.Storage: @unchecked Sendable {}
