@@ -159,6 +159,30 @@ struct CompactStorageTests {
         #expect(PropertyBlob([:], keys: &keys).bytes.isEmpty)
     }
 
+    @Test("properties are encoded by key number whatever their order or count", arguments: [1, 2, 3, 15, 16, 17, 40])
+    func blobOrder(count: Int) {
+        var rng = SeededGenerator(seed: UInt64(count))
+        let names = (0..<count).map { "p\(($0 * 37) % 101)" }
+        var keys = NameTable()
+        // Some keys numbered already, in another order than their names'.
+        for name in names.shuffled(using: &rng).prefix(count / 2) { _ = keys.intern(name) }
+        var encodings: Set<[UInt8]> = []
+        for _ in 0..<4 {
+            var properties: [String: PropertyValue] = [:]
+            for name in names.shuffled(using: &rng) { properties[name] = .string(name) }
+            var table = keys
+            let blob = PropertyBlob(properties, keys: &table)
+            encodings.insert(blob.bytes)
+            let numbers = blob.pairs.map(\.key)
+            #expect(numbers == numbers.sorted() && Set(numbers).count == count)
+            #expect(blob.decoded(keys: table) == properties)
+            // New keys are numbered in name order.
+            let added = names.filter { keys.id(of: $0) == nil }.sorted()
+            #expect(added.compactMap { table.id(of: $0) } == Array(UInt32(keys.count)..<UInt32(keys.count + added.count)))
+        }
+        #expect(encodings.count == 1)
+    }
+
     @Test("a name table numbers names in order of first use, past the few it finds by comparison")
     func nameTable() {
         var table = NameTable()

@@ -33,6 +33,15 @@ struct PropertyBlob: Sendable, Equatable {
             self = .empty
             return
         }
+        if properties.count <= 16 {
+            guard let bytes = Self.encodeFew(properties, keys: keys) else {
+                for name in properties.keys.sorted() { _ = keys.intern(name) }
+                self.init(properties, keys: &keys)
+                return
+            }
+            self.init(bytes: bytes)
+            return
+        }
         var pairs: [(key: UInt32, value: PropertyValue)] = []
         pairs.reserveCapacity(properties.count)
         for (key, value) in properties {
@@ -45,6 +54,37 @@ struct PropertyBlob: Sendable, Equatable {
         }
         if pairs.count > 1 { pairs.sort { $0.key < $1.key } }
         self.init(sortedPairs: pairs)
+    }
+
+    /// The encoding of a few properties (a node's usual handful), their
+    /// positions sorted by key number on the stack, sparing the sorted
+    /// pairs' array and the values' retains. Nil when a key has no number.
+    private static func encodeFew(_ properties: [String: PropertyValue], keys: NameTable) -> [UInt8]? {
+        typealias Position = (key: UInt32, index: Dictionary<String, PropertyValue>.Index)
+        return withUnsafeTemporaryAllocation(of: Position.self, capacity: properties.count) { order -> [UInt8]? in
+            var count = 0
+            defer { _ = order.prefix(count).deinitialize() }
+            var size = varintSize(UInt64(properties.count))
+            for index in properties.indices {
+                guard let key = keys.id(of: properties[index].key) else { return nil }
+                size += varintSize(UInt64(key)) + properties[index].value.encodedSize
+                var slot = count
+                while slot > 0 && key < order[slot - 1].key {
+                    order.initializeElement(at: slot, to: order.moveElement(from: slot - 1))
+                    slot -= 1
+                }
+                order.initializeElement(at: slot, to: (key, index))
+                count += 1
+            }
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(size)
+            buffer.appendVarint(UInt64(count))
+            for position in 0..<count {
+                buffer.appendVarint(UInt64(order[position].key))
+                buffer.appendValue(properties[order[position].index].value)
+            }
+            return buffer
+        }
     }
 
     /// Encodes pairs ascending by key number, into a buffer of exactly their size.

@@ -22,18 +22,18 @@ extension GraphStore {
             guard id.rawValue < UInt64.max else {
                 throw GraphStoreError(.idSpaceExhausted, "cannot create node \(id): the node id space is exhausted")
             }
-            // With no index to check, one walk of the trie both inserts and
-            // finds the id taken; otherwise the id is checked first, so a
-            // taken id is reported as such before any constraint.
+            // A taken id is reported as such before any constraint. An id
+            // above every other (a creation's, nearly always) needs no walk
+            // of the trie to know it is free.
+            if let last = nodeRecords.lastID, id.rawValue <= last, nodeRecords.contains(id.rawValue) {
+                throw Self.nodeIDInUse(id)
+            }
             if !propertyIndexes.isEmpty {
-                guard !nodeRecords.contains(id.rawValue) else { throw Self.nodeIDInUse(id) }
                 try checkUnique(node: id, labels: labels, properties: properties, "create node \(id)")
             }
-            var keys = propertyKeys
             let record = NodeRecord(
-                labelSet: labelSets.intern(labels), properties: PropertyBlob(properties, keys: &keys))
-            guard nodeRecords.insert(record, for: id.rawValue) else { throw Self.nodeIDInUse(id) }
-            propertyKeys = keys
+                labelSet: labelSets.intern(labels), properties: PropertyBlob(properties, keys: &propertyKeys))
+            nodeRecords.insert(record, for: id.rawValue)
             for label in labels {
                 labelIndex[label, default: IDSet()].insert(id.rawValue)
                 indexProperties(of: id, label: label, properties)
@@ -52,14 +52,13 @@ extension GraphStore {
                     "cannot create relationship \(id) of type \(quoted(type)) from node \(source) to node \(target): its \(role) node \(node) does not exist"
                 )
             }
-            var keys = propertyKeys
-            var types = relationshipTypes
+            if let last = relationshipRecords.lastID, id.rawValue <= last, relationshipRecords.contains(id.rawValue) {
+                throw Self.relationshipIDInUse(id)
+            }
             let record = RelationshipRecord(
-                source: source, target: target, type: types.intern(type),
-                properties: PropertyBlob(properties, keys: &keys))
-            guard relationshipRecords.insert(record, for: id.rawValue) else { throw Self.relationshipIDInUse(id) }
-            propertyKeys = keys
-            relationshipTypes = types
+                source: source, target: target, type: relationshipTypes.intern(type),
+                properties: PropertyBlob(properties, keys: &propertyKeys))
+            relationshipRecords.insert(record, for: id.rawValue)
             nodeRecords.update(source.rawValue) { $0.updateAdjacency { outgoing, _ in outgoing.insert(id.rawValue) } }
             nodeRecords.update(target.rawValue) { $0.updateAdjacency { _, incoming in incoming.insert(id.rawValue) } }
             relationshipTypeCounts[type, default: 0] += 1
