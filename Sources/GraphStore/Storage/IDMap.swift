@@ -168,14 +168,76 @@ struct IDMap<Value> {
         return copy
     }
 
-    /// Moves the tail's entries into the trie (the first one copies the
-    /// trie's rightmost path when it is shared, the others find it owned).
+    /// Moves the tail's entries into the trie: the entries of a leaf the
+    /// trie does not have yet as one new leaf (one walk down for up to 32
+    /// entries), the others one at a time.
     private mutating func moveTailIntoTrie() {
         guard let run = tail else { return }
         let moving = tailCount
         tail = nil
         tailCount = 0
-        for index in 0..<moving { insertIntoTrie(run.slots[index]) }
+        // The tail's ids are above the trie's: only the trie's last leaf
+        // can share a prefix with them.
+        let lastPrefix = trieLastID.map { $0 >> UInt64(Self.bits) }
+        var start = 0
+        while start < moving {
+            let first = run.slots[start].id
+            let prefix = first >> UInt64(Self.bits)
+            var end = start + 1
+            while end < moving && run.slots[end].id >> UInt64(Self.bits) == prefix { end += 1 }
+            var bitmap: UInt32 = 0
+            var entries: [Entry] = []
+            entries.reserveCapacity(end - start)
+            for index in start..<end {
+                bitmap |= 1 << Self.digit(run.slots[index].id, level: 0)
+                entries.append(run.slots[index])
+            }
+            if prefix != lastPrefix, insertLeaf(TrieNode(bitmap: bitmap, entries: entries), firstID: first) {
+                trieCount += entries.count
+            } else {
+                for entry in entries { insertIntoTrie(entry) }
+            }
+            start = end
+        }
+    }
+
+    /// Adds `leaf`, holding ids that share `firstID`'s leaf prefix, as a
+    /// new leaf; false (the trie's content unchanged) when the trie has a
+    /// leaf for that prefix.
+    private mutating func insertLeaf(_ leaf: TrieNode<Value>, firstID id: UInt64) -> Bool {
+        guard var node = root else {
+            height = 0
+            while !Self.fits(id, height: height) { height += 1 }
+            root = TrieNode.path(wrapping: leaf, id: id, level: height)
+            return true
+        }
+        while !Self.fits(id, height: height) {
+            height += 1
+            node = TrieNode(bitmap: 1, children: [node])
+        }
+        // A trie of one leaf holds the only prefix its height allows.
+        guard height > 0 else {
+            root = node
+            return false
+        }
+        root = nil
+        let inserted = Self.insert(leaf: leaf, id: id, into: &node, level: height)
+        root = node
+        return inserted
+    }
+
+    private static func insert(leaf: TrieNode<Value>, id: UInt64, into node: inout TrieNode<Value>, level: Int) -> Bool {
+        let digit = Self.digit(id, level: level)
+        let present = node.bitmap & (1 << digit) != 0
+        if present && level == 1 { return false }
+        if !isKnownUniquelyReferenced(&node) { node = node.copy() }
+        let index = node.rank(of: digit)
+        guard present else {
+            node.bitmap |= 1 << digit
+            node.children.insert(TrieNode.path(wrapping: leaf, id: id, level: level - 1), at: index)
+            return true
+        }
+        return insert(leaf: leaf, id: id, into: &node.children[index], level: level - 1)
     }
 
     /// Inserts `entry` into the trie; false when its id is there already.
@@ -297,6 +359,11 @@ struct IDMap<Value> {
     /// The highest id present.
     var lastID: UInt64? {
         if tailCount > 0, let tail { return tail.slots[tailCount - 1].id }
+        return trieLastID
+    }
+
+    /// The highest id in the trie.
+    private var trieLastID: UInt64? {
         guard var node = root else { return nil }
         while let last = node.children.last { node = last }
         return node.entries.last?.id
@@ -405,11 +472,17 @@ final class TrieNode<Value> {
 
     /// The chain of single-child nodes from `level` down to a leaf holding `entry`.
     static func path(to entry: IDMap<Value>.Entry, level: Int) -> TrieNode<Value> {
-        var node = TrieNode(bitmap: 1 << IDMap<Value>.digit(entry.id, level: 0), entries: [entry])
+        path(wrapping: TrieNode(bitmap: 1 << IDMap<Value>.digit(entry.id, level: 0), entries: [entry]), id: entry.id, level: level)
+    }
+
+    /// The chain of single-child nodes from `level` down to `leaf`, whose
+    /// ids share `id`'s digits above the leaves.
+    static func path(wrapping leaf: TrieNode<Value>, id: UInt64, level: Int) -> TrieNode<Value> {
+        var node = leaf
         var current = 0
         while current < level {
             current += 1
-            node = TrieNode(bitmap: 1 << IDMap<Value>.digit(entry.id, level: current), children: [node])
+            node = TrieNode(bitmap: 1 << IDMap<Value>.digit(id, level: current), children: [node])
         }
         return node
     }
