@@ -357,53 +357,31 @@ extension GraphStore {
     }
 }
 
-/// The label index of nodes loaded in ascending id order, built a word of
-/// 64 ids at a time per label set instead of one insert per node and label.
+/// The label index of nodes loaded in ascending id order: each label set's
+/// ids gathered first (one bit set per node), then merged into each of its
+/// labels' sets a word of 64 ids at a time, instead of one insert per node
+/// and label.
 private struct LabelIndexBuilder {
-    /// The ids of one label set so far, and the word being filled.
-    struct Pending {
-        var ids = IDSet()
-        var key: UInt64
-        var word: UInt64 = 0
-
-        mutating func add(_ id: UInt64) {
-            if id >> 6 != key {
-                ids.insertWord(word, at: key)
-                key = id >> 6
-                word = 0
-            }
-            word |= 1 << (id & 63)
-        }
-
-        /// The ids, the word being filled included.
-        var all: IDSet {
-            var all = ids
-            all.insertWord(word, at: key)
-            return all
-        }
-    }
-
-    /// By label set number (they count up from 1, so an array: hashing
-    /// the number for every node showed in a load's profile).
-    private var sets: [Pending?] = []
+    /// The ids of each label set so far, by label set number (they count
+    /// up from 1, so an array: hashing the number for every node showed in
+    /// a load's profile). Ids arrive in ascending order, so each insert
+    /// sets a bit of the set's inline last word, and the trie gets a word
+    /// once per 64 ids.
+    private var sets: [IDSet] = []
 
     mutating func add(_ id: UInt64, labelSet: UInt32) {
         guard labelSet != 0 else { return }
         let slot = Int(labelSet)
-        if slot >= sets.count { sets += repeatElement(nil, count: slot + 1 - sets.count) }
-        // Taken out and put back: the set's trie stays uniquely
-        // referenced, so a word insert copies no path.
-        var pending = sets[slot].take() ?? Pending(key: id >> 6)
-        pending.add(id)
-        sets[slot] = pending
+        if slot >= sets.count { sets += repeatElement(IDSet(), count: slot + 1 - sets.count) }
+        // In place, no copy of the set (not even to test it for nil): its
+        // trie stays uniquely referenced.
+        sets[slot].insert(id)
     }
 
     /// Unions each label set's ids into the index of each of its labels.
     func finish(into store: inout GraphStore) {
-        for (slot, pending) in sets.enumerated() {
-            guard let pending else { continue }
+        for (slot, ids) in sets.enumerated() where !ids.isEmpty {
             let labelSet = UInt32(slot)
-            let ids = pending.all
             for label in store.labelSets[labelSet] {
                 if let existing = store.labelIndex[label] {
                     store.labelIndex[label] = existing.union(ids)
