@@ -227,6 +227,10 @@ struct CompactStorageTests {
         #expect(MemoryLayout<IDMap<NodeRecord>.Entry>.stride == 32)
         // id, source, target, type number, properties buffer.
         #expect(MemoryLayout<IDMap<RelationshipRecord>.Entry>.stride == 40)
+        // A node's adjacency holds two id sets: trie root, tail run, count,
+        // height and tail count; the set's count and its inline last word.
+        #expect(MemoryLayout<IDMap<UInt64>>.size <= 32)
+        #expect(MemoryLayout<IDSet>.stride <= 56)
     }
 
     /// Version-3 bodies that break the format's own rules.

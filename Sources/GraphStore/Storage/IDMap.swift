@@ -35,16 +35,29 @@ struct IDMap<Value> {
         var value: Value
     }
 
+    // Two references, a count and two bytes: 32 bytes in all, which
+    // matters because every node with relationships holds two id sets.
+
     /// Nil when the trie is empty.
     private var root: TrieNode<Value>?
-    /// Levels above the leaves: the root covers ids below `1 << (bits · (height + 1))`.
-    private var height = 0
-    /// Entries in the trie.
-    private var trieCount = 0
     /// The entries above every id in the trie: the first `tailCount` slots
     /// of `tail`. Nil when `tailCount` is 0.
     private var tail: TailRun<Value>?
-    private var tailCount = 0
+    /// Entries in the trie.
+    private var trieCount = 0
+    private var storedHeight: UInt8 = 0
+    private var storedTailCount: UInt8 = 0
+
+    /// Levels above the leaves: the root covers ids below `1 << (bits · (height + 1))`.
+    private var height: Int {
+        get { Int(storedHeight) }
+        set { storedHeight = UInt8(truncatingIfNeeded: newValue) }
+    }
+    /// At most ``TailRun/maximumCapacity``.
+    private var tailCount: Int {
+        get { Int(storedTailCount) }
+        set { storedTailCount = UInt8(truncatingIfNeeded: newValue) }
+    }
 
     var count: Int { trieCount + tailCount }
     var isEmpty: Bool { count == 0 }
