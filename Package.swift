@@ -194,7 +194,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GraphStoreTests",
-            dependencies: ["GraphStore", "WriteAheadLog"],
+            dependencies: ["GraphStore", "WriteAheadLog", "WALTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

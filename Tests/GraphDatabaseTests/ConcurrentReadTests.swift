@@ -49,21 +49,12 @@ struct ConcurrentReadTests {
     func readersSeeWholeVersions(syncMode: SyncMode) throws {
         let directory = TemporaryDirectory()
         let (database, _) = try GraphDatabase.open(.dataDirectory(directory.path, syncMode))
-        let finished = Atomic<Bool>(false)
         let problems = Shared<[String]>([])
         let versionsChecked = Shared(0)
-        let readers = DispatchGroup()
-        for _ in 0..<2 {
-            readers.enter()
-            // Threads of their own, so they run while the writer does.
-            Thread {
-                defer { readers.leave() }
-                while !finished.load(ordering: .acquiring) {
-                    let graph = database.snapshot
-                    if let problem = Self.problem(in: graph) { problems.withLock { $0.append(problem) } }
-                    versionsChecked.withLock { $0 += 1 }
-                }
-            }.start()
+        let readers = RepeatingThreads(count: 2) {
+            let graph = database.snapshot
+            if let problem = Self.problem(in: graph) { problems.withLock { $0.append(problem) } }
+            versionsChecked.withLock { $0 += 1 }
         }
         var written = 0
         while written < 3_000 || (versionsChecked.value < 50 && written < 200_000) {
@@ -83,8 +74,7 @@ struct ConcurrentReadTests {
             }
             written += 1
         }
-        finished.store(true, ordering: .releasing)
-        readers.wait()
+        readers.stop()
         #expect(problems.value.isEmpty, "\(problems.value.prefix(3))")
         #expect(versionsChecked.value > 0)
         #expect(Self.problem(in: database.snapshot) == nil)

@@ -1,7 +1,6 @@
-import Dispatch
-import Foundation
 import Synchronization
 import Testing
+import WALTestSupport
 
 @testable import GraphStore
 
@@ -197,34 +196,24 @@ struct TailRunTests {
     @Test("readers of published versions never see a later append")
     func readersWhileAppending() {
         let published = Mutex(IDMap<UInt64>())
-        let finished = Atomic<Bool>(false)
         let mismatches = Mutex<[String]>([])
         let versionsRead = Atomic<Int>(0)
-        let readers = DispatchGroup()
-        for _ in 0..<2 {
-            readers.enter()
-            // Threads of their own: a dispatch pool busy with other tests
-            // could run the readers only after the writer is done.
-            Thread {
-                defer { readers.leave() }
-                while !finished.load(ordering: .acquiring) {
-                    let version = published.withLock { $0 }
-                    let count = UInt64(version.count)
-                    guard count > 0 else { continue }
-                    versionsRead.add(1, ordering: .relaxed)
-                    var expected = count > 40 ? count - 40 : 0
-                    for entry in version.entries(after: expected == 0 ? nil : expected - 1) {
-                        if entry.id != expected || entry.value != Self.value(of: expected, inVersionOf: count) {
-                            mismatches.withLock { $0.append("version of \(count): \(entry.id) = \(entry.value), expected \(expected)") }
-                            break
-                        }
-                        expected += 1
-                    }
-                    if expected != count || version[count] != nil || version.lastID != count - 1 {
-                        mismatches.withLock { $0.append("version of \(count) ends at \(expected), lastID \(String(describing: version.lastID))") }
-                    }
+        let readers = RepeatingThreads(count: 2) {
+            let version = published.withLock { $0 }
+            let count = UInt64(version.count)
+            guard count > 0 else { return }
+            versionsRead.add(1, ordering: .relaxed)
+            var expected = count > 40 ? count - 40 : 0
+            for entry in version.entries(after: expected == 0 ? nil : expected - 1) {
+                if entry.id != expected || entry.value != Self.value(of: expected, inVersionOf: count) {
+                    mismatches.withLock { $0.append("version of \(count): \(entry.id) = \(entry.value), expected \(expected)") }
+                    break
                 }
-            }.start()
+                expected += 1
+            }
+            if expected != count || version[count] != nil || version.lastID != count - 1 {
+                mismatches.withLock { $0.append("version of \(count) ends at \(expected), lastID \(String(describing: version.lastID))") }
+            }
         }
         var map = IDMap<UInt64>()
         var id: UInt64 = 0
@@ -242,8 +231,7 @@ struct TailRunTests {
             published.withLock { $0 = map }
             id += 1
         }
-        finished.store(true, ordering: .releasing)
-        readers.wait()
+        readers.stop()
         #expect(mismatches.withLock { $0 }.isEmpty)
         #expect(versionsRead.load(ordering: .relaxed) > 0)
     }

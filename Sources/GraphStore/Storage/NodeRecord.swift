@@ -7,7 +7,7 @@
 /// The adjacency lives beside the node rather than in a separate map so
 /// `relationships(of:)` needs one lookup; it is boxed because most nodes
 /// of a large graph have none, or few, and two empty ``IDSet``s inline
-/// would cost 64 bytes per node.
+/// would cost 112 bytes per node.
 struct NodeRecord: Sendable {
     /// The label set's number in the store's ``LabelSets``.
     var labelSet: UInt32
