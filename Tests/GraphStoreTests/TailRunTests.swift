@@ -72,6 +72,22 @@ struct TailRunTests {
         #expect(live.value == 0)
     }
 
+    @Test("a map holding the only reference to its run writes it in place")
+    func uniqueRunInPlace() {
+        var map = IDMap<Int>()
+        for id in 0..<10 as Range<UInt64> { map.insert(Int(id), for: id) }
+        let run = map.tailRunIdentity
+        #expect(run != nil)
+        map.update(5) { $0 = 50 }
+        map.remove(7)
+        map.insert(7, for: 7)
+        #expect(map.tailRunIdentity == run, "no copy while the map is the run's only holder")
+        var copy = map
+        copy.update(5) { $0 = 500 }
+        #expect(copy.tailRunIdentity != run && map.tailRunIdentity == run)
+        #expect(map[5] == 50 && copy[5] == 500)
+    }
+
     @Test("a write to a shared tail copies the tail, not the trie")
     func sharedTailWrites() {
         var map = IDMap<Int>()

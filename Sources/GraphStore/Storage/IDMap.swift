@@ -171,11 +171,13 @@ struct IDMap<Value> {
     /// The tail, made this map's alone: copied unless this map holds the
     /// only reference, and cut to this map's entries. Nil without a tail.
     private mutating func uniqueTail() -> TailRun<Value>? {
-        guard let current = tail else { return nil }
-        if isKnownUniquelyReferenced(&tail) {
+        // Asked before binding the run to a name, which would be a second
+        // reference and make it look shared.
+        if isKnownUniquelyReferenced(&tail), let current = tail {
             current.truncate(to: tailCount)
             return current
         }
+        guard let current = tail else { return nil }
         let copy = TailRun(copying: current, count: tailCount, capacity: current.capacity)
         tail = copy
         return copy
@@ -542,6 +544,10 @@ extension IDMap {
         let counterpart = height == other.height ? other.root : nil
         return walk(root, counterpart, level: height, leftmost: true) + tailNotShared
     }
+
+    /// Which run holds the tail, if any: tests use it to tell a write in
+    /// place from a copy.
+    var tailRunIdentity: ObjectIdentifier? { tail.map(ObjectIdentifier.init) }
 
     /// The trie's depth: levels from the root to the leaves, inclusive (the
     /// tail not counted).
