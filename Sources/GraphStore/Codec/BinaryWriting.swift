@@ -84,12 +84,7 @@ extension Array where Element == UInt8 {
         withUnsafeTemporaryAllocation(of: Dictionary<String, PropertyValue>.Index.self, capacity: properties.count) { order in
             var count = 0
             for index in properties.indices {
-                var slot = count
-                while slot > 0 && properties[index].key < properties[order[slot - 1]].key {
-                    order.initializeElement(at: slot, to: order.moveElement(from: slot - 1))
-                    slot -= 1
-                }
-                order.initializeElement(at: slot, to: index)
+                order.insertSorted(index, count: count) { properties[$0].key < properties[$1].key }
                 count += 1
             }
             for position in 0..<count {
@@ -142,4 +137,19 @@ func writeVarint(_ value: UInt64, to output: UnsafeMutableRawBufferPointer, at o
     }
     output[offset] = UInt8(value)
     return offset + 1
+}
+
+extension UnsafeMutableBufferPointer {
+    /// Puts `element` among the first `count` elements, initialised and
+    /// sorted, keeping them sorted; there must be room for one more. One
+    /// step of an insertion sort: for the handful of properties a record
+    /// has, sorted on the stack.
+    func insertSorted(_ element: Element, count: Int, by areInIncreasingOrder: (Element, Element) -> Bool) {
+        var slot = count
+        while slot > 0 && areInIncreasingOrder(element, self[slot - 1]) {
+            initializeElement(at: slot, to: moveElement(from: slot - 1))
+            slot -= 1
+        }
+        initializeElement(at: slot, to: element)
+    }
 }

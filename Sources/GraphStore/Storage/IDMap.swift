@@ -106,8 +106,7 @@ struct IDMap<Value> {
 
     subscript(id: UInt64) -> Value? {
         if let tail = tailHolding(id) {
-            let index = tail.lowerBound(of: id, count: tailCount)
-            return index < tailCount && tail.slots[index].id == id ? tail.slots[index].value : nil
+            return tailIndex(of: id).map { tail.slots[$0].value }
         }
         guard let (leaf, index) = location(of: id) else { return nil }
         return leaf.entries[index].value
@@ -126,11 +125,12 @@ struct IDMap<Value> {
             append(entry)
             return true
         }
-        if tailHolding(id) != nil, let tail = uniqueTail() {
-            let index = tail.lowerBound(of: id, count: tailCount)
-            if tail.slots[index].id == id { return false }
-            if tailCount < tail.capacity {
+        if tailHolding(id) != nil {
+            // Taken: nothing to copy or change.
+            if tailIndex(of: id) != nil { return false }
+            if let tail = uniqueTail(), tailCount < tail.capacity {
                 // Shift the entries above up by one; this map owns the run.
+                let index = tail.lowerBound(of: id, count: tailCount)
                 (tail.slots + index + 1).moveInitialize(from: tail.slots + index, count: tailCount - index)
                 (tail.slots + index).initialize(to: entry)
                 tailCount += 1

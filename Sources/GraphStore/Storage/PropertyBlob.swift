@@ -68,12 +68,7 @@ struct PropertyBlob: Sendable, Equatable {
             for index in properties.indices {
                 guard let key = keys.id(of: properties[index].key) else { return nil }
                 size += varintSize(UInt64(key)) + properties[index].value.encodedSize
-                var slot = count
-                while slot > 0 && key < order[slot - 1].key {
-                    order.initializeElement(at: slot, to: order.moveElement(from: slot - 1))
-                    slot -= 1
-                }
-                order.initializeElement(at: slot, to: (key, index))
+                order.insertSorted((key, index), count: count) { $0.key < $1.key }
                 count += 1
             }
             var buffer: [UInt8] = []
