@@ -183,6 +183,24 @@ struct CompactStorageTests {
         #expect(encodings.count == 1)
     }
 
+    @Test("a creation refused for its id leaves the intern tables as they were")
+    func refusedCreationInternsNothing() throws {
+        var store = GraphStore()
+        for id in 0..<100 as Range<UInt64> { try store.apply(.createNode(id: NodeID(id), labels: ["A"], properties: ["k": 1])) }
+        try store.apply(.createRelationship(id: 0, type: "T", source: 0, target: 1, properties: [:]))
+        let tables = (store.labelSets.count, store.propertyKeys.count, store.relationshipTypes.count)
+        // Ids deep in the trie and among the newest.
+        for id in [3, 99] as [UInt64] {
+            #expect(throws: GraphStoreError.self) {
+                try store.apply(.createNode(id: NodeID(id), labels: ["New"], properties: ["newKey": 1]))
+            }
+        }
+        #expect(throws: GraphStoreError.self) {
+            try store.apply(.createRelationship(id: 0, type: "NewType", source: 0, target: 1, properties: ["newKey": 1]))
+        }
+        #expect((store.labelSets.count, store.propertyKeys.count, store.relationshipTypes.count) == tables)
+    }
+
     @Test("a name table numbers names in order of first use, past the few it finds by comparison")
     func nameTable() {
         var table = NameTable()
