@@ -41,7 +41,7 @@ struct ReadAheadReplayTests {
     /// Replays `path` one way and writes down everything that came out.
     func transcript(
         of path: String, _ way: Way, mode: RecoveryMode, fence: LSN = .none, skipsCovered: Bool = false,
-        consumer: Consumer = .accept
+        position: LogPosition? = nil, consumer: Consumer = .accept
     ) -> [String] {
         let transcript = Transcript()
         let caller = pthread_self()
@@ -71,11 +71,11 @@ struct ReadAheadReplayTests {
             case .singleThreaded:
                 report = try replayEncoded(
                     directory, fence: fence, mode: mode, progress: progress, skipsCoveredSegments: skipsCovered,
-                    readsAhead: false, deliver)
+                    fencePosition: position, readsAhead: false, deliver)
             case .readingAhead:
                 let replay = ReadAheadReplay(
                     directory: directory, fence: fence, mode: mode, readsWithoutLock: false,
-                    skipsCoveredSegments: skipsCovered)
+                    skipsCoveredSegments: skipsCovered, fencePosition: position)
                 report = try replay.run(progress: progress, deliver)
             }
             transcript.note("report \(report)")
@@ -90,11 +90,13 @@ struct ReadAheadReplayTests {
     /// Both ways give the same transcript; returns it.
     @discardableResult
     func expectSameTranscript(
-        _ path: String, mode: RecoveryMode, fence: LSN = .none, skipsCovered: Bool = false, consumer: Consumer = .accept,
-        sourceLocation: SourceLocation = #_sourceLocation
+        _ path: String, mode: RecoveryMode, fence: LSN = .none, skipsCovered: Bool = false, position: LogPosition? = nil,
+        consumer: Consumer = .accept, sourceLocation: SourceLocation = #_sourceLocation
     ) -> [String] {
-        let single = transcript(of: path, .singleThreaded, mode: mode, fence: fence, skipsCovered: skipsCovered, consumer: consumer)
-        let ahead = transcript(of: path, .readingAhead, mode: mode, fence: fence, skipsCovered: skipsCovered, consumer: consumer)
+        let single = transcript(
+            of: path, .singleThreaded, mode: mode, fence: fence, skipsCovered: skipsCovered, position: position, consumer: consumer)
+        let ahead = transcript(
+            of: path, .readingAhead, mode: mode, fence: fence, skipsCovered: skipsCovered, position: position, consumer: consumer)
         #expect(single.count == ahead.count, sourceLocation: sourceLocation)
         if let first = zip(single, ahead).map({ $0 != $1 }).firstIndex(of: true) {
             Issue.record("the transcripts differ at line \(first):\n\(single[first])\n\(ahead[first])", sourceLocation: sourceLocation)
@@ -108,12 +110,12 @@ struct ReadAheadReplayTests {
     /// interleaved transactions, checkpoint markers, and one event of
     /// 1.5 MiB (more than a read-ahead batch on its own). Returns the
     /// commit LSNs, and those of them with no other transaction open (a
-    /// checkpoint could be taken there). With `undecodableAt`, that
+    /// checkpoint could be taken there) with their positions. With `undecodableAt`, that
     /// transaction's second event is not UTF-8.
     @discardableResult
     func writeMixedLog(
         _ path: String, seed: UInt64, undecodableAt: Int? = nil
-    ) throws -> (commits: [LSN], boundaries: [LSN]) {
+    ) throws -> (commits: [LSN], boundaries: [LSN], positions: [LSN: LogPosition]) {
         var random = SeededGenerator(seed: seed)
         let wal = try WAL<[UInt8]>.open(directory: path, options: .test(segmentTargetBytes: 1 << 20)).wal
         func event(_ size: Int) -> [UInt8] {
@@ -122,6 +124,7 @@ struct ReadAheadReplayTests {
         }
         var commits: [LSN] = []
         var boundaries: [LSN] = []
+        var positions: [LSN: LogPosition] = [:]
         for index in 0..<4_000 {
             if index == undecodableAt {
                 commits.append(try wal.commit([event(10), [0xFF, 0xFE], event(10)])!.commitLSN)
@@ -145,11 +148,12 @@ struct ReadAheadReplayTests {
                 let events = (0..<Int.random(in: 1...4, using: &random)).map { _ in event(Int.random(in: 0...4_000, using: &random)) }
                 commits.append(try wal.commit(events)!.commitLSN)
                 boundaries.append(commits[commits.count - 1])
+                positions[commits[commits.count - 1]] = wal.position(of: commits[commits.count - 1])
             }
             if index == 2_000 { commits.append(try wal.commit([event(1_536 << 10)])!.commitLSN) }
         }
         try wal.close()
-        return (commits, boundaries)
+        return (commits, boundaries, positions)
     }
 
     func segmentPaths(_ path: String) throws -> [String] {
@@ -159,7 +163,7 @@ struct ReadAheadReplayTests {
     @Test("a clean log: the same transactions, progress notes and report, with and without a fence")
     func cleanLog() throws {
         let directory = TemporaryDirectory()
-        let (commits, boundaries) = try writeMixedLog(directory.path, seed: 1)
+        let (commits, boundaries, positions) = try writeMixedLog(directory.path, seed: 1)
         #expect(try segmentPaths(directory.path).count >= 6)
         for mode in RecoveryMode.allCases {
             let lines = expectSameTranscript(directory.path, mode: mode)
@@ -169,6 +173,11 @@ struct ReadAheadReplayTests {
                 let fenced = expectSameTranscript(directory.path, mode: mode, fence: fence, skipsCovered: true)
                 #expect(fenced.filter { $0.hasPrefix("transaction") }.count == commits.filter { $0 > fence }.count)
                 expectSameTranscript(directory.path, mode: mode, fence: fence, skipsCovered: false)
+                // From the fence's position: the same transactions again, fewer bytes read.
+                let positioned = expectSameTranscript(
+                    directory.path, mode: mode, fence: fence, skipsCovered: true, position: positions[fence])
+                #expect(positioned.filter { $0.hasPrefix("transaction") } == fenced.filter { $0.hasPrefix("transaction") })
+                #expect(positioned.last?.contains("fencePosition: WriteAheadLog.FencePositionUse.used") == true, "\(positioned.last ?? "")")
             }
         }
     }

@@ -38,13 +38,17 @@ public final class WAL<Event: WALEvent>: Sendable {
     ///     A log that ends below it (a snapshot newer than the log) continues
     ///     above it: its old segments move to `superseded/` and the next LSN
     ///     is `fence + 1` (see ``ReplayReport/continuedAboveFence``).
+    ///   - fencePosition: Where record `fence` (or one below it) starts, as
+    ///     ``position(of:)`` gave it when the snapshot was taken: reading
+    ///     begins right after it. Checked against the log and ignored when
+    ///     it does not match (see ``ReplayReport/fencePosition``).
     /// - Throws: `alreadyOpen` while another handle holds the directory;
     ///   `corruption` or `structural` for damage strict recovery refuses.
     public static func open(
-        directory: String, options: WALOptions = WALOptions(), fence: LSN = .none
+        directory: String, options: WALOptions = WALOptions(), fence: LSN = .none, fencePosition: LogPosition? = nil
     ) throws -> (wal: WAL, events: [Event], report: ReplayReport) {
         var events: [Event] = []
-        let (wal, report) = try open(directory: directory, options: options, fence: fence) { transaction in
+        let (wal, report) = try open(directory: directory, options: options, fence: fence, fencePosition: fencePosition) { transaction in
             events.append(contentsOf: transaction.events)
         }
         return (wal, events, report)
@@ -56,10 +60,11 @@ public final class WAL<Event: WALEvent>: Sendable {
     /// Memory stays bounded by the largest transaction, not the whole log.
     /// An error thrown by `onTransaction` stops the open and is rethrown.
     public static func open(
-        directory: String, options: WALOptions = WALOptions(), fence: LSN = .none,
+        directory: String, options: WALOptions = WALOptions(), fence: LSN = .none, fencePosition: LogPosition? = nil,
         onTransaction: (CommittedTransaction<Event>) throws -> Void
     ) throws -> (wal: WAL, report: ReplayReport) {
-        let (engine, report) = try LogEngine.open(at: directory, options: options, fence: fence, as: Event.self, onTransaction)
+        let (engine, report) = try LogEngine.open(
+            at: directory, options: options, fence: fence, fencePosition: fencePosition, as: Event.self, onTransaction)
         return (WAL(engine: engine), report)
     }
 
@@ -72,10 +77,11 @@ public final class WAL<Event: WALEvent>: Sendable {
     /// A name of its own, not an `open` overload: a trailing closure would
     /// not tell the two apart.
     public static func openEncoded(
-        directory: String, options: WALOptions = WALOptions(), fence: LSN = .none,
+        directory: String, options: WALOptions = WALOptions(), fence: LSN = .none, fencePosition: LogPosition? = nil,
         onTransaction: (EncodedTransaction) throws -> Void
     ) throws -> (wal: WAL, report: ReplayReport) {
-        let (engine, report) = try LogEngine.open(at: directory, options: options, fence: fence, encoded: onTransaction)
+        let (engine, report) = try LogEngine.open(
+            at: directory, options: options, fence: fence, fencePosition: fencePosition, encoded: onTransaction)
         return (WAL(engine: engine), report)
     }
 
@@ -123,6 +129,17 @@ public final class WAL<Event: WALEvent>: Sendable {
     public var appendedBytes: UInt64 { engine.appendedBytes.load(ordering: .relaxed) }
     /// Why the log is poisoned, or nil while it is healthy.
     public var failure: WALError? { engine.failure }
+
+    /// Where record `lsn` starts, while it is the last record appended
+    /// through this handle; nil otherwise (something was appended since, or
+    /// nothing has been since the open).
+    ///
+    /// A snapshot taken at a consistent cut (no writer appends between the
+    /// ``sync()`` that returned `lsn` and this call) keeps it, and passes it
+    /// to the next `open` as `fencePosition` beside the fence `lsn`.
+    public func position(of lsn: LSN) -> LogPosition? {
+        engine.append.withLock { state in state.lastRecord?.lsn == lsn ? state.lastRecord : nil }
+    }
 
     /// Everything an operator wants to see, including segment count and bytes.
     public func status() throws -> WALStatus { try engine.status() }

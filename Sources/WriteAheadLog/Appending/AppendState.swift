@@ -27,6 +27,9 @@ struct AppendState: Sendable {
     /// this format start in a segment whose header says so.
     var sealsOlderFormat = false
     var closed = false
+    /// Where the last record appended starts (see ``WAL/position(of:)``);
+    /// nil until this handle appends one.
+    var lastRecord: LogPosition?
 
     var lastAppendedLSN: LSN { LSN(nextLSN.rawValue - 1) }
 }

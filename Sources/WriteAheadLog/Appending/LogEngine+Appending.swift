@@ -31,7 +31,10 @@ extension LogEngine {
                 throw error
             }
             let time = state.commitClock.next()
+            let commitStart = state.buffer.count
             try RecordCodec.append(kind: .txCommit, lsn: commit, txBeginLSN: begin, to: &state.buffer) { CommitTime.append(time, to: &$0) }
+            state.lastRecord = LogPosition(
+                segment: state.segmentID, offset: state.segmentBytes + UInt64(commitStart - start), lsn: commit)
             state.segmentBytes += UInt64(state.buffer.count - start)
             appendedBytes.add(UInt64(state.buffer.count - start), ordering: .relaxed)
             state.nextLSN = next
@@ -61,6 +64,7 @@ extension LogEngine {
             } else {
                 try RecordCodec.append(kind: kind, lsn: lsn, txBeginLSN: txBeginLSN ?? lsn, to: &state.buffer, payload: payload)
             }
+            state.lastRecord = LogPosition(segment: state.segmentID, offset: state.segmentBytes, lsn: lsn)
             state.segmentBytes += UInt64(state.buffer.count - start)
             appendedBytes.add(UInt64(state.buffer.count - start), ordering: .relaxed)
             state.nextLSN = next

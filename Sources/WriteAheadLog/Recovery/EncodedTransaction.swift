@@ -117,19 +117,19 @@ final class DecodingFailureSlot {
 func replayEncoded(
     _ directory: SegmentDirectory, fence: LSN, mode: RecoveryMode,
     progress: ((ReplayProgress) -> Void)? = nil, readsWithoutLock: Bool = false, skipsCoveredSegments: Bool = false,
-    readsAhead: Bool, _ deliver: (EncodedTransaction) throws -> Void
+    fencePosition: LogPosition? = nil, readsAhead: Bool, _ deliver: (EncodedTransaction) throws -> Void
 ) throws -> ReplayReport {
     if ReadAheadReplay.isWorthwhile(enabled: readsAhead) {
         let replay = ReadAheadReplay(
             directory: directory, fence: fence, mode: mode, readsWithoutLock: readsWithoutLock,
-            skipsCoveredSegments: skipsCoveredSegments)
+            skipsCoveredSegments: skipsCoveredSegments, fencePosition: fencePosition)
         return try replay.run(progress: progress, deliver)
     }
     var events = 0
     let decodingFailure = DecodingFailureSlot()
     var report = try walkTransactions(
         directory, fence: fence, mode: mode, progress: progress, readsWithoutLock: readsWithoutLock,
-        skipsCoveredSegments: skipsCoveredSegments
+        skipsCoveredSegments: skipsCoveredSegments, fencePosition: fencePosition
     ) { begin, commit, pending in
         do {
             try pending.records.withUnsafeBytes { records in

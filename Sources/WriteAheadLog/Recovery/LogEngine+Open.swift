@@ -2,25 +2,25 @@ extension LogEngine {
     /// Opens (or creates) the log at `path`: takes the lock, replays, cuts a
     /// torn tail or (salvage) sets damage aside, and resumes appending.
     static func open<Event: WALEvent>(
-        at path: String, options: WALOptions, fence: LSN, as _: Event.Type,
+        at path: String, options: WALOptions, fence: LSN, fencePosition: LogPosition?, as _: Event.Type,
         _ deliver: (CommittedTransaction<Event>) throws -> Void
     ) throws -> (LogEngine, ReplayReport) {
         try open(at: path, options: options, fence: fence) { directory in
             try replayDirectory(
                 directory, fence: fence, mode: options.recoveryMode, as: Event.self, progress: options.replayProgress,
-                skipsCoveredSegments: true, readsAhead: options.replayReadsAhead, deliver)
+                skipsCoveredSegments: true, fencePosition: fencePosition, readsAhead: options.replayReadsAhead, deliver)
         }
     }
 
     /// Opens the log as above, handing each committed transaction over encoded.
     static func open(
-        at path: String, options: WALOptions, fence: LSN,
+        at path: String, options: WALOptions, fence: LSN, fencePosition: LogPosition?,
         encoded deliver: (EncodedTransaction) throws -> Void
     ) throws -> (LogEngine, ReplayReport) {
         try open(at: path, options: options, fence: fence) { directory in
             try replayEncoded(
                 directory, fence: fence, mode: options.recoveryMode, progress: options.replayProgress,
-                skipsCoveredSegments: true, readsAhead: options.replayReadsAhead, deliver)
+                skipsCoveredSegments: true, fencePosition: fencePosition, readsAhead: options.replayReadsAhead, deliver)
         }
     }
 

@@ -37,6 +37,10 @@ struct LogWalker {
     /// base LSN is at most this + 1 holds only records the snapshot covers,
     /// and is not read. Tools leave it nil and read every record.
     var skipsSegmentsAtOrBelow: LSN?
+    /// Set by `open` (with a fence) to where the record at or below the
+    /// fence that a snapshot noted starts: in that segment, reading begins
+    /// right after it. See `scannerAfter(_:in:fileSize:header:)`.
+    var fencePosition: LogPosition?
 
     func walk(
         into report: inout ReplayReport,
@@ -45,7 +49,10 @@ struct LogWalker {
         let entries = try directory.list()
         let fileSystem = directory.fileSystem
         var lastLSN = LSN.none
-        defer { report.maxLSN = lastLSN }
+        defer {
+            report.maxLSN = lastLSN
+            if fencePosition != nil, report.fencePosition == .notGiven { report.fencePosition = .notNeeded }
+        }
         var previousBase: LSN?
         /// The segment read just before: its id, base LSN and last LSN (none if empty).
         var previous: (id: SegmentID, base: LSN, lastLSN: LSN)?
@@ -134,6 +141,25 @@ struct LogWalker {
             }
 
             var scanner = SegmentScanner(file: file, fileSize: fileSize)
+            var skippedHere: UInt64 = 0
+            if let position = fencePosition, position.segment == entry.id {
+                switch try scannerAfter(position, in: file, fileSize: fileSize, header: header) {
+                case .success(let after):
+                    // As for a skipped segment: what lies before is at or
+                    // below the fence, so the snapshot holds it.
+                    scanner = after
+                    summary.firstLSN = header.baseLSN
+                    summary.lastLSN = position.lsn
+                    summary.validBytes = after.position
+                    lastLSN = position.lsn
+                    skippedHere = after.position - UInt64(SegmentHeader.size)
+                    skippedBytes += skippedHere
+                    report.fencePosition = .used(skippedBytes: skippedHere)
+                    progress?(ReplayProgress(scannedBytes: report.bytesScanned + skippedBytes, totalBytes: totalBytes))
+                case .failure(let refusal):
+                    report.fencePosition = .ignored(reason: refusal.reason)
+                }
+            }
             scan: while true {
                 let offset = scanner.position
                 let step: ScanStep
@@ -200,11 +226,47 @@ struct LogWalker {
                     return
                 }
             }
-            report.bytesScanned += fileSize
+            report.bytesScanned += fileSize - skippedHere
             report.segments.append(summary)
             previous = (entry.id, header.baseLSN, summary.lastLSN)
             progress?(ReplayProgress(scannedBytes: report.bytesScanned + skippedBytes, totalBytes: totalBytes))
         }
+    }
+
+    /// Why a fence position does not match the log.
+    struct PositionRefusal: Error {
+        var reason: String
+    }
+
+    /// A scanner positioned right after the record `position` names, once
+    /// that record is found whole (checksum and framing) with exactly its
+    /// LSN, in a segment whose base is at or below it and not above the
+    /// fence. LSNs only grow within a segment, so everything before it is
+    /// at or below the fence. Anything else (the position of another log,
+    /// of bytes cut since, or a wrong LSN) refuses it, and the caller reads
+    /// the segment from its start.
+    private func scannerAfter(
+        _ position: LogPosition, in file: any StorageFile, fileSize: UInt64, header: SegmentHeader
+    ) throws -> Result<SegmentScanner, PositionRefusal> {
+        if let fence = skipsSegmentsAtOrBelow, position.lsn > fence {
+            return .failure(PositionRefusal(reason: "it names LSN \(position.lsn), above the fence \(fence)"))
+        }
+        guard position.lsn >= header.baseLSN else {
+            return .failure(PositionRefusal(reason: "it names LSN \(position.lsn), below the segment's base LSN \(header.baseLSN)"))
+        }
+        guard position.offset >= UInt64(SegmentHeader.size), position.offset < fileSize else {
+            return .failure(PositionRefusal(reason: "offset \(position.offset) is outside the segment's records (the file has \(fileSize) bytes)"))
+        }
+        var scanner = SegmentScanner(file: file, fileSize: fileSize, from: position.offset)
+        var found: LSN?
+        let step = try scanner.next { frame, _ in found = frame.lsn }
+        guard case .record = step, let found else {
+            return .failure(PositionRefusal(reason: "no valid record starts at offset \(position.offset)"))
+        }
+        guard found == position.lsn else {
+            return .failure(PositionRefusal(reason: "the record at offset \(position.offset) has LSN \(found), not \(position.lsn)"))
+        }
+        return .success(scanner)
     }
 
     /// For a reader without the lock, while another handle holds it: whether

@@ -31,6 +31,7 @@ struct ReadAheadReplay: Sendable {
     let mode: RecoveryMode
     let readsWithoutLock: Bool
     let skipsCoveredSegments: Bool
+    let fencePosition: LogPosition?
 
     /// The records a batch collects before it is handed over, and how many
     /// batches may wait: the read-ahead holds at most a few MiB.
@@ -54,7 +55,7 @@ struct ReadAheadReplay: Sendable {
             // No thread to read on: replay on this one.
             return try replayEncoded(
                 directory, fence: fence, mode: mode, progress: progress, readsWithoutLock: readsWithoutLock,
-                skipsCoveredSegments: skipsCoveredSegments, readsAhead: false, deliver)
+                skipsCoveredSegments: skipsCoveredSegments, fencePosition: fencePosition, readsAhead: false, deliver)
         }
         let decodingFailure = DecodingFailureSlot()
         var events = 0
@@ -105,7 +106,7 @@ struct ReadAheadReplay: Sendable {
         do {
             let report = try walkTransactions(
                 directory, fence: fence, mode: mode, progress: { batch.value.items.append(.progress($0)) },
-                readsWithoutLock: readsWithoutLock, skipsCoveredSegments: skipsCoveredSegments
+                readsWithoutLock: readsWithoutLock, skipsCoveredSegments: skipsCoveredSegments, fencePosition: fencePosition
             ) { begin, commit, pending in
                 batch.value.add(begin: begin, commit: commit, pending)
                 if batch.value.records.count >= Self.batchBytes {
@@ -125,7 +126,7 @@ struct ReadAheadReplay: Sendable {
     private func walkAgain(stoppingAt undecodable: LSN, with damage: WALError) throws -> ReplayReport {
         try walkTransactions(
             directory, fence: fence, mode: mode, progress: nil, readsWithoutLock: readsWithoutLock,
-            skipsCoveredSegments: skipsCoveredSegments
+            skipsCoveredSegments: skipsCoveredSegments, fencePosition: fencePosition
         ) { _, commit, _ in
             if commit == undecodable { throw damage }
         }

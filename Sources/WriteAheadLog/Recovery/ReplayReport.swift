@@ -27,4 +27,6 @@ public struct ReplayReport: Sendable {
     /// Sealed segments `open` did not read because the fence covers all of
     /// them (see ``SegmentSummary/skippedBelowFence``).
     public var segmentsSkippedBelowFence = 0
+    /// What `open` made of the fence position it was given.
+    public var fencePosition: FencePositionUse = .notGiven
 }

@@ -237,11 +237,11 @@ struct Replayer {
 func replayDirectory<Event: WALEvent>(
     _ directory: SegmentDirectory, fence: LSN, mode: RecoveryMode, as _: Event.Type,
     progress: ((ReplayProgress) -> Void)? = nil, readsWithoutLock: Bool = false, skipsCoveredSegments: Bool = false,
-    readsAhead: Bool, _ deliver: (CommittedTransaction<Event>) throws -> Void
+    fencePosition: LogPosition? = nil, readsAhead: Bool, _ deliver: (CommittedTransaction<Event>) throws -> Void
 ) throws -> ReplayReport {
     try replayEncoded(
         directory, fence: fence, mode: mode, progress: progress, readsWithoutLock: readsWithoutLock,
-        skipsCoveredSegments: skipsCoveredSegments, readsAhead: readsAhead
+        skipsCoveredSegments: skipsCoveredSegments, fencePosition: fencePosition, readsAhead: readsAhead
     ) { transaction in
         let events = try transaction.decodedEvents(as: Event.self)
         try deliver(CommittedTransaction(beginLSN: transaction.beginLSN, commitLSN: transaction.commitLSN, events: events))
@@ -252,7 +252,7 @@ func replayDirectory<Event: WALEvent>(
 /// transaction above the fence as bytes.
 func walkTransactions(
     _ directory: SegmentDirectory, fence: LSN, mode: RecoveryMode, progress: ((ReplayProgress) -> Void)?,
-    readsWithoutLock: Bool = false, skipsCoveredSegments: Bool = false,
+    readsWithoutLock: Bool = false, skipsCoveredSegments: Bool = false, fencePosition: LogPosition? = nil,
     deliver: (LSN, LSN, PendingTransaction) throws -> Void
 ) throws -> ReplayReport {
     var report = ReplayReport()
@@ -262,6 +262,7 @@ func walkTransactions(
     walker.progress = progress
     walker.readsWithoutLock = readsWithoutLock
     walker.skipsSegmentsAtOrBelow = skips ? fence : nil
+    walker.fencePosition = skips ? fencePosition : nil
     do {
         try walker.walk(into: &report) { frame, bytes, _ in
             try replayer.visit(frame, bytes, deliver: deliver)

@@ -81,7 +81,7 @@ public enum WALInspector {
     public static func repair(directory: String, recoveryMode: RecoveryMode) throws -> ReplayReport {
         // Write calls: an offline repair cuts files and must not grow them again.
         let options = WALOptions(syncMode: .none, recoveryMode: recoveryMode, writeMode: .writeCalls)
-        let (engine, report) = try LogEngine.open(at: directory, options: options, fence: .none, as: [UInt8].self) { _ in }
+        let (engine, report) = try LogEngine.open(at: directory, options: options, fence: .none, fencePosition: nil, as: [UInt8].self) { _ in }
         try engine.close()
         return report
     }
@@ -90,7 +90,7 @@ public enum WALInspector {
     /// `WAL.truncate(upTo:)` does, then closes.
     public static func truncate(directory: String, upTo fence: LSN) throws -> [SegmentID] {
         let (engine, _) = try LogEngine.open(
-            at: directory, options: WALOptions(syncMode: .none, writeMode: .writeCalls), fence: .none, as: [UInt8].self
+            at: directory, options: WALOptions(syncMode: .none, writeMode: .writeCalls), fence: .none, fencePosition: nil, as: [UInt8].self
         ) { _ in }
         defer { try? engine.close() }
         return try engine.truncate(upTo: fence)
