@@ -122,9 +122,9 @@ struct IndexDatabaseTests {
         #expect(finished.wait(timeout: .now() + 120) == .success, "the checkpoint finished")
         let checkpoint = try #require(try outcome.result.withLock { $0 }?.get())
         #expect(checkpoint.walLSN < written.lsn)
-        let (store, walLSN) = try SnapshotFiles(fileSystem: PosixFileSystem()).load(checkpoint.path)
-        #expect(walLSN == checkpoint.walLSN)
-        #expect(store.dump() == atCheckpoint, "the snapshot holds the version it started from")
+        let loaded = try SnapshotFiles(fileSystem: PosixFileSystem()).load(checkpoint.path)
+        #expect(loaded.walLSN == checkpoint.walLSN)
+        #expect(loaded.store.dump() == atCheckpoint, "the snapshot holds the version it started from")
         try expectRestartRecovers(database.snapshot.dump(), closing: database, .dataDirectory(directory.path))
     }
 }

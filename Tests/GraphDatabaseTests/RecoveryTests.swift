@@ -180,6 +180,65 @@ struct RecoveryTests {
         #expect(skipped > 0, "some recoveries skipped segments the snapshot covered")
     }
 
+    @Test("crash, recover reading the log from the snapshot's position, write and checkpoint, crash again: every recovery gives the committed graph")
+    func crashesAcrossFencePositions() throws {
+        let directory = TemporaryDirectory()
+        var root = directory.child("run-0")
+        var used = 0
+        // Segments of 1 MiB: the fence lies inside the active segment.
+        let configuration = { (path: String) in GraphDatabaseConfiguration.dataDirectory(path, keepSnapshots: 2, segmentTargetBytes: 1 << 20) }
+        for round in 1...4 {
+            let (database, recovery) = try GraphDatabase.open(configuration(root))
+            if case .used(let skipped) = recovery.wal?.fencePosition {
+                used += 1
+                #expect(skipped > 0)
+            }
+            try runWorkload(database, rounds: 40, seed: round)
+            let checkpoint = try database.checkpoint()
+            try runWorkload(database, rounds: 40, seed: round + 10)
+            if round % 2 == 0 {
+                // A second checkpoint with nothing written after it: the
+                // recovery finds no record after the position.
+                _ = try database.checkpoint()
+            } else {
+                try runWorkload(database, rounds: 10, seed: round + 20)
+            }
+            let committed = database.snapshot.dump()
+            let image = directory.child("run-\(round)")
+            try crashImage(of: root, to: image)
+            try database.close()
+            let (recovered, report) = try GraphDatabase.open(configuration(image))
+            #expect(recovered.snapshot.dump() == committed, "round \(round)")
+            guard case .used = report.wal?.fencePosition else {
+                Issue.record("round \(round): \(String(describing: report.wal?.fencePosition))")
+                try recovered.close()
+                return
+            }
+            try recovered.close()
+            // The newest snapshot damaged: the one before it, with its own
+            // position, gives the same graph.
+            if round == 3 {
+                let older = directory.child("older-\(round)")
+                try crashImage(of: image, to: older)
+                let newest = try #require(try FileManager.default.contentsOfDirectory(atPath: older + "/snapshots").sorted().last)
+                #expect(newest == URL(fileURLWithPath: checkpoint.path).lastPathComponent)
+                try Data("not a snapshot".utf8).write(to: URL(fileURLWithPath: older + "/snapshots/" + newest))
+                let (fallback, fallbackReport) = try GraphDatabase.open(configuration(older))
+                #expect(fallback.snapshot.dump() == committed)
+                #expect(fallbackReport.skippedSnapshots.count == 1)
+                #expect(fallbackReport.snapshotLSN < checkpoint.walLSN)
+                guard case .used = fallbackReport.wal?.fencePosition else {
+                    Issue.record("fallback: \(String(describing: fallbackReport.wal?.fencePosition))")
+                    try fallback.close()
+                    return
+                }
+                try fallback.close()
+            }
+            root = image
+        }
+        #expect(used == 3, "every recovery after the first started from a snapshot's position")
+    }
+
     @Test("a log truncated past every snapshot left is refused, naming the missing LSNs, not replayed with a gap")
     func logTruncatedPastSnapshot() throws {
         let directory = TemporaryDirectory()

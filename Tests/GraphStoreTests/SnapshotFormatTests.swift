@@ -101,4 +101,74 @@ struct SnapshotFormatTests {
         #expect(pieces.dropLast(2).allSatisfy { $0.count < chunkBytes + 200 })
         #expect(pieces.last?.offset == 0, "the header comes last")
     }
+
+    /// A version-3 snapshot (stamped LSN 7) written by the build before
+    /// version 4 (commit bb6ab33): the graph of `CompactStorageTests.version2Dump`.
+    static let version3Hex =
+        "4752415048534e500300000007000000000000000300000000000000020000000000000004000000000000000300000000000000ac00000000000000"
+        + "df0d7c6d020106506572736f6e020541646d696e06506572736f6e0704626f726e046e616d6504746167730573636f726504626c6f62076e6f746869"
+        + "6e670573696e636501054b4e4f5753000126030003ae1c01050341646102070205017808010464656570070204000000000000044006010900021102"
+        + "010503426f62030400000000000004400100080204060200ff05000000000105010603e61c01000100000106506572736f6e046e616d650153d1144e"
+
+    @Test("a version-3 snapshot written before log positions still loads, with none")
+    func loadsVersion3() throws {
+        let bytes = Self.bytes(hex: Self.version3Hex)
+        #expect(try SnapshotHeader(parsing: bytes).version == 3)
+        let loaded = try GraphStore.loadSnapshot(bytes)
+        #expect(loaded.walLSN == 7)
+        #expect(loaded.logPosition == nil)
+        #expect(loaded.store.dump() == CompactStorageTests.version2Dump)
+        #expect(loaded.store.consistencyProblems() == [])
+        let rewritten = loaded.store.snapshotBytes(walLSN: 7)
+        #expect(try SnapshotHeader(parsing: rewritten).version == 4)
+        #expect(try GraphStore.decodeSnapshot(rewritten).store == loaded.store)
+    }
+
+    @Test("a log position survives a snapshot; one above the stamp is not written, and a body claiming one is refused")
+    func logPosition() throws {
+        let graph = try SampleGraph()
+        let position = LogPosition(segment: SegmentID(300), offset: 5_000_000_123, lsn: LSN(90))
+        for (stamp, expected) in [(LSN(90), position), (LSN(1 << 40), position), (LSN(89), nil), (LSN.none, nil)] {
+            let bytes = graph.store.snapshotBytes(walLSN: stamp, logPosition: position)
+            let loaded = try GraphStore.loadSnapshot(bytes)
+            #expect(loaded.logPosition == expected, "stamp \(stamp)")
+            #expect(loaded.store == graph.store)
+            // Streamed in small pieces, the same bytes.
+            var streamed: [UInt8] = []
+            graph.store.writeSnapshot(walLSN: stamp, logPosition: position, chunkBytes: 64) { piece, offset in
+                if offset == 0 { streamed.replaceSubrange(0..<SnapshotHeader.size, with: piece) } else {
+                    if streamed.isEmpty { streamed = [UInt8](repeating: 0, count: SnapshotHeader.size) }
+                    streamed += piece
+                }
+            }
+            #expect(streamed == bytes)
+        }
+        // A body (checksums made to match) whose position lies above its stamp, or whose flag is not 0 or 1.
+        let store = GraphStore()
+        var bytes = store.snapshotBytes(walLSN: LSN(10), logPosition: LogPosition(segment: SegmentID(1), offset: 40, lsn: LSN(10)))
+        #expect(Array(bytes[SnapshotHeader.size..<(SnapshotHeader.size + 4)]) == [1, 1, 40, 10])
+        bytes[SnapshotHeader.size + 3] = 11
+        expectCorrupt(Self.resealed(bytes), "names LSN 11")
+        bytes[SnapshotHeader.size] = 2
+        expectCorrupt(Self.resealed(bytes), "flag is 2")
+    }
+
+    /// `bytes` with the body checksum made to match its body again.
+    static func resealed(_ bytes: [UInt8]) -> [UInt8] {
+        var bytes = bytes
+        let end = bytes.count - SnapshotHeader.trailerSize
+        let checksum = CRC32C.checksum(Array(bytes[SnapshotHeader.size..<end]))
+        withUnsafeBytes(of: checksum.littleEndian) { bytes.replaceSubrange(end..<(end + 4), with: $0) }
+        return bytes
+    }
+
+    func expectCorrupt(_ bytes: [UInt8], _ message: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        do {
+            _ = try GraphStore.loadSnapshot(bytes)
+            Issue.record("expected a corrupt snapshot", sourceLocation: sourceLocation)
+        } catch {
+            #expect(error.code == .snapshotCorrupt, sourceLocation: sourceLocation)
+            #expect(error.message.contains(message), "\(error.message)", sourceLocation: sourceLocation)
+        }
+    }
 }

@@ -7,14 +7,14 @@ import WALTestSupport
 @Suite("walctl snapshot inspect")
 struct SnapshotInspectTests {
     /// A snapshot of a small graph, stamped with WAL LSN 42.
-    private func writeSnapshot(in directory: TemporaryDirectory) throws -> String {
+    private func writeSnapshot(in directory: TemporaryDirectory, logPosition: LogPosition? = nil) throws -> String {
         var store = GraphStore()
         var events: [MutationEvent] = []
         let a = try store.createNode(labels: ["Person"], properties: ["name": "a"], events: &events)
         let b = try store.createNode(labels: ["Person"], properties: ["name": "b"], events: &events)
         try store.createRelationship(type: "KNOWS", from: a, to: b, events: &events)
         let path = directory.child("graph.snapshot")
-        try Data(store.snapshotBytes(walLSN: LSN(42))).write(to: URL(fileURLWithPath: path))
+        try Data(store.snapshotBytes(walLSN: LSN(42), logPosition: logPosition)).write(to: URL(fileURLWithPath: path))
         return path
     }
 
@@ -29,11 +29,27 @@ struct SnapshotInspectTests {
         #expect(result.stdout.contains("relationships: 1"))
         #expect(result.stdout.contains("body checksum: ok"))
         #expect(result.stdout.contains("body decode: ok"))
+        #expect(result.stdout.contains("log position: none"))
 
         let json = try Walctl.run("snapshot", "inspect", path, "--json").json()
         let header = try #require(json["header"] as? [String: Any])
         #expect(header["walLSN"] as? Int == 42)
         #expect(json["bodyChecksum"] as? String == "ok")
+    }
+
+    @Test("shows the log position a checkpoint's snapshot keeps")
+    func logPosition() throws {
+        let directory = TemporaryDirectory("snapshot-position")
+        let path = try writeSnapshot(in: directory, logPosition: LogPosition(segment: SegmentID(3), offset: 4_096, lsn: LSN(42)))
+        let result = try Walctl.run("snapshot", "inspect", path)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("header: intact (format version 4)"))
+        #expect(result.stdout.contains("log position: LSN 42 at offset 4096 of segment 3"), "\(result.stdout)")
+        let json = try Walctl.run("snapshot", "inspect", path, "--json").json()
+        let position = try #require(json["logPosition"] as? [String: Any])
+        #expect(position["segment"] as? Int == 3)
+        #expect(position["offset"] as? Int == 4_096)
+        #expect(position["lsn"] as? Int == 42)
     }
 
     @Test("reports a flipped body byte as a checksum mismatch, exit 2")

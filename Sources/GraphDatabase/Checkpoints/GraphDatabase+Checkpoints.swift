@@ -49,6 +49,9 @@ extension GraphDatabase {
                 writerPermit.signal()
                 throw GraphDatabaseError.wrap(error, "cannot sync the log for a checkpoint")
             }
+            // Still no writer: where record walLSN starts, for the next
+            // recovery to begin reading the log right after it.
+            let logPosition = wal?.position(of: walLSN)
             writerPermit.signal()
             publishDurable()
 
@@ -59,7 +62,7 @@ extension GraphDatabase {
             }
             // Streamed from `store`, an immutable version: writers commit
             // newer ones meanwhile, sharing all that they did not change.
-            try snapshots.files.write(store, walLSN: walLSN, to: target)
+            try snapshots.files.write(store, walLSN: walLSN, logPosition: logPosition, to: target)
             sinceCheckpoint.withLock { $0 = (0, 0) }
 
             var truncation: LogTruncation?

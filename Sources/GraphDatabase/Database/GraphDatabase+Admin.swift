@@ -138,7 +138,7 @@ extension GraphDatabase {
 
     /// Refuses a load without a path that would drop commits: those after
     /// the snapshot's stamp, or, without a log, any change since it.
-    private func refuseDiscardingCommits(since loaded: (store: GraphStore, walLSN: LSN), source: String) throws {
+    private func refuseDiscardingCommits(since loaded: LoadedSnapshot, source: String) throws {
         let (current, lastCommit) = versions.withLock { ($0.logged, $0.loggedLSN) }
         let what: String
         if wal != nil {
@@ -173,7 +173,8 @@ extension GraphDatabase {
             guard let target = snapshots.defaultPath(for: walLSN) else {
                 throw GraphDatabaseError(.unavailable, "this database has no snapshot location to write the new base to")
             }
-            let temporary = try snapshots.files.writeTemporary(store, walLSN: walLSN, for: target)
+            let temporary = try snapshots.files.writeTemporary(
+                store, walLSN: walLSN, logPosition: wal.position(of: walLSN), for: target)
             try snapshots.files.rename(temporary, over: target)
             do {
                 try snapshots.files.syncParent(of: target)

@@ -25,6 +25,8 @@ extension GraphDatabase {
         let snapshots = SnapshotCatalog(configuration: configuration)
         var report = RecoveryReport()
         var store = GraphStore()
+        /// Where the snapshot's fence record starts in the log, if it says.
+        var fencePosition: LogPosition?
 
         for entry in try snapshots.misnamedSnapshots() {
             let nameLSN = entry.nameLSN ?? .none
@@ -35,7 +37,7 @@ extension GraphDatabase {
         }
 
         for candidate in try snapshots.candidates() {
-            let loaded: (store: GraphStore, walLSN: LSN)
+            let loaded: LoadedSnapshot
             do {
                 loaded = try snapshots.files.load(candidate.path)
             } catch {
@@ -51,6 +53,7 @@ extension GraphDatabase {
             store = loaded.store
             report.snapshotPath = candidate.path
             report.snapshotLSN = loaded.walLSN
+            fencePosition = loaded.logPosition
             break
         }
         if report.snapshotPath == nil, let skipped = report.skippedSnapshots.first {
@@ -77,7 +80,7 @@ extension GraphDatabase {
                 var prepared: [PreparedEvent] = []
                 var unreportedEvents = 0
                 let (opened, walReport) = try WAL<MutationEvent>.openEncoded(
-                    directory: directory, options: options, fence: report.snapshotLSN
+                    directory: directory, options: options, fence: report.snapshotLSN, fencePosition: fencePosition
                 ) { transaction in
                     prepared.removeAll(keepingCapacity: true)
                     var loadedSnapshot = false
@@ -130,6 +133,11 @@ extension GraphDatabase {
                             "snapshotLSN": "\(continuation.fence)", "logEnd": "\(continuation.logEnd)",
                             "movedTo": "\(continuation.setAside.map { $0.quarantined })",
                         ])
+                }
+                if case .ignored(let reason) = walReport.fencePosition, let fencePosition {
+                    logger.notice(
+                        "the snapshot's log position does not match the log; its segment was read from the start",
+                        metadata: ["position": "\(fencePosition)", "reason": "\(reason)"])
                 }
                 if !walReport.quarantined.isEmpty {
                     logger.error(

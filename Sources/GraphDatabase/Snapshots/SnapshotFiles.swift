@@ -11,8 +11,9 @@ struct SnapshotFiles: Sendable {
     let fileSystem: any FileSystem
 
     /// Writes `store` as a snapshot stamped `walLSN` to `path`, atomically.
-    func write(_ store: GraphStore, walLSN: LSN, to path: String) throws {
-        let temporary = try writeTemporary(store, walLSN: walLSN, for: path)
+    /// `logPosition` is where record `walLSN` starts in the log, if known.
+    func write(_ store: GraphStore, walLSN: LSN, logPosition: LogPosition? = nil, to path: String) throws {
+        let temporary = try writeTemporary(store, walLSN: walLSN, logPosition: logPosition, for: path)
         try rename(temporary, over: path)
         try syncParent(of: path)
     }
@@ -22,9 +23,9 @@ struct SnapshotFiles: Sendable {
     /// extra memory is one piece, not the graph again), fsyncs it, and
     /// returns that file's path. On failure the temp file is removed and
     /// `path` is untouched.
-    func writeTemporary(_ store: GraphStore, walLSN: LSN, for path: String) throws -> String {
+    func writeTemporary(_ store: GraphStore, walLSN: LSN, logPosition: LogPosition? = nil, for path: String) throws -> String {
         try writeTemporary(for: path) { file in
-            try store.writeSnapshot(walLSN: walLSN) { piece, offset in
+            try store.writeSnapshot(walLSN: walLSN, logPosition: logPosition) { piece, offset in
                 try piece.withUnsafeBytes { try file.write($0, at: offset) }
             }
         }
@@ -130,10 +131,10 @@ struct SnapshotFiles: Sendable {
     }
 
     /// Reads and decodes a snapshot, checking its checksums.
-    func load(_ path: String) throws -> (store: GraphStore, walLSN: LSN) {
+    func load(_ path: String) throws -> LoadedSnapshot {
         let bytes = try read(path)
         do {
-            return try GraphStore.decodeSnapshot(bytes)
+            return try GraphStore.loadSnapshot(bytes)
         } catch {
             throw GraphDatabaseError(.snapshot, "the snapshot is not usable: \(error)", path: path, graphError: error)
         }

@@ -12,9 +12,9 @@ extension GraphStore {
     /// identical bytes. For a file, prefer
     /// ``writeSnapshot(walLSN:chunkBytes:to:)``, which never holds the
     /// whole snapshot in memory.
-    public func snapshotBytes(walLSN: LSN = .none) -> [UInt8] {
+    public func snapshotBytes(walLSN: LSN = .none, logPosition: LogPosition? = nil) -> [UInt8] {
         var bytes: [UInt8] = []
-        writeSnapshot(walLSN: walLSN) { chunk, offset in
+        writeSnapshot(walLSN: walLSN, logPosition: logPosition) { chunk, offset in
             let start = Int(offset)
             if start == bytes.count {
                 bytes.append(contentsOf: chunk)
@@ -31,7 +31,9 @@ extension GraphStore {
 
     /// Streams the store as a snapshot consistent with WAL position
     /// `walLSN` to `sink`, in pieces of about `chunkBytes`, and returns the
-    /// header it wrote.
+    /// header it wrote. `logPosition`, where record `walLSN` starts in the
+    /// log (`WAL.position(of:)`), is kept for recovery to begin reading
+    /// the log there (`WAL.open`'s `fencePosition`).
     ///
     /// `sink` gets each piece with the offset it belongs at: the body from
     /// offset ``SnapshotHeader/size`` on, in order, then the body checksum,
@@ -44,7 +46,7 @@ extension GraphStore {
     /// Rethrows what `sink` throws, having stopped writing.
     @discardableResult
     public func writeSnapshot<Failure: Error>(
-        walLSN: LSN = .none, chunkBytes: Int = 1 << 20,
+        walLSN: LSN = .none, logPosition: LogPosition? = nil, chunkBytes: Int = 1 << 20,
         to sink: (_ bytes: [UInt8], _ offset: UInt64) throws(Failure) -> Void
     ) throws(Failure) -> SnapshotHeader {
         let threshold = Swift.max(chunkBytes, 64)
@@ -58,6 +60,16 @@ extension GraphStore {
             try sink(buffer, offset)
             offset += UInt64(buffer.count)
             buffer.removeAll(keepingCapacity: true)
+        }
+        // Version 4: where the fence's record starts in the log, if known.
+        // Only a position at or below the fence is of use (or readable).
+        if let logPosition, logPosition.lsn != .none, logPosition.lsn <= walLSN {
+            buffer.append(1)
+            buffer.appendVarint(logPosition.segment.rawValue)
+            buffer.appendVarint(logPosition.offset)
+            buffer.appendVarint(logPosition.lsn.rawValue)
+        } else {
+            buffer.append(0)
         }
         // Version 3: the intern tables first, so records can stay encoded.
         buffer.appendVarint(UInt64(labelSets.count))
@@ -125,6 +137,13 @@ extension GraphStore {
     /// ``GraphStoreError/Code/unsupportedSnapshotVersion`` naming what is
     /// wrong and where. O(size of the snapshot).
     public static func decodeSnapshot(_ bytes: [UInt8]) throws(GraphStoreError) -> (store: GraphStore, walLSN: LSN) {
+        let loaded = try loadSnapshot(bytes)
+        return (loaded.store, loaded.header.walLSN)
+    }
+
+    /// ``decodeSnapshot(_:)``, returning the whole header and the log
+    /// position the snapshot keeps (version 4 on) as well.
+    public static func loadSnapshot(_ bytes: [UInt8]) throws(GraphStoreError) -> LoadedSnapshot {
         let header = try SnapshotHeader(parsing: bytes)
         switch header.checkBody(of: bytes) {
         case .intact:
@@ -144,15 +163,48 @@ extension GraphStore {
         }
         let body = SnapshotHeader.size..<(SnapshotHeader.size + Int(header.bodyLength))
         do throws(WALError) {
-            let store = try withReader(over: bytes, range: body) { reader throws(WALError) in
-                try decodeBody(&reader, header: header)
+            return try withReader(over: bytes, range: body) { reader throws(WALError) in
+                let logPosition = header.version >= 4 ? try readLogPosition(&reader, header: header) : nil
+                return LoadedSnapshot(store: try decodeBody(&reader, header: header), header: header, logPosition: logPosition)
             }
-            return (store, header.walLSN)
         } catch {
             throw GraphStoreError(
                 .snapshotCorrupt,
                 "the snapshot body (from offset \(SnapshotHeader.size)) is malformed: \(error.message)")
         }
+    }
+
+    /// The log position a snapshot keeps (format version 4 on), read from
+    /// the start of its body without decoding the rest; nil when it keeps
+    /// none or is older. `header` is the snapshot's own, parsed; check the
+    /// body (``SnapshotHeader/checkBody(of:)``) before trusting the answer.
+    public static func logPosition(ofSnapshot bytes: [UInt8], header: SnapshotHeader) throws(GraphStoreError) -> LogPosition? {
+        guard header.version >= 4 else { return nil }
+        guard UInt64(bytes.count) >= header.snapshotSize else {
+            throw GraphStoreError(.snapshotCorrupt, "the snapshot is shorter than its header promises", offset: bytes.count)
+        }
+        do throws(WALError) {
+            return try withReader(over: bytes, range: SnapshotHeader.size..<(SnapshotHeader.size + Int(header.bodyLength))) {
+                reader throws(WALError) in try readLogPosition(&reader, header: header)
+            }
+        } catch {
+            throw GraphStoreError(
+                .snapshotCorrupt, "the snapshot body (from offset \(SnapshotHeader.size)) is malformed: \(error.message)")
+        }
+    }
+
+    /// Version 4's first field: the log position of the fence's record, or none.
+    private static func readLogPosition(_ reader: inout BinaryReader, header: SnapshotHeader) throws(WALError) -> LogPosition? {
+        let present = try reader.readByte("log position flag")
+        guard present != 0 else { return nil }
+        guard present == 1 else { throw WALError(.eventDecoding, "the log position flag is \(present), not 0 or 1") }
+        let segment = try reader.readVarint("log position's segment")
+        let offset = try reader.readVarint("log position's offset")
+        let lsn = LSN(try reader.readVarint("log position's LSN"))
+        guard lsn != .none, lsn <= header.walLSN else {
+            throw WALError(.eventDecoding, "the log position names LSN \(lsn), which is not from 1 to the snapshot's LSN \(header.walLSN)")
+        }
+        return LogPosition(segment: SegmentID(segment), offset: offset, lsn: lsn)
     }
 
     /// The id gap the body stores: `id - (previous + 1)`, or `id` for the first.

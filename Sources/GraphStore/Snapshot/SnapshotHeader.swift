@@ -6,7 +6,7 @@ import WriteAheadLog
 ///
 /// ```
 /// 0    8  magic "GRAPHSNP"
-/// 8    2  format version (u16), 3 (1 and 2 are still read)
+/// 8    2  format version (u16), 4 (1 to 3 are still read)
 /// 10   2  flags (u16), zero (reserved)
 /// 12   8  walLSN (u64): the last WAL LSN the snapshot contains; 0 = none
 /// 20   8  node count (u64)
@@ -19,10 +19,13 @@ import WriteAheadLog
 /// end-4 4 CRC-32C of the body
 /// ```
 ///
-/// Body of version 3, in the encoding of `BinaryWriting.swift` (varints,
+/// Body of version 4, in the encoding of `BinaryWriting.swift` (varints,
 /// strings, labels, props, values):
 ///
 /// ```
+/// log position  u8 0 (none) or 1, then varint segment id, varint offset,
+///               varint LSN: where record walLSN (or one below it) starts
+///               in the log, for recovery to begin reading right after it
 /// label sets    varint count, then that many labels (sets 1, 2, ...; set 0
 ///               is the empty one and not listed)
 /// property keys varint count, then that many strings (keys 0, 1, ...)
@@ -36,10 +39,11 @@ import WriteAheadLog
 ///               u8 unique (0 or 1); sorted by label and key
 /// ```
 ///
-/// Version 3 keeps the store's intern tables, so a load keeps each
-/// record's properties as stored (checked, not rebuilt) and names are read
-/// once, not once per record. Versions 1 and 2 spell every label, type and
-/// key in every record:
+/// Version 3 is version 4 without the log position. Both keep the
+/// store's intern tables, so a load keeps each record's properties as
+/// stored (checked, not rebuilt) and names are read once, not once per
+/// record. Versions 1 and 2 spell every label, type and key in every
+/// record:
 ///
 /// ```
 /// node          varint id gap, labels, props
@@ -47,7 +51,7 @@ import WriteAheadLog
 /// indexes       as in version 3 (version 2; version 1 has none)
 /// ```
 ///
-/// This build reads all three and writes version 3. An index's contents
+/// This build reads all four and writes version 4. An index's contents
 /// are not stored: loading rebuilds them from the nodes (and checks unique
 /// constraints again).
 ///
@@ -67,7 +71,7 @@ public struct SnapshotHeader: Sendable, Equatable {
     /// The first eight bytes of every snapshot.
     public static let magic: [UInt8] = Array("GRAPHSNP".utf8)
     /// Bumped on any change to the header or body format.
-    public static let currentVersion: UInt16 = 3
+    public static let currentVersion: UInt16 = 4
     /// The versions this build reads: every one it ever wrote.
     public static let readableVersions: ClosedRange<UInt16> = 1...currentVersion
 

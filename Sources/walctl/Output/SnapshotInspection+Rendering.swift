@@ -21,6 +21,12 @@ extension SnapshotInspection {
             ]
         }
         lines.append("body checksum: \(bodyText)")
+        switch logPosition {
+        case .success(let position?)?: lines.append("log position: \(position)")
+        case .success(nil)?: lines.append("log position: none")
+        case .failure(let error)?: lines.append("log position: unreadable: \(error)")
+        case nil: break
+        }
         if decoded {
             lines.append("body decode: " + (decodeProblem.map { "failed: \($0)" } ?? "ok"))
         }
@@ -71,6 +77,17 @@ extension SnapshotInspection {
         }
         members.append(("bodyChecksum", .string(bodyStatus)))
         members.append(("bodyDetail", .string(bodyText)))
+        switch logPosition {
+        case .success(let position?)?:
+            members.append(
+                ("logPosition", .object([
+                    ("segment", .uint(position.segment.rawValue)), ("offset", .uint(position.offset)),
+                    ("lsn", .uint(position.lsn.rawValue)),
+                ])))
+        case .success(nil)?: members.append(("logPosition", .null))
+        case .failure(let error)?: members.append(("logPosition", .object([("problem", .string(error.description))])))
+        case nil: break
+        }
         if decoded {
             members.append(("decode", .string(decodeProblem.map { $0.description } ?? "ok")))
         }

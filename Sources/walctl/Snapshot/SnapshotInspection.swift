@@ -23,6 +23,9 @@ struct SnapshotInspection {
     /// With `deep`: nil when the body decodes into a graph, else why not.
     let decodeProblem: GraphStoreError?
     let decoded: Bool
+    /// The log position the snapshot keeps (format 4 on), read when the
+    /// body is intact; nil when not read.
+    let logPosition: Result<LogPosition?, GraphStoreError>?
 
     init(path: String, deep: Bool) throws(WalctlFailure) {
         let bytes = try SnapshotFile.read(path)
@@ -39,6 +42,15 @@ struct SnapshotInspection {
         } catch {
             header = .failure(error)
             body = nil
+        }
+        if case .success(let header) = header, body == .intact {
+            do throws(GraphStoreError) {
+                logPosition = .success(try GraphStore.logPosition(ofSnapshot: bytes, header: header))
+            } catch {
+                logPosition = .failure(error)
+            }
+        } else {
+            logPosition = nil
         }
         if deep, body == .intact {
             decoded = true
@@ -57,6 +69,7 @@ struct SnapshotInspection {
     /// 0 when everything checked is sound, 2 otherwise.
     var status: ExitStatus {
         guard case .success = header, body == .intact, decodeProblem == nil else { return .damaged }
+        if case .failure? = logPosition { return .damaged }
         return .success
     }
 }
