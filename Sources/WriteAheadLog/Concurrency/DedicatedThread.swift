@@ -6,7 +6,7 @@ import Musl
 
 /// An OS thread of its own, for blocking work (fsync) that must never run on
 /// the Swift concurrency cooperative pool.
-final class DedicatedThread: Sendable {
+package final class DedicatedThread: Sendable {
     private let handle: pthread_t
 
     private final class Body {
@@ -17,7 +17,7 @@ final class DedicatedThread: Sendable {
     private init(handle: pthread_t) { self.handle = handle }
 
     /// Starts `body` on a new thread; `name` is used in error messages.
-    static func start(name: String, _ body: @escaping @Sendable () -> Void) throws -> DedicatedThread {
+    package static func start(name: String, _ body: @escaping @Sendable () -> Void) throws -> DedicatedThread {
         let context = Unmanaged.passRetained(Body(body)).toOpaque()
         var thread = pthread_t()
         let result = pthread_create(&thread, nil, { raw in
@@ -34,7 +34,7 @@ final class DedicatedThread: Sendable {
     }
 
     /// Waits for the thread to finish.
-    func join() {
+    package func join() {
         pthread_join(handle, nil)
     }
 }

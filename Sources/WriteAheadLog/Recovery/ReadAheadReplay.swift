@@ -62,7 +62,7 @@ struct ReadAheadReplay: Sendable {
         var undecodableCommit: LSN?
         do {
             while let batch = queue.next() {
-                defer { queue.recycle(batch) }
+                defer { queue.recycleEmptied(batch) }
                 try batch.records.withUnsafeBytes { records in
                     for item in batch.items {
                         switch item {
@@ -167,74 +167,36 @@ private final class BatchSlot {
 /// Stops the reader's walk once the consumer has given up.
 struct ReadAheadStopped: Error {}
 
-/// The hand-over between the reader thread and the calling thread: a
-/// bounded queue of batches, the spare buffers going back, and the walk's
-/// outcome once the reader is done.
-final class ReadAheadQueue: Sendable {
-    private struct State {
-        var ready: [ReadAheadBatch] = []
-        var spare: [ReadAheadBatch] = []
-        var outcome: Result<ReplayReport, any Error>?
-        var stopped = false
-    }
+/// The hand-over between the reader thread and the calling thread.
+typealias ReadAheadQueue = HandOffQueue<ReadAheadBatch, Result<ReplayReport, any Error>>
 
-    private let state = ConditionLock(State())
+extension HandOffQueue where Batch == ReadAheadBatch, Outcome == Result<ReplayReport, any Error> {
+    convenience init() { self.init(depth: ReadAheadReplay.queueDepth) }
 
-    /// A batch to fill: a recycled one when there is one.
-    func spareBatch() -> ReadAheadBatch {
-        state.withLock { $0.spare.popLast() } ?? ReadAheadBatch()
-    }
+    /// Reader: a batch to fill, a recycled one when there is one.
+    func spareBatch() -> ReadAheadBatch { spare() ?? ReadAheadBatch() }
 
-    /// Reader: queues `batch` (leaving a spare one in its place), waiting
-    /// while the queue is full. Throws once the consumer has stopped.
+    /// Reader: queues `batch`, leaving a spare one in its place. Throws
+    /// once the consumer has stopped.
     func hand(_ batch: inout ReadAheadBatch) throws {
-        let accepted = state.wait(timeout: nil) { state, _ -> Bool? in
-            if state.stopped { return false }
-            guard state.ready.count < ReadAheadReplay.queueDepth else { return nil }
-            state.ready.append(batch)
-            batch = state.spare.popLast() ?? ReadAheadBatch()
-            return true
-        }
-        state.broadcast()
-        guard accepted == true else { throw ReadAheadStopped() }
+        guard hand(batch) else { throw ReadAheadStopped() }
+        batch = spareBatch()
     }
 
     /// Reader: queues the last batch and the walk's outcome.
     func finish(last batch: ReadAheadBatch, _ outcome: Result<ReplayReport, any Error>) {
-        state.withLock { state in
-            if !batch.items.isEmpty { state.ready.append(batch) }
-            state.outcome = outcome
-        }
-        state.broadcast()
+        finish(last: batch.items.isEmpty ? nil : batch, outcome)
     }
 
-    /// Consumer: the next batch, waiting for the reader; nil once the
-    /// reader has finished and every batch was taken.
-    func next() -> ReadAheadBatch? {
-        let batch = state.wait(timeout: nil) { state, _ -> ReadAheadBatch?? in
-            if !state.ready.isEmpty { return .some(state.ready.removeFirst()) }
-            return state.outcome == nil ? nil : .some(nil)
-        }
-        state.broadcast()
-        return batch ?? nil
-    }
-
-    /// Consumer: gives a handed-over batch back for the reader to refill.
-    func recycle(_ batch: consuming ReadAheadBatch) {
+    /// Consumer: gives a handed-over batch back, emptied, for the reader to refill.
+    func recycleEmptied(_ batch: ReadAheadBatch) {
         var batch = batch
         batch.reset()
-        state.withLock { $0.spare.append(batch) }
-    }
-
-    /// Consumer: stops the reader at its next hand-over.
-    func stop() {
-        state.withLock { $0.stopped = true }
-        state.broadcast()
+        recycle(batch)
     }
 
     /// The walk's outcome; call after joining the reader.
     func finalOutcome() -> Result<ReplayReport, any Error> {
-        state.withLock { $0.outcome }
-            ?? .failure(WALError(.io, "the replay reader thread ended without reporting how the walk ended", operation: "replay"))
+        outcome ?? .failure(WALError(.io, "the replay reader thread ended without reporting how the walk ended", operation: "replay"))
     }
 }
