@@ -168,7 +168,7 @@ extension GraphDatabase {
             metadata: [
                 "snapshot": "\(report.snapshotPath ?? "none")", "snapshotLSN": "\(report.snapshotLSN)",
                 "transactions": "\(report.transactionsReplayed)", "events": "\(report.eventsReplayed)",
-                "duration": "\(report.duration)",
+                "logPosition": "\(report.wal?.fencePosition ?? .notGiven)", "duration": "\(report.duration)",
             ])
         let database = GraphDatabase(
             configuration: configuration, wal: wal, snapshots: snapshots, store: store, lastCommitLSN: lastCommitLSN,

@@ -144,6 +144,11 @@ extension GraphStore {
     /// ``decodeSnapshot(_:)``, returning the whole header and the log
     /// position the snapshot keeps (version 4 on) as well.
     public static func loadSnapshot(_ bytes: [UInt8]) throws(GraphStoreError) -> LoadedSnapshot {
+        try loadSnapshot(bytes, threads: .automatic)
+    }
+
+    /// The same on as many threads as asked (tests compare the two ways).
+    static func loadSnapshot(_ bytes: [UInt8], threads: DecodingThreads) throws(GraphStoreError) -> LoadedSnapshot {
         let header = try SnapshotHeader(parsing: bytes)
         switch header.checkBody(of: bytes) {
         case .intact:
@@ -165,7 +170,8 @@ extension GraphStore {
         do throws(WALError) {
             return try withReader(over: bytes, range: body) { reader throws(WALError) in
                 let logPosition = header.version >= 4 ? try readLogPosition(&reader, header: header) : nil
-                return LoadedSnapshot(store: try decodeBody(&reader, header: header), header: header, logPosition: logPosition)
+                let store = try decodeBody(&reader, header: header, threads: threads)
+                return LoadedSnapshot(store: store, header: header, logPosition: logPosition)
             }
         } catch {
             throw GraphStoreError(
@@ -214,7 +220,7 @@ extension GraphStore {
     }
 
     /// Reads the next id from its gap, refusing a sum past the id space.
-    private static func readID(
+    static func readID(
         _ reader: inout BinaryReader, after previous: UInt64?, _ what: @autoclosure () -> String
     ) throws(WALError) -> UInt64 {
         let gap = try reader.readVarint(what())
@@ -230,11 +236,13 @@ extension GraphStore {
     ///
     /// Errors are `WALError`s because the shared readers throw those; the
     /// caller turns them into one ``GraphStoreError``.
-    private static func decodeBody(_ reader: inout BinaryReader, header: SnapshotHeader) throws(WALError) -> GraphStore
+    private static func decodeBody(
+        _ reader: inout BinaryReader, header: SnapshotHeader, threads: DecodingThreads
+    ) throws(WALError) -> GraphStore
     {
         var store = GraphStore()
         if header.version >= 3 {
-            try decodeRecords(&reader, header: header, into: &store)
+            try decodeRecords(&reader, header: header, threads: threads, into: &store)
         } else {
             try decodeValues(&reader, header: header, into: &store)
         }
@@ -332,7 +340,8 @@ extension GraphStore {
     /// Version 3: the intern tables, then records whose properties are
     /// kept as stored once checked.
     private static func decodeRecords(
-        _ reader: inout BinaryReader, header: SnapshotHeader, into store: inout GraphStore
+        _ reader: inout BinaryReader, header: SnapshotHeader, threads decodingThreads: DecodingThreads,
+        into store: inout GraphStore
     ) throws(WALError) {
         let labelSetCount = try reader.readCount("label set count", minimumElementSize: 1)
         for index in 0..<labelSetCount {
@@ -353,30 +362,20 @@ extension GraphStore {
             }
         }
         try checkCounts(reader, header: header, nodeBytes: 3, relationshipBytes: 5)
-        let keyCount = store.propertyKeys.count
-        var previous: UInt64? = nil
+        let section = NodeSection(count: Int(header.nodeCount), labelSetCount: labelSetCount, keyCount: store.propertyKeys.count)
         var labelIndex = LabelIndexBuilder()
         // Ids come in ascending order (readID checks it), so the trie is
         // built a node at a time rather than walked for every record.
         var nodes = IDMap<NodeRecord>.AscendingBuilder()
-        for index in 0..<Int(header.nodeCount) {
-            let id = try readID(&reader, after: previous, "id of node \(index)")
-            let labelSet = try reader.readVarint("label set of node \(id)")
-            guard labelSet <= UInt64(labelSetCount) else {
-                throw WALError(.eventDecoding, "node \(id) has label set \(labelSet), not in the table of \(labelSetCount)")
-            }
-            let properties = try PropertyBlob(
-                validating: try reader.readVarBytesInPlace("properties of node \(id)"), keyCount: keyCount)
-            guard nodes.append(NodeRecord(labelSet: UInt32(labelSet), properties: properties), for: id)
-            else {
+        try section.decode(&reader, threads: decodingThreads) { id, record throws(WALError) in
+            guard nodes.append(record, for: id) else {
                 throw WALError(.eventDecoding, "node \(id) is not above the node before it")
             }
-            labelIndex.add(id, labelSet: UInt32(labelSet))
-            previous = id
+            labelIndex.add(id, labelSet: record.labelSet)
         }
         store.nodeRecords = nodes.finish()
         labelIndex.finish(into: &store)
-        previous = nil
+        var previous: UInt64? = nil
         let typeCount = store.relationshipTypes.count
         for index in 0..<Int(header.relationshipCount) {
             let id = try readID(&reader, after: previous, "id of relationship \(index)")
@@ -386,8 +385,13 @@ extension GraphStore {
             }
             let source = NodeID(try reader.readVarint("source of relationship \(id)"))
             let target = NodeID(try reader.readVarint("target of relationship \(id)"))
-            let properties = try PropertyBlob(
-                validating: try reader.readVarBytesInPlace("properties of relationship \(id)"), keyCount: keyCount)
+            let raw = try reader.readVarBytesInPlace("properties of relationship \(id)")
+            let properties: PropertyBlob
+            do throws(WALError) {
+                properties = try PropertyBlob(validating: raw, keyCount: section.keyCount)
+            } catch {
+                throw WALError(.eventDecoding, "properties of relationship \(id): \(error.message)")
+            }
             let record = RelationshipRecord(source: source, target: target, type: UInt32(type), properties: properties)
             try addRelationship(id, record, to: &store)
             previous = id

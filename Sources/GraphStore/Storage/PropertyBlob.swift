@@ -179,9 +179,15 @@ struct PropertyBlob: Sendable, Equatable {
     /// The common case is checked where the bytes lie, then copied once;
     /// anything else is copied and checked through the reader.
     init(validating raw: UnsafeRawBufferPointer, keyCount: Int) throws(WALError) {
-        let plain = raw.isEmpty || Self.isPlainAndValid(raw, keyCount: keyCount)
+        try Self.validate(raw, keyCount: keyCount)
         self.init(bytes: Array(raw))
-        if !plain { try Self.validateWithReader(bytes, keyCount: keyCount) }
+    }
+
+    /// The check of ``init(validating:keyCount:)`` alone, where the bytes
+    /// lie: a snapshot's reader thread checks, its builder copies.
+    static func validate(_ raw: UnsafeRawBufferPointer, keyCount: Int) throws(WALError) {
+        guard !raw.isEmpty, !isPlainAndValid(raw, keyCount: keyCount) else { return }
+        try validateWithReader(Array(raw), keyCount: keyCount)
     }
 
     /// The check of ``init(validating:keyCount:)`` through `BinaryReader`,

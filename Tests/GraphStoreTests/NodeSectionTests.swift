@@ -1,0 +1,102 @@
+import Testing
+import WALTestSupport
+import WriteAheadLog
+
+@testable import GraphStore
+
+/// A snapshot's nodes decoded on two threads (a reader and a builder) give
+/// exactly what one thread gives: the same store from sound bytes, and the
+/// same error, naming the same record, from damaged ones.
+@Suite("Snapshot nodes on two threads")
+struct NodeSectionTests {
+    /// `count` nodes with a mix of labels and properties (plain values,
+    /// and lists and maps, which take the slower check), some deleted, and
+    /// relationships between them.
+    static func store(nodes count: Int, seed: UInt64) throws -> GraphStore {
+        var random = SeededGenerator(seed: seed)
+        var store = GraphStore()
+        var events: [MutationEvent] = []
+        var ids: [NodeID] = []
+        for index in 0..<count {
+            var properties: [String: PropertyValue] = ["n": .int(Int64(index))]
+            switch Int.random(in: 0..<6, using: &random) {
+            case 0: properties["name"] = .string("naïve-\(index)")
+            case 1: properties["tags"] = .list([.string("x"), .int(Int64(index)), .null])
+            case 2: properties["meta"] = .map(["deep": .list([.double(2.5), .bytes([9, 0])])])
+            case 3: properties = [:]
+            default: properties["score"] = .double(Double(index) / 7)
+            }
+            let labels = [["Person"], ["Person", "Admin"], [], ["Thing"]][index % 4]
+            ids.append(try store.createNode(labels: Set(labels), properties: properties, events: &events))
+            if index % 97 == 5 { try store.detachDeleteNode(ids.removeLast(), events: &events) }
+        }
+        for index in stride(from: 1, to: ids.count, by: 3) {
+            try store.createRelationship(
+                type: "KNOWS", from: ids[index - 1], to: ids[index], properties: ["w": .int(Int64(index))], events: &events)
+        }
+        events.removeAll()
+        return store
+    }
+
+    /// Both ways over `bytes`: the dump of the store, or the error's message.
+    static func outcomes(_ bytes: [UInt8]) -> (one: String, two: String) {
+        func run(_ threads: DecodingThreads) -> String {
+            do {
+                let loaded = try GraphStore.loadSnapshot(bytes, threads: threads)
+                return "store \(loaded.store.dump())"
+            } catch {
+                return "error \(error.code) \(error.message)"
+            }
+        }
+        return (run(.one), run(.two))
+    }
+
+    @Test("sound snapshots of every size around a batch give the same store both ways", arguments: [0, 1, 4095, 4096, 4097, 20_000])
+    func sameStore(nodes: Int) throws {
+        let store = try Self.store(nodes: nodes, seed: UInt64(nodes))
+        let bytes = store.snapshotBytes(walLSN: LSN(9))
+        let two = try GraphStore.loadSnapshot(bytes, threads: .two)
+        let one = try GraphStore.loadSnapshot(bytes, threads: .one)
+        #expect(two.store == store)
+        #expect(one.store == store)
+        #expect(two.store.dump() == store.dump())
+        #expect(two.store.consistencyProblems() == [])
+        #expect(two.store.nodes(label: "Admin", limit: 10).items.map(\.id) == store.nodes(label: "Admin", limit: 10).items.map(\.id))
+    }
+
+    @Test("a byte changed in the node section gives the same error, or the same store, both ways")
+    func damagedNodes() throws {
+        let store = try Self.store(nodes: 9_000, seed: 7)
+        let sound = store.snapshotBytes(walLSN: LSN(9))
+        let body = SnapshotHeader.size..<(sound.count - SnapshotHeader.trailerSize)
+        var random = SeededGenerator(seed: 77)
+        var errors = 0
+        for _ in 0..<40 {
+            var bytes = sound
+            // Past the intern tables (a few dozen bytes), mostly among the nodes.
+            let offset = Int.random(in: (body.lowerBound + 64)..<body.upperBound, using: &random)
+            bytes[offset] ^= UInt8.random(in: 1...255, using: &random)
+            let (one, two) = Self.outcomes(SnapshotFormatTests.resealed(bytes))
+            #expect(one == two, "byte \(offset)")
+            if one.hasPrefix("error") { errors += 1 }
+        }
+        #expect(errors > 20)
+    }
+
+    @Test("bad property bytes name their node, both ways")
+    func badPropertiesNamed() throws {
+        var store = GraphStore()
+        var events: [MutationEvent] = []
+        for index in 0..<5_000 {
+            _ = try store.createNode(labels: ["P"], properties: ["k": .string("value-\(index)")], events: &events)
+        }
+        var bytes = store.snapshotBytes(walLSN: LSN(1))
+        // The 3,000th node's string, made invalid UTF-8.
+        let needle = Array("value-3000".utf8)
+        let at = try #require((0..<(bytes.count - needle.count)).first { Array(bytes[$0..<($0 + needle.count)]) == needle })
+        bytes[at] = 0xFF
+        let (one, two) = Self.outcomes(SnapshotFormatTests.resealed(bytes))
+        #expect(one == two)
+        #expect(one.contains("properties of node 3000"), "\(one)")
+    }
+}
