@@ -130,13 +130,25 @@ struct SnapshotFiles: Sendable {
         }
     }
 
-    /// Reads and decodes a snapshot, checking its checksums.
+    /// Reads and decodes a snapshot, checking its checksums: mapped where
+    /// the file system maps files (no copy of the file is held while it is
+    /// decoded), read into memory elsewhere.
     func load(_ path: String) throws -> LoadedSnapshot {
-        let bytes = try read(path)
         do {
-            return try GraphStore.loadSnapshot(bytes)
-        } catch {
+            let mapped: MappedFile?
+            do {
+                mapped = try fileSystem.mapForReading(path)
+            } catch {
+                throw GraphDatabaseError(.snapshot, "cannot read the snapshot: \(error)", path: path)
+            }
+            if let mapped {
+                return try withExtendedLifetime(mapped) { try GraphStore.loadSnapshot(contentsOf: mapped.bytes) }
+            }
+            return try GraphStore.loadSnapshot(try read(path))
+        } catch let error as GraphStoreError {
             throw GraphDatabaseError(.snapshot, "the snapshot is not usable: \(error)", path: path, graphError: error)
+        } catch {
+            throw error
         }
     }
 }

@@ -147,10 +147,27 @@ extension GraphStore {
         try loadSnapshot(bytes, threads: .automatic)
     }
 
+    /// ``loadSnapshot(_:)`` over bytes wherever they lie (a mapped file),
+    /// read during the call only.
+    public static func loadSnapshot(contentsOf bytes: UnsafeRawBufferPointer) throws(GraphStoreError) -> LoadedSnapshot {
+        try loadSnapshot(contentsOf: bytes, threads: .automatic)
+    }
+
     /// The same on as many threads as asked (tests compare the two ways).
     static func loadSnapshot(_ bytes: [UInt8], threads: DecodingThreads) throws(GraphStoreError) -> LoadedSnapshot {
-        let header = try SnapshotHeader(parsing: bytes)
-        switch header.checkBody(of: bytes) {
+        let outcome: Result<LoadedSnapshot, GraphStoreError> = bytes.withUnsafeBytes { raw in
+            do throws(GraphStoreError) {
+                return .success(try loadSnapshot(contentsOf: raw, threads: threads))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try outcome.get()
+    }
+
+    static func loadSnapshot(contentsOf bytes: UnsafeRawBufferPointer, threads: DecodingThreads) throws(GraphStoreError) -> LoadedSnapshot {
+        let header = try SnapshotHeader(parsing: Array(bytes.prefix(SnapshotHeader.size)))
+        switch header.checkBody(ofBytes: bytes) {
         case .intact:
             break
         case .wrongSize(let expected, let actual):
@@ -168,11 +185,10 @@ extension GraphStore {
         }
         let body = SnapshotHeader.size..<(SnapshotHeader.size + Int(header.bodyLength))
         do throws(WALError) {
-            return try withReader(over: bytes, range: body) { reader throws(WALError) in
-                let logPosition = header.version >= 4 ? try readLogPosition(&reader, header: header) : nil
-                let store = try decodeBody(&reader, header: header, threads: threads)
-                return LoadedSnapshot(store: store, header: header, logPosition: logPosition)
-            }
+            var reader = BinaryReader(UnsafeRawBufferPointer(rebasing: bytes[body]))
+            let logPosition = header.version >= 4 ? try readLogPosition(&reader, header: header) : nil
+            let store = try decodeBody(&reader, header: header, threads: threads)
+            return LoadedSnapshot(store: store, header: header, logPosition: logPosition)
         } catch {
             throw GraphStoreError(
                 .snapshotCorrupt,

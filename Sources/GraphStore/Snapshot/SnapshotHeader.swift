@@ -180,15 +180,18 @@ public struct SnapshotHeader: Sendable, Equatable {
     /// exactly the size the header promises and that its body checksum
     /// matches. One pass of CRC-32C over the body; nothing is decoded.
     public func checkBody(of snapshot: [UInt8]) -> SnapshotBodyStatus {
+        snapshot.withUnsafeBytes { checkBody(ofBytes: $0) }
+    }
+
+    /// The same over the snapshot's bytes wherever they lie.
+    public func checkBody(ofBytes snapshot: UnsafeRawBufferPointer) -> SnapshotBodyStatus {
         guard UInt64(snapshot.count) == snapshotSize else {
             return .wrongSize(expected: snapshotSize, actual: UInt64(snapshot.count))
         }
         let end = Self.size + Int(bodyLength)
-        return snapshot.withUnsafeBytes { buffer in
-            let stored = UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: end, as: UInt32.self))
-            let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: buffer[Self.size..<end]))
-            return stored == computed ? .intact : .checksumMismatch(stored: stored, computed: computed)
-        }
+        let stored = UInt32(littleEndian: snapshot.loadUnaligned(fromByteOffset: end, as: UInt32.self))
+        let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: snapshot[Self.size..<end]))
+        return stored == computed ? .intact : .checksumMismatch(stored: stored, computed: computed)
     }
 }
 

@@ -94,6 +94,14 @@ package protocol FileSystem: Sendable {
     func lockDirectory(_ path: String) throws -> any DirectoryLock
     /// Whether some live handle holds the directory lock now (without taking it).
     func isDirectoryLocked(_ path: String) -> Bool
+    /// The whole file mapped read-only, or nil where this file system does
+    /// not map files (the caller reads them instead).
+    func mapForReading(_ path: String) throws -> MappedFile?
+}
+
+extension FileSystem {
+    /// Simulated and wrapping file systems read; only the real one maps.
+    package func mapForReading(_ path: String) throws -> MappedFile? { nil }
 }
 
 extension FileSystem {

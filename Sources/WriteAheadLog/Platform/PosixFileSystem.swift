@@ -33,6 +33,10 @@ package struct PosixFileSystem: FileSystem {
         }
     }
 
+    package func mapForReading(_ path: String) throws -> MappedFile? {
+        try MappedFile.map(path)
+    }
+
     package func openFile(_ path: String, mode: FileOpenMode) throws -> any StorageFile {
         let flags: Int32
         switch mode {
