@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import WALArchive
 import WALTestSupport
@@ -71,18 +72,30 @@ struct FileArchiveStoreTests {
 
     @Test("get and head of a missing key say nil; deleting one succeeds", arguments: ["missing", "a/b/missing"])
     func missingKeys(key: String) async throws {
-        let store = FileArchiveStore(directory: TemporaryDirectory().path)
-        #expect(try await store.get(key) == nil)
-        #expect(try await store.head(key) == nil)
-        try await store.delete(key)
+        let path: String
+        do {
+            // Alive until the store is done: a delete takes the store's lock
+            // file, which would otherwise create the directory again after
+            // it was removed, and leave it behind.
+            let directory = TemporaryDirectory()
+            path = directory.path
+            let store = FileArchiveStore(directory: directory.path)
+            #expect(try await store.get(key) == nil)
+            #expect(try await store.head(key) == nil)
+            try await store.delete(key)
+            withExtendedLifetime(directory) {}
+        }
+        #expect(!FileManager.default.fileExists(atPath: path), "the test leaves nothing behind")
     }
 
     @Test("keys that would leave the store or use its reserved names are refused",
           arguments: ["", "/abs", "a/../b", "..", "a//b", ".lock", "a/.tmp-1", "a/"])
     func invalidKeys(key: String) async throws {
-        let store = FileArchiveStore(directory: TemporaryDirectory().path)
+        let directory = TemporaryDirectory()
+        let store = FileArchiveStore(directory: directory.path)
         let error = await #expect(throws: ArchiveError.self) { try await store.put(key, [1], condition: .unconditional) }
         #expect(error?.code == .invalidArgument)
+        withExtendedLifetime(directory) {}
     }
 
     @Test("a file URL names the store's directory; other URLs are refused")
