@@ -32,8 +32,9 @@ public enum FencePositionUse: Sendable, Equatable {
     /// Reading began right after the record it names; `skippedBytes`
     /// bytes of that segment, all at or below the fence, were not read.
     case used(skippedBytes: UInt64)
-    /// Not needed: its segment was skipped whole as covered, or the log
-    /// holds no such segment any more (truncated, or set aside).
+    /// Not used, and not needed: its segment was skipped whole as covered,
+    /// the log holds no such segment any more (truncated, or set aside),
+    /// or salvage stopped at damage before reaching it.
     case notNeeded
     /// It does not match the log, so the segment was read from its start.
     case ignored(reason: String)
