@@ -92,12 +92,26 @@ struct GraphCrashSequence {
         var newestSnapshot: (path: String, count: Int)?
         /// Whether every failure since the last checked recovery was a kill.
         var onlyKills = true
+        /// Recoveries that began reading the log at the snapshot's position.
+        var fromPosition = 0
     }
 
     func run(states: [String]) -> [String] {
+        var fromPosition = 0
+        return run(states: states, recoveriesFromPosition: &fromPosition)
+    }
+
+    /// The sequence's failures; adds the recoveries that began reading the
+    /// log at the snapshot's position to `recoveriesFromPosition`.
+    func run(states: [String], recoveriesFromPosition: inout Int) -> [String] {
+        var known = Knowledge()
+        defer { recoveriesFromPosition += known.fromPosition }
+        return run(states: states, &known)
+    }
+
+    private func run(states: [String], _ known: inout Knowledge) -> [String] {
         var random = SeededGenerator(seed: seed)
         let disk = SimulatedDisk(seed: random.fork())
-        var known = Knowledge()
         for round in 0..<rounds {
             let plan = script?[round] ?? randomRound(&random)
             if let operations = plan.failAfterOperations { disk.crash(afterOperations: operations, kind: plan.failure) }
@@ -154,7 +168,9 @@ struct GraphCrashSequence {
         let bootBefore = disk.boot
         let database: GraphDatabase
         do {
-            database = try GraphDatabase.open(configuration(disk)).database
+            let (opened, recovery) = try GraphDatabase.open(configuration(disk))
+            database = opened
+            if case .used = recovery.wal?.fencePosition { known.fromPosition += 1 }
         } catch {
             if disk.boot != bootBefore { return .crashedInOpen }
             return .failure("\(label), recovery \(round): refused: \(error); the last crash kept: \(disk.lastCrashSummary ?? "-")")
@@ -265,15 +281,18 @@ struct CrashSequenceTests {
     func graphSequences() throws {
         let states = try GraphDatabaseCrashTests.expectedStates(count: GraphCrashSequence.maximumTransactions + 1)
         let seeds = Self.seeds(200, offset: 0x8_0000)
-        let failures = try onThread {
+        let (failures, fromPosition) = try onThread {
             var failures: [String] = []
+            var fromPosition = 0
             for seed in seeds {
-                failures += GraphCrashSequence(seed: seed).run(states: states)
+                failures += GraphCrashSequence(seed: seed).run(states: states, recoveriesFromPosition: &fromPosition)
                 if failures.count >= 3 { break }
             }
-            return failures
+            return (failures, fromPosition)
         }
         for failure in failures { Issue.record(Comment(rawValue: failure)) }
-        print("graph crash sequences: \(seeds.count) sequences, \(failures.count) failed")
+        // The sequences cover recovery from a snapshot's log position.
+        #expect(fromPosition > 20, "recoveries that began at a snapshot's log position: \(fromPosition)")
+        print("graph crash sequences: \(seeds.count) sequences, \(failures.count) failed, \(fromPosition) recoveries from a log position")
     }
 }
