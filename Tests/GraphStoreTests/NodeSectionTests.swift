@@ -99,4 +99,41 @@ struct NodeSectionTests {
         #expect(one == two)
         #expect(one.contains("properties of node 3000"), "\(one)")
     }
+
+    @Test("a property of a megabyte among many small ones decodes the same both ways")
+    func megabyteProperty() throws {
+        var store = try Self.store(nodes: 9_000, seed: 11)
+        var events: [MutationEvent] = []
+        let big = String(repeating: "m", count: 1 << 20)
+        let node = try store.createNode(labels: ["Big"], properties: ["blob": .string(big), "list": .list([.string(big)])], events: &events)
+        let bytes = store.snapshotBytes(walLSN: LSN(3))
+        let two = try GraphStore.loadSnapshot(bytes, threads: .two)
+        #expect(two.store == store)
+        #expect(two.store.node(node)?.properties["blob"] == .string(big))
+        // Made invalid in the middle of the megabyte, it is named both ways.
+        let run = [UInt8](repeating: UInt8(ascii: "m"), count: 64)
+        let start = try #require((0..<(bytes.count - 64)).first { bytes[$0] == run[0] && Array(bytes[$0..<($0 + 64)]) == run })
+        let at = start + 500_000
+        var damaged = bytes
+        damaged[at] = 0xFF
+        let (one, twoThreads) = Self.outcomes(SnapshotFormatTests.resealed(damaged))
+        #expect(one == twoThreads)
+        #expect(one.contains("properties of node \(node.rawValue)"), "\(one.prefix(300))")
+    }
+
+    @Test("bad property bytes of a relationship name it")
+    func badRelationshipPropertiesNamed() throws {
+        var store = GraphStore()
+        var events: [MutationEvent] = []
+        let a = try store.createNode(labels: ["P"], events: &events)
+        let b = try store.createNode(labels: ["P"], events: &events)
+        let relationship = try store.createRelationship(type: "R", from: a, to: b, properties: ["k": .string("relvalue")], events: &events)
+        var bytes = store.snapshotBytes(walLSN: LSN(1))
+        let needle = Array("relvalue".utf8)
+        let at = try #require((0..<(bytes.count - needle.count)).first { Array(bytes[$0..<($0 + needle.count)]) == needle })
+        bytes[at] = 0xFF
+        let (one, two) = Self.outcomes(SnapshotFormatTests.resealed(bytes))
+        #expect(one == two)
+        #expect(one.contains("properties of relationship \(relationship.rawValue)"), "\(one)")
+    }
 }

@@ -22,7 +22,7 @@ struct PlainCursorTests {
         #expect(blobs.count > 100)
         var accepted = 0
         for blob in blobs {
-            try PropertyBlob.validateWithReader(blob, keyCount: keyCount)
+            try blob.withUnsafeBytes { try PropertyBlob.validateWithReader($0, keyCount: keyCount) }
             if PropertyBlob.isPlainAndValid(blob, keyCount: keyCount) { accepted += 1 }
         }
         #expect(accepted > blobs.count / 3, "most blobs hold plain values")
@@ -42,7 +42,7 @@ struct PlainCursorTests {
                 if Bool.random(using: &rng) { mutant.removeLast(Int.random(in: 0..<min(3, mutant.count), using: &rng)) }
                 guard PropertyBlob.isPlainAndValid(mutant, keyCount: keyCount) else { continue }
                 acceptedMutants += 1
-                #expect(throws: Never.self, "\(mutant)") { try PropertyBlob.validateWithReader(mutant, keyCount: keyCount) }
+                #expect(throws: Never.self, "\(mutant)") { try mutant.withUnsafeBytes { try PropertyBlob.validateWithReader($0, keyCount: keyCount) } }
             }
         }
         #expect(acceptedMutants > 0, "some changes keep a valid blob (another value of the same shape)")
@@ -54,7 +54,7 @@ struct PlainCursorTests {
         #expect(PropertyBlob.isPlainAndValid(good, keyCount: 2))
         for bad: [UInt8] in [[2, 1, 0, 0, 0], [2, 0, 0, 0, 0], [1, 2, 0], [0], [1, 0, 0, 9]] {
             #expect(!PropertyBlob.isPlainAndValid(bad, keyCount: 2))
-            #expect(throws: WALError.self) { try PropertyBlob.validateWithReader(bad, keyCount: 2) }
+            #expect(throws: WALError.self) { try bad.withUnsafeBytes { try PropertyBlob.validateWithReader($0, keyCount: 2) } }
         }
     }
 

@@ -134,21 +134,19 @@ struct SnapshotFiles: Sendable {
     /// the file system maps files (no copy of the file is held while it is
     /// decoded), read into memory elsewhere.
     func load(_ path: String) throws -> LoadedSnapshot {
+        let mapped: MappedFile?
         do {
-            let mapped: MappedFile?
-            do {
-                mapped = try fileSystem.mapForReading(path)
-            } catch {
-                throw GraphDatabaseError(.snapshot, "cannot read the snapshot: \(error)", path: path)
-            }
-            if let mapped {
-                return try withExtendedLifetime(mapped) { try GraphStore.loadSnapshot(contentsOf: mapped.bytes) }
-            }
-            return try GraphStore.loadSnapshot(try read(path))
-        } catch let error as GraphStoreError {
-            throw GraphDatabaseError(.snapshot, "the snapshot is not usable: \(error)", path: path, graphError: error)
+            mapped = try fileSystem.mapForReading(path)
         } catch {
-            throw error
+            throw GraphDatabaseError(.snapshot, "cannot read the snapshot: \(error)", path: path)
+        }
+        let bytes = mapped == nil ? try read(path) : []
+        do throws(GraphStoreError) {
+            guard let mapped else { return try GraphStore.loadSnapshot(bytes) }
+            defer { withExtendedLifetime(mapped) {} }
+            return try GraphStore.loadSnapshot(contentsOf: mapped.bytes)
+        } catch {
+            throw GraphDatabaseError(.snapshot, "the snapshot is not usable: \(error)", path: path, graphError: error)
         }
     }
 }

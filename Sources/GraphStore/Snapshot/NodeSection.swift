@@ -1,11 +1,5 @@
 import WriteAheadLog
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// How many threads decode a snapshot's nodes.
 enum DecodingThreads: Sendable {
     /// Two for a large snapshot on a machine with a second processor, else one.
@@ -59,7 +53,7 @@ struct NodeSection {
         switch threads {
         case .one: two = false
         case .two: two = true
-        case .automatic: two = count >= Self.twoThreadMinimum && sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1
+        case .automatic: two = count >= Self.twoThreadMinimum && DedicatedThread.hasSecondProcessor
         }
         guard two, let rest = try decodeOnTwoThreads(reader, build: build) else {
             var previous: UInt64? = nil

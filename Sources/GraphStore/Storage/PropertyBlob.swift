@@ -187,31 +187,35 @@ struct PropertyBlob: Sendable, Equatable {
     /// lie: a snapshot's reader thread checks, its builder copies.
     static func validate(_ raw: UnsafeRawBufferPointer, keyCount: Int) throws(WALError) {
         guard !raw.isEmpty, !isPlainAndValid(raw, keyCount: keyCount) else { return }
-        try validateWithReader(Array(raw), keyCount: keyCount)
+        try validateWithReader(raw, keyCount: keyCount)
     }
 
     /// The check of ``init(validating:keyCount:)`` through `BinaryReader`,
     /// for every form the codec accepts, naming what is wrong.
-    static func validateWithReader(_ bytes: [UInt8], keyCount: Int) throws(WALError) {
-        guard !bytes.isEmpty else { return }
-        try withReader(over: bytes) { reader throws(WALError) in
-            let count = try reader.readCount("property count", minimumElementSize: 2)
-            guard count > 0 else { throw WALError(.eventDecoding, "an encoded property list holds no properties") }
-            var previous: UInt64? = nil
-            for index in 0..<count {
-                let key = try reader.readVarint("key of property \(index)")
-                guard key < UInt64(keyCount) else {
-                    throw WALError(.eventDecoding, "property \(index) has key number \(key), not in the table of \(keyCount)")
-                }
-                if let previous, key <= previous {
-                    throw WALError(.eventDecoding, "property \(index) has key number \(key), not above the previous \(previous)")
-                }
-                previous = key
-                try reader.skipValue("value of property \(index)")
+    static func validateWithReader(_ raw: UnsafeRawBufferPointer, keyCount: Int) throws(WALError) {
+        guard !raw.isEmpty else { return }
+        var reader = BinaryReader(raw)
+        try checkPairs(&reader, keyCount: keyCount)
+    }
+
+    /// The reader's check of a whole, non-empty encoding.
+    private static func checkPairs(_ reader: inout BinaryReader, keyCount: Int) throws(WALError) {
+        let count = try reader.readCount("property count", minimumElementSize: 2)
+        guard count > 0 else { throw WALError(.eventDecoding, "an encoded property list holds no properties") }
+        var previous: UInt64? = nil
+        for index in 0..<count {
+            let key = try reader.readVarint("key of property \(index)")
+            guard key < UInt64(keyCount) else {
+                throw WALError(.eventDecoding, "property \(index) has key number \(key), not in the table of \(keyCount)")
             }
-            guard reader.isAtEnd else {
-                throw WALError(.eventDecoding, "\(reader.remaining) bytes left over after \(count) properties")
+            if let previous, key <= previous {
+                throw WALError(.eventDecoding, "property \(index) has key number \(key), not above the previous \(previous)")
             }
+            previous = key
+            try reader.skipValue("value of property \(index)")
+        }
+        guard reader.isAtEnd else {
+            throw WALError(.eventDecoding, "\(reader.remaining) bytes left over after \(count) properties")
         }
     }
 }

@@ -33,6 +33,10 @@ package final class DedicatedThread: Sendable {
         return DedicatedThread(handle: thread)
     }
 
+    /// Whether the machine has a second processor online: work split over a
+    /// second thread gains nothing without one.
+    package static var hasSecondProcessor: Bool { sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1 }
+
     /// Waits for the thread to finish.
     package func join() {
         pthread_join(handle, nil)

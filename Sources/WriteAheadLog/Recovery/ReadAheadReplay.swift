@@ -41,7 +41,7 @@ struct ReadAheadReplay: Sendable {
     /// Whether replay should read ahead here: the option is on and the
     /// machine has a second processor to read on.
     static func isWorthwhile(enabled: Bool) -> Bool {
-        enabled && sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1
+        enabled && DedicatedThread.hasSecondProcessor
     }
 
     func run(
