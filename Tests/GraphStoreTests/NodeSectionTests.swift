@@ -51,6 +51,16 @@ struct NodeSectionTests {
         return (run(.one), run(.two))
     }
 
+    /// Both ways over `bytes` with the first byte of the first `text` in
+    /// them made invalid UTF-8 (the checksum made to match again).
+    static func outcomes(_ bytes: [UInt8], breaking text: String) throws -> (one: String, two: String) {
+        let needle = Array(text.utf8)
+        var bytes = bytes
+        let at = try #require((0..<(bytes.count - needle.count)).first { Array(bytes[$0..<($0 + needle.count)]) == needle })
+        bytes[at] = 0xFF
+        return outcomes(SnapshotFormatTests.resealed(bytes))
+    }
+
     @Test("sound snapshots of every size around a batch give the same store both ways", arguments: [0, 1, 4095, 4096, 4097, 20_000])
     func sameStore(nodes: Int) throws {
         let store = try Self.store(nodes: nodes, seed: UInt64(nodes))
@@ -90,12 +100,8 @@ struct NodeSectionTests {
         for index in 0..<5_000 {
             _ = try store.createNode(labels: ["P"], properties: ["k": .string("value-\(index)")], events: &events)
         }
-        var bytes = store.snapshotBytes(walLSN: LSN(1))
         // The 3,000th node's string, made invalid UTF-8.
-        let needle = Array("value-3000".utf8)
-        let at = try #require((0..<(bytes.count - needle.count)).first { Array(bytes[$0..<($0 + needle.count)]) == needle })
-        bytes[at] = 0xFF
-        let (one, two) = Self.outcomes(SnapshotFormatTests.resealed(bytes))
+        let (one, two) = try Self.outcomes(store.snapshotBytes(walLSN: LSN(1)), breaking: "value-3000")
         #expect(one == two)
         #expect(one.contains("properties of node 3000"), "\(one)")
     }
@@ -128,11 +134,7 @@ struct NodeSectionTests {
         let a = try store.createNode(labels: ["P"], events: &events)
         let b = try store.createNode(labels: ["P"], events: &events)
         let relationship = try store.createRelationship(type: "R", from: a, to: b, properties: ["k": .string("relvalue")], events: &events)
-        var bytes = store.snapshotBytes(walLSN: LSN(1))
-        let needle = Array("relvalue".utf8)
-        let at = try #require((0..<(bytes.count - needle.count)).first { Array(bytes[$0..<($0 + needle.count)]) == needle })
-        bytes[at] = 0xFF
-        let (one, two) = Self.outcomes(SnapshotFormatTests.resealed(bytes))
+        let (one, two) = try Self.outcomes(store.snapshotBytes(walLSN: LSN(1)), breaking: "relvalue")
         #expect(one == two)
         #expect(one.contains("properties of relationship \(relationship.rawValue)"), "\(one)")
     }
