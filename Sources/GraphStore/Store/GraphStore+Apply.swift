@@ -35,7 +35,7 @@ extension GraphStore {
                 labelSet: labelSets.intern(labels), properties: PropertyBlob(properties, keys: &propertyKeys))
             nodeRecords.insert(record, for: id.rawValue)
             for label in labels {
-                labelIndex[label, default: IDSet()].insert(id.rawValue)
+                indexLabel(label, node: id.rawValue)
                 indexProperties(of: id, label: label, properties)
             }
             if id >= nextNodeID { nextNodeID = NodeID(id.rawValue + 1) }
@@ -98,7 +98,7 @@ extension GraphStore {
             try checkUnique(node: node, labels: [label], properties: properties, "\(action) node \(node)")
             let labelSet = labelSets.intern(current.union([label]))
             try updateNode(node, action) { $0.labelSet = labelSet }
-            labelIndex[label, default: IDSet()].insert(node.rawValue)
+            indexLabel(label, node: node.rawValue)
             indexProperties(of: node, label: label, properties)
 
         case .removeNodeLabel(let node, let label):
@@ -243,6 +243,17 @@ extension GraphStore {
     private mutating func removeNode(_ node: NodeID, _ record: NodeRecord) {
         nodeRecords.remove(node.rawValue)
         for label in labels(record) { unindex(node, label: label, properties: record.properties) }
+    }
+
+    /// Adds `node` to the label index of `label`, in place.
+    ///
+    /// Why not `labelIndex[label, default: IDSet()].insert(node)`: that
+    /// subscript copies the set out of the trie and back, a retain and
+    /// release of its storage per creation, and the copy shares the set's
+    /// trie while the insert runs. `updateValue(forKey:default:with:)`
+    /// hands the stored set over in place.
+    mutating func indexLabel(_ label: String, node: UInt64) {
+        labelIndex.updateValue(forKey: label, default: IDSet()) { _ = $0.insert(node) }
     }
 
     /// Removes `node` from the label index of `label` and from the property

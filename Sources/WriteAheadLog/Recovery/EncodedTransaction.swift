@@ -25,7 +25,10 @@ public struct EncodedTransaction {
     /// costs less reference counting (it showed in a replay of a million
     /// small transactions).
     let records: UnsafeRawBufferPointer
-    let decodingFailure: DecodingFailureSlot
+    /// Not counted, like `records`: the replay that hands the transaction
+    /// over keeps the slot alive for the call, and a counted reference was
+    /// a retain and a release per event, copied into each ``EncodedEvent``.
+    unowned(unsafe) let decodingFailure: DecodingFailureSlot
 
     init(
         beginLSN: LSN, commitLSN: LSN, eventCount: Int, records: UnsafeRawBufferPointer,
@@ -76,7 +79,8 @@ public struct EncodedEvent {
     /// Its position in the transaction, from 0.
     public let index: Int
     let commitLSN: LSN
-    let decodingFailure: DecodingFailureSlot
+    /// Not counted: see ``EncodedTransaction``.
+    unowned(unsafe) let decodingFailure: DecodingFailureSlot
 
     init(bytes: UnsafeRawBufferPointer, index: Int, commitLSN: LSN, decodingFailure: DecodingFailureSlot) {
         self.bytes = bytes
