@@ -88,6 +88,34 @@ struct TailRunTests {
         #expect(map[5] == 50 && copy[5] == 500)
     }
 
+    @Test("a run only its map holds gives its entries to the trie; a shared one keeps them")
+    func movingFullRuns() {
+        let live = LiveCount()
+        do {
+            // Built alone, as recovery builds: every full run is moved.
+            var map = IDMap<Tracked>()
+            for id in 0..<200 as Range<UInt64> { map.insert(Tracked(Int(id), live), for: id) }
+            #expect(live.value == 200)
+            #expect(map.map(\.value.value) == Array(0..<200))
+            // Entries a dropped copy appended are freed, not handed over,
+            // whichever run the map goes on in.
+            do {
+                var transaction = map
+                for id in 200..<203 as Range<UInt64> { transaction.insert(Tracked(-1, live), for: id) }
+            }
+            for id in 200..<300 as Range<UInt64> { map.insert(Tracked(Int(id), live), for: id) }
+            #expect(live.value == 300)
+            #expect(map.map(\.value.value) == Array(0..<300))
+            // A version holding the run while another moves it keeps every entry.
+            let kept = map
+            for id in 300..<400 as Range<UInt64> { map.insert(Tracked(Int(id), live), for: id) }
+            #expect(kept.map(\.value.value) == Array(0..<300))
+            #expect(map.map(\.value.value) == Array(0..<400))
+            #expect(live.value == 400)
+        }
+        #expect(live.value == 0)
+    }
+
     @Test("a write to a shared tail copies the tail, not the trie")
     func sharedTailWrites() {
         var map = IDMap<Int>()

@@ -82,10 +82,21 @@ extension GraphDatabase {
                 let (opened, walReport) = try WAL<MutationEvent>.openEncoded(
                     directory: directory, options: options, fence: report.snapshotLSN, fencePosition: fencePosition
                 ) { transaction in
+                    func apply(_ event: PreparedEvent) throws {
+                        do { try store.apply(event) } catch {
+                            throw GraphDatabaseError(
+                                .recovery,
+                                "replaying the transaction committed at LSN \(transaction.commitLSN) failed: \(error)",
+                                path: directory, graphError: error)
+                        }
+                    }
                     prepared.removeAll(keepingCapacity: true)
                     var loadedSnapshot = false
                     try transaction.forEachEvent { encoded in
                         if let event = reader.prepare(encoded.bytes, for: &store) {
+                            // A transaction of one event, most of a large log's,
+                            // is whole once read: applied at once, not listed.
+                            if transaction.eventCount == 1 { return try apply(event) }
                             prepared.append(event)
                             return
                         }
@@ -97,14 +108,7 @@ extension GraphDatabase {
                         }
                         prepared.append(PreparedEvent(event))
                     }
-                    for event in prepared {
-                        do { try store.apply(event) } catch {
-                            throw GraphDatabaseError(
-                                .recovery,
-                                "replaying the transaction committed at LSN \(transaction.commitLSN) failed: \(error)",
-                                path: directory, graphError: error as? GraphStoreError)
-                        }
-                    }
+                    for event in prepared { try apply(event) }
                     // The progress log takes a lock and reads the clock: not per transaction.
                     unreportedEvents += transaction.eventCount
                     if unreportedEvents >= 4096 {

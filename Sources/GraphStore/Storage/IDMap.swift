@@ -186,9 +186,18 @@ struct IDMap<Value> {
     /// Moves the tail's entries into the trie: the entries of a leaf the
     /// trie does not have yet as one new leaf (one walk down for up to 32
     /// entries), the others one at a time.
+    ///
+    /// A run no other version holds (a map being built, as in recovery)
+    /// gives its entries up instead of copying them: a retain and a release
+    /// per value saved.
     private mutating func moveTailIntoTrie() {
+        // Asked before binding the run to a name, as in `uniqueTail()`.
+        let owned = isKnownUniquelyReferenced(&tail)
         guard let run = tail else { return }
         let moving = tailCount
+        // A full run has no slot above the count; cut anyway, so that a
+        // slot no version holds is never handed to the trie.
+        if owned { run.truncate(to: moving) }
         tail = nil
         tailCount = 0
         // The tail's ids are above the trie's: only the trie's last leaf
@@ -205,7 +214,7 @@ struct IDMap<Value> {
             entries.reserveCapacity(end - start)
             for index in start..<end {
                 bitmap |= 1 << Self.digit(run.slots[index].id, level: 0)
-                entries.append(run.slots[index])
+                entries.append(owned ? (run.slots + index).move() : run.slots[index])
             }
             if prefix != lastPrefix, insertLeaf(TrieNode(bitmap: bitmap, entries: entries), firstID: first) {
                 trieCount += entries.count
@@ -214,6 +223,8 @@ struct IDMap<Value> {
             }
             start = end
         }
+        // Every slot was moved out: the run's deinit has none to destroy.
+        if owned { run.setInitialisedCount(0) }
     }
 
     /// Adds `leaf`, holding ids that share `firstID`'s leaf prefix, as a
