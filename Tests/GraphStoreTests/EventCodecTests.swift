@@ -58,6 +58,27 @@ struct EventCodecTests {
         }
     }
 
+    @Test("labels are written sorted, however many there are", arguments: [0, 1, 2, 3, 15, 16, 17, 50])
+    func labelsSorted(count: Int) {
+        var rng = SeededGenerator(seed: UInt64(100 + count))
+        // Short (inline) and long strings, ASCII and not.
+        let labels = (0..<count).map { index -> String in
+            let stem = "L\((index * 7919) % 1000)" + (Bool.random(using: &rng) ? "é" : "")
+            return index % 3 == 0 ? stem + String(repeating: "x", count: 40) : stem
+        }
+        var expected: [UInt8] = []
+        expected.appendVarint(UInt64(count))
+        for label in labels.sorted() {
+            expected.appendVarint(UInt64(label.utf8.count))
+            expected += Array(label.utf8)
+        }
+        for _ in 0..<5 {
+            var bytes: [UInt8] = []
+            bytes.appendLabels(Set(labels.shuffled(using: &rng)))
+            #expect(bytes == expected)
+        }
+    }
+
     @Test("small ids and short strings cost one byte each")
     func compactness() throws {
         #expect(try encode(.deleteNode(node: 5)) == [1, 10, 5])

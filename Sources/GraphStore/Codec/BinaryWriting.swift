@@ -56,7 +56,10 @@ extension Array where Element == UInt8 {
     mutating func appendVarString(_ string: String) {
         let utf8 = string.utf8
         appendVarint(UInt64(utf8.count))
-        append(contentsOf: utf8)
+        // One copy of the contiguous bytes (every native string has them):
+        // appending the `UTF8View` as a sequence walks it a byte at a time.
+        let copied: Void? = utf8.withContiguousStorageIfAvailable { append(contentsOf: $0) }
+        if copied == nil { append(contentsOf: utf8) }
     }
 
     mutating func appendVarBytes(_ bytes: [UInt8]) {
@@ -66,7 +69,26 @@ extension Array where Element == UInt8 {
 
     mutating func appendLabels(_ labels: Set<String>) {
         appendVarint(UInt64(labels.count))
-        for label in labels.sorted() { appendVarString(label) }
+        // Sorted, as keys are: the one label most nodes carry needs no
+        // sort, and a few are sorted on the stack, sparing `sorted()`'s
+        // array and its retains.
+        guard labels.count > 1 else {
+            for label in labels { appendVarString(label) }
+            return
+        }
+        guard labels.count <= 16 else {
+            for label in labels.sorted() { appendVarString(label) }
+            return
+        }
+        withUnsafeTemporaryAllocation(of: Set<String>.Index.self, capacity: labels.count) { order in
+            var count = 0
+            for index in labels.indices {
+                order.insertSorted(index, count: count) { labels[$0] < labels[$1] }
+                count += 1
+            }
+            for position in 0..<count { appendVarString(labels[order[position]]) }
+            _ = order.prefix(count).deinitialize()
+        }
     }
 
     mutating func appendProperties(_ properties: [String: PropertyValue]) {

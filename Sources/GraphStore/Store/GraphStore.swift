@@ -45,33 +45,48 @@ public struct GraphStore: Sendable {
         // Unchecked: the box is written only through a store holding the
         // one reference to it (see `uniqueStorage()`), never while another
         // access to the same field is under way.
-        @exclusivity(unchecked) var nodeRecords = IDMap<NodeRecord>()
-        @exclusivity(unchecked) var relationshipRecords = IDMap<RelationshipRecord>()
-        @exclusivity(unchecked) var labelIndex: TreeDictionary<String, IDSet> = [:]
-        @exclusivity(unchecked) var relationshipTypeCounts: TreeDictionary<String, Int> = [:]
-        @exclusivity(unchecked) var propertyIndexes: [String: [String: PropertyIndex]] = [:]
-        @exclusivity(unchecked) var labelSets = LabelSets()
-        @exclusivity(unchecked) var propertyKeys = NameTable()
-        @exclusivity(unchecked) var relationshipTypes = NameTable()
-        @exclusivity(unchecked) var nextNodeID: NodeID = 0
-        @exclusivity(unchecked) var nextRelationshipID: RelationshipID = 0
+        @exclusivity(unchecked) var nodeRecords: IDMap<NodeRecord>
+        @exclusivity(unchecked) var relationshipRecords: IDMap<RelationshipRecord>
+        @exclusivity(unchecked) var labelIndex: TreeDictionary<String, IDSet>
+        @exclusivity(unchecked) var relationshipTypeCounts: TreeDictionary<String, Int>
+        @exclusivity(unchecked) var propertyIndexes: [String: [String: PropertyIndex]]
+        @exclusivity(unchecked) var labelSets: LabelSets
+        @exclusivity(unchecked) var propertyKeys: NameTable
+        @exclusivity(unchecked) var relationshipTypes: NameTable
+        @exclusivity(unchecked) var nextNodeID: NodeID
+        @exclusivity(unchecked) var nextRelationshipID: RelationshipID
 
-        init() {}
-
-        func copy() -> Storage {
-            let copy = Storage()
-            copy.nodeRecords = nodeRecords
-            copy.relationshipRecords = relationshipRecords
-            copy.labelIndex = labelIndex
-            copy.relationshipTypeCounts = relationshipTypeCounts
-            copy.propertyIndexes = propertyIndexes
-            copy.labelSets = labelSets
-            copy.propertyKeys = propertyKeys
-            copy.relationshipTypes = relationshipTypes
-            copy.nextNodeID = nextNodeID
-            copy.nextRelationshipID = nextRelationshipID
-            return copy
+        init() {
+            nodeRecords = IDMap()
+            relationshipRecords = IDMap()
+            labelIndex = [:]
+            relationshipTypeCounts = [:]
+            propertyIndexes = [:]
+            labelSets = LabelSets()
+            propertyKeys = NameTable()
+            relationshipTypes = NameTable()
+            nextNodeID = 0
+            nextRelationshipID = 0
         }
+
+        /// A box holding the same fields as `other`. Every field is set
+        /// once, here: with default values declared on the fields, a copy
+        /// built each empty field first and then destroyed it, which cost
+        /// more than the copy itself (a transaction copies the box once).
+        private init(copying other: Storage) {
+            nodeRecords = other.nodeRecords
+            relationshipRecords = other.relationshipRecords
+            labelIndex = other.labelIndex
+            relationshipTypeCounts = other.relationshipTypeCounts
+            propertyIndexes = other.propertyIndexes
+            labelSets = other.labelSets
+            propertyKeys = other.propertyKeys
+            relationshipTypes = other.relationshipTypes
+            nextNodeID = other.nextNodeID
+            nextRelationshipID = other.nextRelationshipID
+        }
+
+        func copy() -> Storage { Storage(copying: self) }
     }
 
     private var storage = Storage()
