@@ -53,10 +53,10 @@ extension GraphStore {
             incoming[relationship.target.rawValue, default: []].append(relationship.id)
             types[relationship.type, default: 0] += 1
         }
-        let indexed = Dictionary(uniqueKeysWithValues: labelIndex.map { ($0.key, Set($0.value)) })
+        let indexed = Dictionary(uniqueKeysWithValues: labelIndex.entries.map { ($0.label, Set($0.ids)) })
         if indexed != labels { problems.append("label index \(indexed) should be \(labels)") }
-        if labelIndex.values.contains(where: \.isEmpty) { problems.append("label index keeps an empty set") }
-        for set in labelIndex.values where set.count != Array(set).count {
+        if labelIndex.entries.contains(where: \.ids.isEmpty) { problems.append("label index keeps an empty set") }
+        for set in labelIndex.entries.map(\.ids) where set.count != Array(set).count {
             problems.append("an IDSet count disagrees with its contents")
         }
         for (label, byKey) in propertyIndexes {

@@ -120,13 +120,13 @@ extension GraphStore {
     public var stats: GraphStats {
         GraphStats(
             nodeCount: nodeCount, relationshipCount: relationshipCount,
-            nodesPerLabel: Dictionary(uniqueKeysWithValues: labelIndex.lazy.map { ($0.key, $0.value.count) }),
+            nodesPerLabel: Dictionary(uniqueKeysWithValues: labelIndex.entries.map { ($0.label, $0.ids.count) }),
             relationshipsPerType: Dictionary(uniqueKeysWithValues: relationshipTypeCounts.lazy.map { ($0.key, $0.value) }),
             nextNodeID: nextNodeID, nextRelationshipID: nextRelationshipID)
     }
 
     /// Every label some node carries, sorted.
-    public var labels: [String] { labelIndex.keys.sorted() }
+    public var labels: [String] { labelIndex.entries.map(\.label).sorted() }
 
     /// The nodes in id order above `after`, from the label index when a label is given.
     private func candidateNodes(label: String?, after: NodeID?) -> some Sequence<Node> {

@@ -455,11 +455,7 @@ private struct LabelIndexBuilder {
         for (slot, ids) in sets.enumerated() where !ids.isEmpty {
             let labelSet = UInt32(slot)
             for label in store.labelSets[labelSet] {
-                if let existing = store.labelIndex[label] {
-                    store.labelIndex[label] = existing.union(ids)
-                } else {
-                    store.labelIndex[label] = ids
-                }
+                store.labelIndex.formUnion(ids, label: label)
             }
         }
     }

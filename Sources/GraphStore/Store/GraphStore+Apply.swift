@@ -179,7 +179,7 @@ extension GraphStore {
         case .clear:
             nodeRecords.removeAll()
             relationshipRecords.removeAll()
-            labelIndex = [:]
+            labelIndex.removeAll()
             relationshipTypeCounts = [:]
             // The definitions stay: an index outlives the nodes it indexes.
             for label in propertyIndexes.keys {
@@ -245,25 +245,15 @@ extension GraphStore {
         for label in labels(record) { unindex(node, label: label, properties: record.properties) }
     }
 
-    /// Adds `node` to the label index of `label`, in place.
-    ///
-    /// Why not `labelIndex[label, default: IDSet()].insert(node)`: that
-    /// subscript copies the set out of the trie and back, a retain and
-    /// release of its storage per creation, and the copy shares the set's
-    /// trie while the insert runs. `updateValue(forKey:default:with:)`
-    /// hands the stored set over in place.
+    /// Adds `node` to the label index of `label`.
     mutating func indexLabel(_ label: String, node: UInt64) {
-        labelIndex.updateValue(forKey: label, default: IDSet()) { _ = $0.insert(node) }
+        labelIndex.insert(node, label: label)
     }
 
     /// Removes `node` from the label index of `label` and from the property
     /// indexes on `label`.
     private mutating func unindex(_ node: NodeID, label: String, properties: PropertyBlob) {
-        if var ids = labelIndex.removeValue(forKey: label) {
-            ids.remove(node.rawValue)
-            // Put back only a non-empty set: equal graphs have equal indexes.
-            if !ids.isEmpty { labelIndex[label] = ids }
-        }
+        labelIndex.remove(node.rawValue, label: label)
         guard let keys = propertyIndexes[label]?.keys else { return }
         for key in keys {
             guard let value = property(key, in: properties) else { continue }

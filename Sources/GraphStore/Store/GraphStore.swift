@@ -47,7 +47,7 @@ public struct GraphStore: Sendable {
         // access to the same field is under way.
         @exclusivity(unchecked) var nodeRecords: IDMap<NodeRecord>
         @exclusivity(unchecked) var relationshipRecords: IDMap<RelationshipRecord>
-        @exclusivity(unchecked) var labelIndex: TreeDictionary<String, IDSet>
+        @exclusivity(unchecked) var labelIndex: LabelIndex
         @exclusivity(unchecked) var relationshipTypeCounts: TreeDictionary<String, Int>
         @exclusivity(unchecked) var propertyIndexes: [String: [String: PropertyIndex]]
         @exclusivity(unchecked) var labelSets: LabelSets
@@ -59,7 +59,7 @@ public struct GraphStore: Sendable {
         init() {
             nodeRecords = IDMap()
             relationshipRecords = IDMap()
-            labelIndex = [:]
+            labelIndex = LabelIndex()
             relationshipTypeCounts = [:]
             propertyIndexes = [:]
             labelSets = LabelSets()
@@ -111,11 +111,8 @@ public struct GraphStore: Sendable {
         _read { yield storage.relationshipRecords }
         _modify { yield &uniqueStorage().relationshipRecords }
     }
-    /// The ids of the nodes carrying each label; a label with no nodes has
-    /// no entry. Persistent, like the tables below: a `Dictionary` shared
-    /// with the committed version is copied whole by a transaction's first
-    /// write to it, which made every node creation cost O(labels).
-    var labelIndex: TreeDictionary<String, IDSet> {
+    /// The ids of the nodes carrying each label (see ``LabelIndex``).
+    var labelIndex: LabelIndex {
         _read { yield storage.labelIndex }
         _modify { yield &uniqueStorage().labelIndex }
     }
