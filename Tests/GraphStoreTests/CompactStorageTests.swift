@@ -220,6 +220,24 @@ struct CompactStorageTests {
         #expect(Array(table.allNames) == names)
     }
 
+    @Test("label sets keep their numbers whichever was interned last, in every version")
+    func labelSetNumbers() {
+        var table = LabelSets()
+        let a: Set<String> = ["A"]
+        let b: Set<String> = ["A", "B"]
+        #expect(table.intern(a) == 1)
+        #expect(table.intern(a) == 1, "the very same set again")
+        #expect(table.intern(["A"]) == 1, "an equal set built anew")
+        #expect(table.intern(b) == 2)
+        #expect(table.intern(a) == 1 && table.intern(b) == 2 && table.intern([]) == 0)
+        var later = table
+        #expect(later.intern(["C"]) == 3)
+        #expect(table.intern(["B"]) == 3, "each version numbers its own new sets")
+        #expect(later.intern(["B"]) == 4)
+        #expect(later[3] == ["C"] && table[3] == ["B"] && later[4] == ["B"])
+        #expect(table.intern(b) == 2 && later.intern(a) == 1)
+    }
+
     @Test("a loaded snapshot's label index, built a word at a time, is the one the mutations built")
     func labelIndexFromSnapshot() throws {
         var store = GraphStore()
