@@ -148,6 +148,8 @@ func replayEncoded(
         }
         events += pending.eventCount
     }
+    // The transactions handed over hold the slot uncounted (see ReadAheadReplay).
+    withExtendedLifetime(decodingFailure) {}
     report.eventsReplayed = events
     return report
 }

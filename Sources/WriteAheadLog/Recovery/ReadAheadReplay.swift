@@ -93,6 +93,9 @@ struct ReadAheadReplay: Sendable {
             return report
         }
         reader.join()
+        // The transactions handed over hold the slot uncounted: it must
+        // outlive every delivery, not only its last counted use.
+        withExtendedLifetime(decodingFailure) {}
         var report = try queue.finalOutcome().get()
         report.eventsReplayed = events
         return report
