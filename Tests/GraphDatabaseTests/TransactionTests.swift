@@ -25,6 +25,9 @@ struct TransactionTests {
         }
         #expect(database.snapshot.dump() == dump)
         #expect(try #require(try database.walStatus()).nextLSN == walBytes)
+        // The writer lock was released: the next write goes through.
+        let after = try database.write { tx in try tx.createNode(labels: ["After"]) }.value
+        #expect(database.snapshot.node(after)?.labels == ["After"])
         try database.close()
     }
 

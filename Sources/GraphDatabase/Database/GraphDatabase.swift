@@ -148,21 +148,34 @@ public final class GraphDatabase: Sendable {
 
     /// Runs `body` as one transaction under the writer lock and logs it,
     /// without waiting for an fsync; rolls back if anything throws.
+    ///
+    /// Without an ``ExplicitWriteTransaction``: that object (an allocation
+    /// and a release per transaction) guards a transaction that outlives
+    /// the call, and this one does not.
     private func runTransaction<R>(durable: Bool, _ body: (inout WriteTransaction) throws -> R) throws -> (R, LoggedCommit) {
-        let transaction = try beginWrite()
+        var transaction = WriteTransaction(store: try acquireWriter())
+        let value: R
         do {
-            let value = try transaction.run(body)
-            return (value, try transaction.log(durable: durable))
+            value = try body(&transaction)
         } catch {
-            transaction.rollback()
+            writerPermit.signal()
             throw error
         }
+        // `log` releases the writer permit, whether it logs or throws.
+        return (value, try log(transaction, durable: durable))
     }
 
     /// Starts an explicit write transaction; it holds the writer lock until
     /// ``ExplicitWriteTransaction/commit(durable:)`` or `rollback()` (or
     /// until it is released, which rolls it back).
     public func beginWrite() throws -> ExplicitWriteTransaction {
+        ExplicitWriteTransaction(database: self, store: try acquireWriter())
+    }
+
+    /// Takes the writer permit (refusing once closed or poisoned) and
+    /// returns the graph the transaction builds on. The caller releases the
+    /// permit: through ``log(_:durable:)``, or itself when it logs nothing.
+    private func acquireWriter() throws -> GraphStore {
         guard !closed.load(ordering: .acquiring) else {
             throw GraphDatabaseError(.closed, "the database was closed")
         }
@@ -172,7 +185,7 @@ public final class GraphDatabase: Sendable {
         writerPermit.wait()
         // Writers build on the newest logged graph, visible or not: the log
         // orders transactions, so the next one follows the last one logged.
-        return ExplicitWriteTransaction(database: self, store: versions.withLock { $0.logged })
+        return versions.withLock { $0.logged }
     }
 
     /// Logs a finished transaction, publishes it to readers unless it must
