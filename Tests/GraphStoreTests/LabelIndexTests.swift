@@ -40,6 +40,17 @@ struct LabelIndexTests {
             ["A": Set(0..<100), "B": Set(stride(from: 100, to: 110, by: 2)).union([110, 111]), "C": Set(stride(from: 101, to: 110, by: 2))])
     }
 
+    @Test("two labels written in turn leave the held one in place")
+    func twoLabelsInTurn() {
+        var index = LabelIndex()
+        for id in 0..<2 as Range<UInt64> { index.insert(id, label: "A") }
+        for id in 2..<100 as Range<UInt64> {
+            index.insert(id, label: id % 2 == 0 ? "B" : "A")
+            #expect(index.heldLabel == "A", "after \(id)")
+        }
+        expectMatches(index, ["A": Set([0, 1]).union(stride(from: 3, to: 100, by: 2)), "B": Set(stride(from: 2, to: 100, by: 2))])
+    }
+
     @Test("removing the held label's last id drops the label")
     func emptyingTheHeldLabel() {
         var index = LabelIndex()

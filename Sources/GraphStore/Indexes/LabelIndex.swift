@@ -17,8 +17,8 @@ import HashTreeCollections
 ///
 /// A label moves out of the trie only when it is written twice in a row
 /// while another is held, so that labels written in turn (`A`, `B`, `A`,
-/// …) are not moved back and forth: each of those costs one trie update,
-/// as it would without the held label.
+/// `B`, … or `A`, `B`, `C`, …) are not moved back and forth: a write to one
+/// not held costs one trie update, as it would without the held label.
 struct LabelIndex: Sendable, Equatable {
     /// Every label but `heldLabel`.
     private var sets: TreeDictionary<String, IDSet> = [:]
@@ -48,6 +48,8 @@ struct LabelIndex: Sendable, Equatable {
     mutating func insert(_ id: UInt64, label: String) {
         if let heldLabel, heldLabel == label {
             heldIDs.insert(id)
+            // Only writes in a row count: `B` between two `A`s is not a run.
+            if lastMissed != nil { lastMissed = nil }
             return
         }
         guard lastMissed == label else {
