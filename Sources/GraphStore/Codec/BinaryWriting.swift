@@ -69,52 +69,19 @@ extension Array where Element == UInt8 {
 
     mutating func appendLabels(_ labels: Set<String>) {
         appendVarint(UInt64(labels.count))
-        // Sorted, as keys are: the one label most nodes carry needs no
-        // sort, and a few are sorted on the stack, sparing `sorted()`'s
-        // array and its retains.
-        guard labels.count > 1 else {
-            for label in labels { appendVarString(label) }
-            return
-        }
-        guard labels.count <= 16 else {
-            for label in labels.sorted() { appendVarString(label) }
-            return
-        }
-        withUnsafeTemporaryAllocation(of: Set<String>.Index.self, capacity: labels.count) { order in
-            var count = 0
-            for index in labels.indices {
-                order.insertSorted(index, count: count) { labels[$0] < labels[$1] }
-                count += 1
-            }
-            for position in 0..<count { appendVarString(labels[order[position]]) }
-            _ = order.prefix(count).deinitialize()
-        }
+        // The one label most nodes carry, without the index walk.
+        if labels.count == 1, let only = labels.first { return appendVarString(only) }
+        // Sorted, as keys are: a set has no stable order.
+        labels.forEachIndexSorted(by: { labels[$0] < labels[$1] }) { appendVarString(labels[$0]) }
     }
 
     mutating func appendProperties(_ properties: [String: PropertyValue]) {
         appendVarint(UInt64(properties.count))
         // Sorted keys: iterating a Dictionary has no stable order.
-        guard properties.count <= 16 else {
-            for (key, value) in properties.sorted(by: { $0.key < $1.key }) {
-                appendVarString(key)
-                appendValue(value)
-            }
-            return
-        }
-        // A few keys, the usual case: their positions are sorted on the
-        // stack, sparing the sorted copy's allocation and retains.
-        withUnsafeTemporaryAllocation(of: Dictionary<String, PropertyValue>.Index.self, capacity: properties.count) { order in
-            var count = 0
-            for index in properties.indices {
-                order.insertSorted(index, count: count) { properties[$0].key < properties[$1].key }
-                count += 1
-            }
-            for position in 0..<count {
-                let (key, value) = properties[order[position]]
-                appendVarString(key)
-                appendValue(value)
-            }
-            _ = order.prefix(count).deinitialize()
+        properties.forEachIndexSorted(by: { properties[$0].key < properties[$1].key }) { index in
+            let (key, value) = properties[index]
+            appendVarString(key)
+            appendValue(value)
         }
     }
 
@@ -159,6 +126,34 @@ func writeVarint(_ value: UInt64, to output: UnsafeMutableRawBufferPointer, at o
     }
     output[offset] = UInt8(value)
     return offset + 1
+}
+
+extension Collection {
+    /// Calls `body` with each index, in the order `areInIncreasingOrder`
+    /// puts them. A handful (a node's labels, its keys: the usual case) are
+    /// sorted on the stack, sparing a sorted copy's allocation and retains;
+    /// one needs no sort at all.
+    @inline(__always)
+    func forEachIndexSorted(by areInIncreasingOrder: (Index, Index) -> Bool, _ body: (Index) -> Void) {
+        let count = self.count
+        guard count > 1 else {
+            for index in indices { body(index) }
+            return
+        }
+        guard count <= 16 else {
+            for index in indices.sorted(by: areInIncreasingOrder) { body(index) }
+            return
+        }
+        withUnsafeTemporaryAllocation(of: Index.self, capacity: count) { order in
+            var sorted = 0
+            for index in indices {
+                order.insertSorted(index, count: sorted, by: areInIncreasingOrder)
+                sorted += 1
+            }
+            for position in 0..<sorted { body(order[position]) }
+            _ = order.prefix(sorted).deinitialize()
+        }
+    }
 }
 
 extension UnsafeMutableBufferPointer {

@@ -132,7 +132,7 @@ extension GraphStore {
             guard nodeRecords.insert(NodeRecord(labelSet: labelSet, properties: properties), for: id) else {
                 throw Self.nodeIDInUse(NodeID(id))
             }
-            for label in labels { indexLabel(label, node: id) }
+            for label in labels { labelIndex.insert(id, label: label) }
             if id >= nextNodeID.rawValue { nextNodeID = NodeID(id + 1) }
         }
     }

@@ -35,7 +35,7 @@ extension GraphStore {
                 labelSet: labelSets.intern(labels), properties: PropertyBlob(properties, keys: &propertyKeys))
             nodeRecords.insert(record, for: id.rawValue)
             for label in labels {
-                indexLabel(label, node: id.rawValue)
+                labelIndex.insert(id.rawValue, label: label)
                 indexProperties(of: id, label: label, properties)
             }
             if id >= nextNodeID { nextNodeID = NodeID(id.rawValue + 1) }
@@ -98,7 +98,7 @@ extension GraphStore {
             try checkUnique(node: node, labels: [label], properties: properties, "\(action) node \(node)")
             let labelSet = labelSets.intern(current.union([label]))
             try updateNode(node, action) { $0.labelSet = labelSet }
-            indexLabel(label, node: node.rawValue)
+            labelIndex.insert(node.rawValue, label: label)
             indexProperties(of: node, label: label, properties)
 
         case .removeNodeLabel(let node, let label):
@@ -243,11 +243,6 @@ extension GraphStore {
     private mutating func removeNode(_ node: NodeID, _ record: NodeRecord) {
         nodeRecords.remove(node.rawValue)
         for label in labels(record) { unindex(node, label: label, properties: record.properties) }
-    }
-
-    /// Adds `node` to the label index of `label`.
-    mutating func indexLabel(_ label: String, node: UInt64) {
-        labelIndex.insert(node, label: label)
     }
 
     /// Removes `node` from the label index of `label` and from the property
