@@ -70,7 +70,12 @@ final class LogEngine: Sendable {
         self.metrics = WALMetrics(directory: directory.root)
     }
 
-    var failure: WALError? { progress.withLock { $0.failure } }
+    /// Read on every graph write, so a healthy log answers from the latch,
+    /// without the lock the flusher takes (`poison` sets the failure first).
+    var failure: WALError? {
+        guard poisoned.load(ordering: .acquiring) else { return nil }
+        return progress.withLock { $0.failure }
+    }
     var durableLSN: LSN { LSN(durableMirror.load(ordering: .acquiring)) }
     var writtenLSN: LSN { LSN(writtenMirror.load(ordering: .acquiring)) }
     var nextLSN: LSN { append.withLock { $0.nextLSN } }
