@@ -12,8 +12,29 @@ struct RandomWorkload {
     /// Store states taken along the way, with the number of events up to each.
     var checkpoints: [(store: GraphStore, eventCount: Int, dump: String)] = []
     var refusals = 0
+    /// With a batch, node creations take the encoded path, as a write
+    /// transaction's do: the events other mutations emitted are encoded
+    /// first, then the creation adds its own.
+    var encoded: EncodedBatch?
+    /// How many creations the encoded path took itself (the rest fell back).
+    var encodedCreations = 0
 
-    init(seed: UInt64) { rng = SeededGenerator(seed: seed) }
+    init(seed: UInt64, encodesCreations: Bool = false) {
+        rng = SeededGenerator(seed: seed)
+        if encodesCreations { encoded = EncodedBatch() }
+    }
+
+    mutating func createNode(labels: Set<String>, properties: [String: PropertyValue]) throws {
+        guard var batch = encoded else {
+            try store.createNode(labels: labels, properties: properties, events: &events)
+            return
+        }
+        while batch.count < events.count { try batch.append(events[batch.count]) }
+        encoded = batch
+        try store.createNode(labels: labels, properties: properties, events: &events, encoded: &batch)
+        if batch.count > encoded?.count ?? 0 { encodedCreations += 1 }
+        encoded = batch
+    }
 
     /// Mostly a live node (the first at or above a random id), sometimes any id, live or not.
     mutating func randomNode() -> NodeID {
@@ -50,10 +71,11 @@ struct RandomWorkload {
     mutating func step() throws {
         let before = store
         let eventCount = events.count
+        let batchBefore = encoded
         do {
             switch Int.random(in: 0..<100, using: &rng) {
             case 0..<20:
-                try store.createNode(labels: randomLabels(), properties: randomProperties(), events: &events)
+                try createNode(labels: randomLabels(), properties: randomProperties())
             case 20..<40:
                 try store.createRelationship(
                     type: randomType(), from: randomNode(), to: randomNode(), properties: randomProperties(),
@@ -77,6 +99,7 @@ struct RandomWorkload {
             refusals += 1
             #expect(store == before, "refused \(error) but changed the store")
             #expect(events.count == eventCount, "refused \(error) but emitted")
+            #expect(encoded?.bytes == batchBefore?.bytes, "refused \(error) but encoded")
         }
     }
 

@@ -43,6 +43,9 @@ public final class GraphDatabase: Sendable {
     let versions: Mutex<Versions>
     /// Held for the whole of a write transaction: one writer at a time.
     let writerPermit = DispatchSemaphore(value: 1)
+    /// The memory of the last transaction's encoded events, for the next
+    /// one to reuse (only the writer holding the permit touches it).
+    let spareBatch = Mutex(EncodedBatch())
     /// Serialises checkpoints, whoever asks for them.
     let checkpointLock = Mutex<Void>(())
     let checkpointQueue = DispatchQueue(label: "graph-database.checkpoints")
@@ -153,7 +156,7 @@ public final class GraphDatabase: Sendable {
     /// and a release per transaction) guards a transaction that outlives
     /// the call, and this one does not.
     private func runTransaction<R>(durable: Bool, _ body: (inout WriteTransaction) throws -> R) throws -> (R, LoggedCommit) {
-        var transaction = WriteTransaction(store: try acquireWriter())
+        var transaction = try acquireWriter()
         let value: R
         do {
             value = try body(&transaction)
@@ -169,13 +172,13 @@ public final class GraphDatabase: Sendable {
     /// ``ExplicitWriteTransaction/commit(durable:)`` or `rollback()` (or
     /// until it is released, which rolls it back).
     public func beginWrite() throws -> ExplicitWriteTransaction {
-        ExplicitWriteTransaction(database: self, store: try acquireWriter())
+        ExplicitWriteTransaction(database: self, transaction: try acquireWriter())
     }
 
     /// Takes the writer permit (refusing once closed or poisoned) and
-    /// returns the graph the transaction builds on. The caller releases the
-    /// permit: through ``log(_:durable:)``, or itself when it logs nothing.
-    private func acquireWriter() throws -> GraphStore {
+    /// starts a transaction on the newest logged graph. The caller releases
+    /// the permit: through ``log(_:durable:)``, or itself when it logs nothing.
+    private func acquireWriter() throws -> WriteTransaction {
         guard !closed.load(ordering: .acquiring) else {
             throw GraphDatabaseError(.closed, "the database was closed")
         }
@@ -185,7 +188,13 @@ public final class GraphDatabase: Sendable {
         writerPermit.wait()
         // Writers build on the newest logged graph, visible or not: the log
         // orders transactions, so the next one follows the last one logged.
-        return versions.withLock { $0.logged }
+        let store = versions.withLock { $0.logged }
+        let batch = spareBatch.withLock { spare in
+            var taken = EncodedBatch()
+            swap(&taken, &spare)
+            return taken
+        }
+        return WriteTransaction(store: store, encoded: batch)
     }
 
     /// Logs a finished transaction, publishes it to readers unless it must
@@ -193,7 +202,7 @@ public final class GraphDatabase: Sendable {
     /// it), and releases the writer permit it was called with. Waiting, if
     /// any, is left to ``waitUntilVisible(_:)``, so that concurrent writers
     /// share fsyncs.
-    func log(_ transaction: WriteTransaction, durable: Bool) throws -> LoggedCommit {
+    func log(_ transaction: consuming WriteTransaction, durable: Bool) throws -> LoggedCommit {
         let events = transaction.events
         guard !events.isEmpty else {
             writerPermit.signal()
@@ -209,7 +218,13 @@ public final class GraphDatabase: Sendable {
         let commit: Commit
         let bytesBefore = wal.appendedBytes
         do {
-            guard let logged = try wal.commit(events, durability: .written) else {
+            // The events a node creation encoded are copied as they are;
+            // the commit encodes the rest.
+            var encoded = transaction.takeEncoded()
+            let logged = try wal.commit(encoded: encoded, then: events[encoded.count...], durability: .written)
+            encoded.removeAll()
+            spareBatch.withLock { swap(&$0, &encoded) }
+            guard let logged else {
                 writerPermit.signal()
                 return LoggedCommit(lsn: .none, needsFsync: false, eventCount: 0)
             }
@@ -281,9 +296,9 @@ public final class ExplicitWriteTransaction {
     var transaction: WriteTransaction
     private var finished = false
 
-    init(database: GraphDatabase, store: GraphStore) {
+    init(database: GraphDatabase, transaction: WriteTransaction) {
         self.database = database
-        self.transaction = WriteTransaction(store: store)
+        self.transaction = transaction
     }
 
     deinit { rollback() }

@@ -11,9 +11,23 @@ public struct WriteTransaction: Sendable {
     public private(set) var store: GraphStore
     /// The events its mutations emitted so far, in order.
     public private(set) var events: [MutationEvent] = []
+    /// The log's bytes for the first of `events`: a node creation encodes
+    /// its event as it builds the node's record from it, and the commit
+    /// encodes only the rest (see ``GraphStore/createNode(labels:properties:events:encoded:)``).
+    private(set) var encoded: EncodedBatch
 
-    init(store: GraphStore) {
+    /// `encoded` is an empty batch whose memory the transaction may reuse.
+    init(store: GraphStore, encoded: EncodedBatch = EncodedBatch()) {
         self.store = store
+        self.encoded = encoded
+    }
+
+    /// Hands over the encoded batch, leaving an empty one: the database
+    /// reuses its memory for the next transaction.
+    mutating func takeEncoded() -> EncodedBatch {
+        var taken = EncodedBatch()
+        swap(&taken, &encoded)
+        return taken
     }
 
     private mutating func run<R>(_ body: (inout GraphStore, inout [MutationEvent]) throws(GraphStoreError) -> R) throws -> R {
@@ -26,7 +40,21 @@ public struct WriteTransaction: Sendable {
 
     @discardableResult
     public mutating func createNode(labels: Set<String> = [], properties: [String: PropertyValue] = [:]) throws -> NodeID {
-        try run { store, events throws(GraphStoreError) in try store.createNode(labels: labels, properties: properties, events: &events) }
+        encodePendingEvents()
+        do {
+            return try store.createNode(labels: labels, properties: properties, events: &events, encoded: &encoded)
+        } catch {
+            throw GraphDatabaseError.graph(error)
+        }
+    }
+
+    /// Encodes the events other mutations left for the commit, so that the
+    /// next node creation can add its own. One that cannot be encoded (the
+    /// store refuses what would make one) stays for the commit to report.
+    private mutating func encodePendingEvents() {
+        while encoded.count < events.count {
+            do { try encoded.append(events[encoded.count]) } catch { return }
+        }
     }
 
     @discardableResult

@@ -76,12 +76,19 @@ extension Array where Element == UInt8 {
     }
 
     mutating func appendProperties(_ properties: [String: PropertyValue]) {
-        appendVarint(UInt64(properties.count))
-        // Sorted keys: iterating a Dictionary has no stable order.
-        properties.forEachIndexSorted(by: { properties[$0].key < properties[$1].key }) { index in
-            let (key, value) = properties[index]
-            appendVarString(key)
-            appendValue(value)
+        properties.withSlotsSortedByName { appendProperties(sorted: $0) }
+    }
+
+    /// Appends properties already sorted by name, noting in each slot
+    /// where its value's bytes landed: a record's property bytes are the
+    /// same value bytes.
+    mutating func appendProperties(sorted slots: UnsafeMutableBufferPointer<PropertySlot>) {
+        appendVarint(UInt64(slots.count))
+        for index in slots.indices {
+            appendVarString(slots[index].key)
+            let start = count
+            appendValue(slots[index].value)
+            slots[index].valueBytes = start..<count
         }
     }
 
@@ -114,6 +121,22 @@ extension Array where Element == UInt8 {
     }
 }
 
+extension Array where Element == UInt8 {
+    /// `count` bytes, all of which `write` sets.
+    ///
+    /// Why not `init(unsafeUninitializedCapacity:)`: it allocates through
+    /// an unspecialised entry point that looks up the storage's type
+    /// metadata on every call, which costs more than the few dozen bytes a
+    /// record's properties take. Reserving and zeroing is specialised.
+    @inline(__always)
+    init(exactly count: Int, _ write: (UnsafeMutableRawBufferPointer) -> Void) {
+        self.init()
+        reserveCapacity(count)
+        append(contentsOf: repeatElement(0, count: count))
+        withUnsafeMutableBytes(write)
+    }
+}
+
 /// Writes `value` as `appendVarint` does at `offset`, which has room for
 /// it; returns the offset after it.
 func writeVarint(_ value: UInt64, to output: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
@@ -126,6 +149,39 @@ func writeVarint(_ value: UInt64, to output: UnsafeMutableRawBufferPointer, at o
     }
     output[offset] = UInt8(value)
     return offset + 1
+}
+
+/// A property laid out on the stack for encoding: its name and value, and
+/// what an encoder notes about it.
+struct PropertySlot {
+    let key: String
+    let value: PropertyValue
+    /// The key's number in the store's table, for a record's encoding.
+    var number: UInt32 = 0
+    /// Where the value's bytes landed in the buffer it was appended to.
+    var valueBytes: Range<Int> = 0..<0
+}
+
+extension Dictionary where Key == String, Value == PropertyValue {
+    /// Calls `body` with the properties on the stack, sorted by name: the
+    /// order encodings list them in (iterating a dictionary has no stable
+    /// one). One walk of the dictionary, each name and value copied once,
+    /// where subscripting it by index in a sort copies them at every
+    /// comparison.
+    @inline(__always)
+    func withSlotsSortedByName<R>(_ body: (UnsafeMutableBufferPointer<PropertySlot>) -> R) -> R {
+        withUnsafeTemporaryAllocation(of: PropertySlot.self, capacity: count) { slots in
+            var filled = 0
+            for (key, value) in self {
+                slots.initializeElement(at: filled, to: PropertySlot(key: key, value: value))
+                filled += 1
+            }
+            var properties = UnsafeMutableBufferPointer(rebasing: slots[..<filled])
+            defer { _ = properties.deinitialize() }
+            properties.sort { $0.key < $1.key }
+            return body(properties)
+        }
+    }
 }
 
 extension Collection {

@@ -129,12 +129,24 @@ extension GraphStore {
                 try apply(.createNode(id: NodeID(id), labels: labelSets[labelSet], properties: named))
                 return
             }
-            guard nodeRecords.insert(NodeRecord(labelSet: labelSet, properties: properties), for: id) else {
+            guard insertNode(id: id, labelSet: labelSet, labels: labels, properties: properties) else {
                 throw Self.nodeIDInUse(NodeID(id))
             }
-            for label in labels { labelIndex.insert(id, label: label) }
-            if id >= nextNodeID.rawValue { nextNodeID = NodeID(id + 1) }
         }
+    }
+
+    /// Inserts a node with label set `labelSet` (whose names are `labels`)
+    /// and encoded properties, when none of its labels has a property
+    /// index; false (nothing changed) when `id` is taken.
+    mutating func insertNode(
+        id: UInt64, labelSet: UInt32, labels: some Sequence<String>, properties: PropertyBlob
+    ) -> Bool {
+        guard nodeRecords.insert(NodeRecord(labelSet: labelSet, properties: properties), for: id) else {
+            return false
+        }
+        for label in labels { labelIndex.insert(id, label: label) }
+        if id >= nextNodeID.rawValue { nextNodeID = NodeID(id + 1) }
+        return true
     }
 }
 
@@ -165,21 +177,7 @@ private struct PreparedPairs {
 
     /// The record's encoding: the count, then each key number and value bytes.
     func blob(from bytes: UnsafeRawBufferPointer) -> PropertyBlob {
-        guard !pairs.isEmpty else { return .empty }
-        var size = varintSize(UInt64(pairs.count))
-        for (key, value) in pairs { size += varintSize(UInt64(key)) + value.count }
-        let buffer = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-            let output = UnsafeMutableRawBufferPointer(buffer)
-            var offset = writeVarint(UInt64(pairs.count), to: output, at: 0)
-            for (key, value) in pairs {
-                offset = writeVarint(UInt64(key), to: output, at: offset)
-                UnsafeMutableRawBufferPointer(rebasing: output[offset..<(offset + value.count)])
-                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[value]))
-                offset += value.count
-            }
-            initialized = offset
-        }
-        return PropertyBlob(bytes: buffer)
+        PropertyBlob(valueRanges: pairs, in: bytes)
     }
 }
 

@@ -60,10 +60,7 @@ extension MutationEvent: WALEvent {
         buffer.append(Self.codecVersion)
         switch self {
         case .createNode(let id, let labels, let properties):
-            buffer.append(Tag.createNode.rawValue)
-            buffer.appendVarint(id.rawValue)
-            buffer.appendLabels(labels)
-            buffer.appendProperties(properties)
+            properties.withSlotsSortedByName { Self.appendCreateNode(id: id, labels: labels, properties: $0, to: &buffer) }
         case .createRelationship(let id, let type, let source, let target, let properties):
             buffer.append(Tag.createRelationship.rawValue)
             buffer.appendVarint(id.rawValue)
@@ -122,6 +119,19 @@ extension MutationEvent: WALEvent {
             buffer.appendVarString(name)
             buffer.appendVarString(text)
         }
+    }
+
+    /// Appends a `createNode` event's tag and fields (the version byte
+    /// goes before them), its properties sorted by name, noting in each
+    /// slot where its value landed.
+    @inline(__always)
+    static func appendCreateNode(
+        id: NodeID, labels: Set<String>, properties: UnsafeMutableBufferPointer<PropertySlot>, to buffer: inout [UInt8]
+    ) {
+        buffer.append(Tag.createNode.rawValue)
+        buffer.appendVarint(id.rawValue)
+        buffer.appendLabels(labels)
+        buffer.appendProperties(sorted: properties)
     }
 
     /// Reads one event from all the bytes `reader` has left (the log hands

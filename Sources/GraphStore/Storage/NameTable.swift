@@ -37,6 +37,7 @@ struct NameTable: Sendable, Equatable {
     }
 
     /// The number of `name`, if it has one.
+    @inline(__always)
     func id(of name: String) -> UInt32? {
         if let index = first.firstIndex(of: name) { return UInt32(truncatingIfNeeded: index) }
         // Every name is among the first: no need to hash.

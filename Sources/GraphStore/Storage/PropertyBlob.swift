@@ -100,6 +100,27 @@ struct PropertyBlob: Sendable, Equatable {
         bytes = buffer
     }
 
+    /// Builds the record's bytes from values already encoded in `bytes`
+    /// (a logged event's), given ascending by key number: the count, then
+    /// each key number and its value's bytes, copied as they are.
+    init(valueRanges pairs: some Collection<(key: UInt32, value: Range<Int>)>, in bytes: UnsafeRawBufferPointer) {
+        guard !pairs.isEmpty else {
+            self = .empty
+            return
+        }
+        var size = varintSize(UInt64(pairs.count))
+        for (key, value) in pairs { size += varintSize(UInt64(key)) + value.count }
+        self.init(bytes: [UInt8](exactly: size) { output in
+            var offset = writeVarint(UInt64(pairs.count), to: output, at: 0)
+            for (key, value) in pairs {
+                offset = writeVarint(UInt64(key), to: output, at: offset)
+                UnsafeMutableRawBufferPointer(rebasing: output[offset..<(offset + value.count)])
+                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[value]))
+                offset += value.count
+            }
+        })
+    }
+
     var isEmpty: Bool { bytes.isEmpty }
 
     /// The pairs, ascending by key number.

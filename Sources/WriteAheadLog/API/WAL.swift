@@ -156,8 +156,21 @@ public final class WAL<Event: WALEvent>: Sendable {
     @inlinable @discardableResult
     @available(*, noasync, message: "blocks its thread until the fsync; use the async commit")
     public func commit(_ events: some Collection<Event>, durability: CommitDurability = .syncMode) throws -> Commit? {
-        guard !events.isEmpty else { return nil }
-        let lsns = try engine.appendTransaction { buffer in try RecordCodec.appendBatchPayload(events, to: &buffer) }
+        try commit(encoded: EncodedBatch(), then: events, durability: durability)
+    }
+
+    /// Commits the events of `prefix`, already encoded, and then `rest`,
+    /// as one transaction: what ``commit(_:durability:)`` does with the
+    /// events `prefix` was built from followed by `rest`.
+    @inlinable @discardableResult
+    @available(*, noasync, message: "blocks its thread until the fsync; use the async commit")
+    package func commit(
+        encoded prefix: EncodedBatch, then rest: some Collection<Event>, durability: CommitDurability = .syncMode
+    ) throws -> Commit? {
+        guard prefix.count > 0 || !rest.isEmpty else { return nil }
+        let lsns = try engine.appendTransaction { buffer in
+            try RecordCodec.appendBatchPayload(encoded: prefix, then: rest, to: &buffer)
+        }
         let durable = durability == .durable || (durability == .syncMode && engine.options.syncMode == .always)
         if durable {
             try engine.waitDurable(lsns.commit)

@@ -57,8 +57,18 @@ enum RecordCodec {
     static func appendBatchPayload<Event: WALEvent>(
         _ events: some Collection<Event>, to buffer: inout [UInt8]
     ) throws {
-        buffer.appendLittleEndian(UInt32(truncatingIfNeeded: events.count))
-        for event in events {
+        try appendBatchPayload(encoded: EncodedBatch(), then: events, to: &buffer)
+    }
+
+    /// Appends the payload of a batch whose first events are already
+    /// encoded in `prefix`, the rest to be encoded here.
+    @inlinable
+    static func appendBatchPayload<Event: WALEvent>(
+        encoded prefix: EncodedBatch, then rest: some Collection<Event>, to buffer: inout [UInt8]
+    ) throws {
+        buffer.appendLittleEndian(UInt32(truncatingIfNeeded: prefix.count + rest.count))
+        buffer.append(contentsOf: prefix.bytes)
+        for event in rest {
             try appendEventWithLength(event, to: &buffer)
         }
     }

@@ -1,0 +1,85 @@
+import WriteAheadLog
+
+/// Mutations for a writer that logs through an ``EncodedBatch``: each one
+/// also appends its event's log bytes, so the commit copies them instead
+/// of encoding the events again.
+extension GraphStore {
+    /// ``createNode(labels:properties:events:)``, also appending the
+    /// event's log bytes to `encoded`, and building the node's property
+    /// bytes from them: the record stores each value as the log does, so
+    /// the properties are encoded once, not once for the record and again
+    /// for the log.
+    ///
+    /// The common case only: keys the store has numbered, values within
+    /// the nesting limit, no label with a property index, and `encoded`
+    /// holding exactly `events`. Anything else takes the public form (which
+    /// numbers new keys, checks constraints and names what it refuses), and
+    /// leaves the event for the commit to encode. Nothing changes when it
+    /// throws.
+    package mutating func createNode(
+        labels: Set<String>, properties: [String: PropertyValue], events: inout [MutationEvent],
+        encoded: inout EncodedBatch
+    ) throws(GraphStoreError) -> NodeID {
+        let id = nextNodeID
+        let created = properties.count <= Self.maximumEncodedProperties && encoded.count == events.count
+            && id.rawValue < UInt64.max
+            && (propertyIndexes.isEmpty || !labels.contains(where: { propertyIndexes[$0] != nil }))
+            && createNodeFromEncoding(id: id, labels: labels, properties: properties, encoded: &encoded)
+        guard created else { return try createNode(labels: labels, properties: properties, events: &events) }
+        events.append(.createNode(id: id, labels: labels, properties: properties))
+        return id
+    }
+
+    /// The most properties the encoded path takes, its key numbers kept on
+    /// the stack; more take the public path.
+    private static var maximumEncodedProperties: Int { 16 }
+
+    /// Encodes the node's event into `encoded` and inserts the node, whose
+    /// property bytes are copied from the event's; false (nothing changed)
+    /// when a key has no number or a value nests too deep.
+    private mutating func createNodeFromEncoding(
+        id: NodeID, labels: Set<String>, properties: [String: PropertyValue], encoded: inout EncodedBatch
+    ) -> Bool {
+        let end = encoded.end
+        guard let blob = Self.encodeNode(id: id, labels: labels, properties: properties, keys: &propertyKeys, into: &encoded)
+        else { return false }
+        // The next id is above every node's, so this never finds it taken;
+        // if it did, the public path would name the error.
+        guard insertNode(id: id.rawValue, labelSet: labelSets.intern(labels), labels: labels, properties: blob) else {
+            encoded.rollBack(to: end)
+            return false
+        }
+        return true
+    }
+
+    /// Appends the `createNode` event to `encoded` and returns the record's
+    /// property bytes, built from the event's; nil (nothing appended) when
+    /// a key has no number in `keys` or a value nests too deep. (`keys` is
+    /// `inout` only so that it is not copied.)
+    private static func encodeNode(
+        id: NodeID, labels: Set<String>, properties: [String: PropertyValue], keys: inout NameTable,
+        into encoded: inout EncodedBatch
+    ) -> PropertyBlob? {
+        properties.withSlotsSortedByName { sortedByName -> PropertyBlob? in
+            var slots = sortedByName
+            for index in slots.indices {
+                switch slots[index].value {
+                case .list, .map: guard slots[index].value.isWithinNestingLimit else { return nil }
+                default: break
+                }
+                guard let number = keys.id(of: slots[index].key) else { return nil }
+                slots[index].number = number
+            }
+            encoded.append { buffer in
+                buffer.append(MutationEvent.codecVersion)
+                MutationEvent.appendCreateNode(id: id, labels: labels, properties: slots, to: &buffer)
+            }
+            // The record lists its properties by key number, the log by name.
+            slots.sort { $0.number < $1.number }
+            // The ranges are offsets into the whole batch.
+            return encoded.bytes.withUnsafeBytes { bytes in
+                PropertyBlob(valueRanges: slots.lazy.map { ($0.number, $0.valueBytes) }, in: bytes)
+            }
+        }
+    }
+}

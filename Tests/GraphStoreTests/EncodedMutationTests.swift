@@ -1,0 +1,127 @@
+import Testing
+import WriteAheadLog
+
+@testable import GraphStore
+
+/// Node creations that encode their event as they build the record from
+/// it: the store, the events and the log bytes must be exactly those of
+/// the public path followed by encoding each event.
+@Suite("Encoded mutations")
+struct EncodedMutationTests {
+    /// The batch the log would get from encoding `events` one by one.
+    static func batch(encoding events: [MutationEvent]) throws -> EncodedBatch {
+        var batch = EncodedBatch()
+        for event in events { try batch.append(event) }
+        return batch
+    }
+
+    @Test("random workloads build the same store, events and log bytes either way", arguments: [4, 31, 2026] as [UInt64])
+    func randomWorkloads(seed: UInt64) throws {
+        var plain = RandomWorkload(seed: seed)
+        var encoding = RandomWorkload(seed: seed, encodesCreations: true)
+        try plain.run(steps: 4000)
+        try encoding.run(steps: 4000)
+        #expect(encoding.encodedCreations > 200, "most creations take the encoded path")
+        #expect(encoding.events == plain.events)
+        #expect(encoding.store == plain.store)
+        #expect(encoding.store.snapshotBytes() == plain.store.snapshotBytes(), "records byte for byte")
+        #expect(encoding.store.consistencyProblems() == [])
+        var batch = try #require(encoding.encoded)
+        while batch.count < encoding.events.count { try batch.append(encoding.events[batch.count]) }
+        let expected = try Self.batch(encoding: plain.events)
+        #expect(batch.count == expected.count)
+        #expect(batch.bytes == expected.bytes)
+    }
+
+    @Test("every kind of value, and labels and keys met for the first time")
+    func everyValue() throws {
+        var plain = GraphStore()
+        var encoding = GraphStore()
+        var plainEvents: [MutationEvent] = []
+        var events: [MutationEvent] = []
+        var batch = EncodedBatch()
+        var takenByEncoding = 0
+        for (index, value) in SampleValues.all.enumerated() {
+            // Keys in and out of name order, some new, some seen; up to 17 of them.
+            var properties: [String: PropertyValue] = ["v": value, "z\(index % 3)": .int(Int64(index))]
+            for extra in 0..<(index % 18) { properties["k\(extra)"] = .string("\(extra)") }
+            let labels: Set<String> = index.isMultiple(of: 4) ? [] : ["L\(index % 5)", "Shared"]
+            try plain.createNode(labels: labels, properties: properties, events: &plainEvents)
+            while batch.count < events.count { try batch.append(events[batch.count]) }
+            try encoding.createNode(labels: labels, properties: properties, events: &events, encoded: &batch)
+            // The encoded path encodes its event; the public one leaves it behind.
+            if batch.count == events.count { takenByEncoding += 1 }
+        }
+        while batch.count < events.count { try batch.append(events[batch.count]) }
+        #expect(takenByEncoding > 10)
+        #expect(events == plainEvents)
+        #expect(encoding == plain)
+        #expect(encoding.snapshotBytes() == plain.snapshotBytes())
+        #expect(batch.bytes == (try Self.batch(encoding: plainEvents)).bytes)
+    }
+
+    @Test("a value nested too deep is refused as the public path refuses it, changing nothing")
+    func tooDeep() throws {
+        var store = GraphStore()
+        var events: [MutationEvent] = []
+        var batch = EncodedBatch()
+        try store.createNode(labels: ["A"], properties: ["k": .int(1)], events: &events, encoded: &batch)
+        #expect(batch.count == 0, "the first creation numbers the key, and falls back")
+        try batch.append(events[0])
+        try store.createNode(labels: ["A"], properties: ["k": .int(2)], events: &events, encoded: &batch)
+        #expect(batch.count == 2, "the second takes the encoded path")
+        let before = (store, events, batch.bytes)
+        let deep = SampleValues.nested(depth: PropertyValue.maximumNestingDepth + 1)
+        let error = #expect(throws: GraphStoreError.self) {
+            try store.createNode(labels: ["A"], properties: ["k": deep], events: &events, encoded: &batch)
+        }
+        #expect(error?.code == .invalidValue)
+        #expect(store == before.0)
+        #expect(events == before.1)
+        #expect(batch.bytes == before.2)
+        #expect(batch.count == events.count)
+    }
+
+    @Test("a label with a property index takes the public path, which checks its constraint")
+    func indexedLabel() throws {
+        var store = GraphStore()
+        var events: [MutationEvent] = []
+        var batch = EncodedBatch()
+        try store.createIndex(label: "User", key: "email", unique: true, events: &events)
+        try store.createNode(labels: ["User"], properties: ["email": "a@x"], events: &events)
+        while batch.count < events.count { try batch.append(events[batch.count]) }
+        let id = try store.createNode(labels: ["User"], properties: ["email": "b@x"], events: &events, encoded: &batch)
+        #expect(batch.count == events.count - 1, "left for the commit to encode")
+        #expect(store.nodes(label: "User", propertyKey: "email", value: "b@x", limit: 5).items.map(\.id) == [id])
+        while batch.count < events.count { try batch.append(events[batch.count]) }
+        #expect(throws: GraphStoreError.self) {
+            try store.createNode(labels: ["User"], properties: ["email": "a@x"], events: &events, encoded: &batch)
+        }
+        #expect(batch.count == events.count)
+        // A node without the indexed label takes the encoded path.
+        try store.createNode(labels: ["Other"], properties: ["email": "a@x"], events: &events, encoded: &batch)
+        #expect(batch.count == events.count)
+    }
+
+    @Test("a batch appended to and rolled back keeps exactly its events")
+    func batchRollBack() throws {
+        var batch = EncodedBatch()
+        try batch.append(MutationEvent.deleteNode(node: 1))
+        let end = batch.end
+        try batch.append(MutationEvent.annotation(name: "n", text: String(repeating: "t", count: 1000)))
+        batch.rollBack(to: end)
+        #expect(batch.count == 1)
+        #expect(batch.bytes == (try Self.batch(encoding: [.deleteNode(node: 1)])).bytes)
+        struct Refused: Error {}
+        #expect(throws: Refused.self) {
+            try batch.append { (buffer: inout [UInt8]) throws(Refused) in
+                buffer.append(contentsOf: [1, 2, 3])
+                throw Refused()
+            }
+        }
+        #expect(batch.count == 1)
+        #expect(batch.bytes == (try Self.batch(encoding: [.deleteNode(node: 1)])).bytes)
+        batch.removeAll()
+        #expect(batch.count == 0 && batch.bytes.isEmpty)
+    }
+}
