@@ -75,9 +75,16 @@ extension LogEngine {
 
     /// How far ahead of the write position the flusher keeps the mapping
     /// prefaulted. Asked again once half of it is used: at 250 MB/s of
-    /// commits, the other half lasts about 16 ms, against about a
-    /// millisecond to prefault it.
-    static let prefaultWindow: UInt64 = 8 << 20
+    /// commits, the other half lasts about a millisecond, against about
+    /// 60 µs to prefault it.
+    ///
+    /// Small, because a prefaulted page is dirty: every fsync before the
+    /// records reach it write-protects it again (a TLB-shootdown IPI to
+    /// the committing thread's CPU) and the first record written into it
+    /// then takes a write fault. With 8 MiB and a graph writing 40 MB/s,
+    /// each page was cleaned about four times before it was written, and
+    /// that was a quarter of the process's CPU time (Benchmarks/README.md).
+    static let prefaultWindow: UInt64 = 512 << 10
 
     /// Asks the flusher thread to prefault ahead of the write position:
     /// the page-cache allocation and zero-filling a first write into a
