@@ -141,6 +141,36 @@ struct DurabilityTests {
         try again.close()
     }
 
+    @Test("before each fsync the pages the writer is done with are unmapped, and every byte still reaches the file")
+    func unmapsWrittenPages() throws {
+        let directory = TemporaryDirectory()
+        let (wal, _, _) = try openNotes(directory.path, .test(.groupSync(interval: .seconds(60)), segmentTargetBytes: 128 << 10))
+        var expected: [Note] = []
+        var unmapped: [UInt64] = []
+        for round in 0..<12 {
+            for index in 0..<500 {
+                let note = Note(UInt16(round), String(repeating: "n", count: index % 90))
+                try wal.commit([note])
+                expected.append(note)
+            }
+            try wal.sync()
+            let (end, offset) = wal.engine.writer.withLock { ($0.unmappedEnd, $0.fileOffset) }
+            #expect(end <= offset && end % 4096 == 0 && offset - end < 4096 || end == 0)
+            unmapped.append(end)
+        }
+        #expect(unmapped.contains { $0 > 0 }, "the writer's pages were unmapped: \(unmapped)")
+        #expect(wal.activeSegmentID > SegmentID(1), "the log rotated meanwhile")
+        // Written after unmapping, through fresh page-table entries.
+        for index in 0..<500 {
+            try wal.commit([Note(99, "after \(index)")])
+            expected.append(Note(99, "after \(index)"))
+        }
+        try wal.close()
+        let (again, events, _) = try openNotes(directory.path)
+        #expect(events == expected)
+        try again.close()
+    }
+
     @Test("appending goes on while an fsync is in flight: no fsync runs under the append lock")
     func appendDuringFsync() throws {
         let directory = TemporaryDirectory()

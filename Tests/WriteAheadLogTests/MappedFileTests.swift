@@ -20,4 +20,30 @@ struct MappedFileTests {
         #expect(try PosixFileSystem().mapForReading(directory.child("empty")) == nil)
         expectWALError(.io) { _ = try PosixFileSystem().mapForReading(directory.child("missing")) }
     }
+
+    @Test("unmapped pages of a shared mapping keep their bytes, written before or after, and reach the file")
+    func unmappedPagesKeepTheirBytes() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.child("segment")
+        let file = try PosixFileSystem().openFile(path, mode: .createNew)
+        let size = 64 << 10
+        #expect(try file.preallocate(to: UInt64(size)))
+        let mapping = try #require(try file.map(size: size))
+        var expected = [UInt8](repeating: 0, count: size)
+        func store(_ byte: UInt8, _ range: Range<Int>) {
+            let bytes = [UInt8](repeating: byte, count: range.count)
+            bytes.withUnsafeBytes { mapping.store($0, at: range.lowerBound) }
+            expected.replaceSubrange(range, with: bytes)
+        }
+        store(1, 0..<20_000)
+        // Whole pages only: 4096..<16384 here, the partial ones stay mapped.
+        mapping.unmapPages(100..<19_000)
+        store(2, 19_000..<30_000)
+        // A write into an unmapped page maps it again.
+        store(3, 5_000..<5_100)
+        try file.sync()
+        mapping.unmapPages(0..<size)
+        #expect(Array(UnsafeRawBufferPointer(start: mapping.directBase, count: size)) == expected)
+        #expect(Array(try Data(contentsOf: URL(fileURLWithPath: path))) == expected)
+    }
 }

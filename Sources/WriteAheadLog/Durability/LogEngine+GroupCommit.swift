@@ -40,9 +40,12 @@ extension LogEngine {
     func leadSync() throws {
         do {
             try writePending()
-            let (file, target) = writer.withLock { ($0.file, $0.writtenLSN) }
+            let (file, target, written) = writer.withLock { writer in
+                (writer.file, writer.writtenLSN, Self.takeWrittenPages(&writer))
+            }
             progress.withLock { $0.group.target = target }
             if target > durableLSN {
+                if let written { written.mapping.unmapPages(written.range) }
                 let started = ContinuousClock.now
                 try fsyncing("fsync") { try file.sync() }
                 let elapsed = ContinuousClock.now - started
@@ -56,6 +59,21 @@ extension LogEngine {
             endGeneration(durable: nil)
             throw error
         }
+    }
+
+    /// The part of the mapping the writer is done with (everything below
+    /// the page it writes into) and has not been unmapped yet; marks it
+    /// unmapped. The fsync then writes those pages back without
+    /// write-protecting each (see `MappedRegion.unmapPages`). The mapping
+    /// is held by reference: a rotation dropping it meanwhile makes the
+    /// unmapping moot, not unsafe.
+    private static func takeWrittenPages(_ writer: inout WriterState) -> (mapping: any MappedRegion, range: Range<Int>)? {
+        guard let mapping = writer.mapping else { return nil }
+        let page: UInt64 = 4096  // the region rounds to its own page size
+        let end = min(writer.fileOffset / page * page, UInt64(mapping.size))
+        guard end > writer.unmappedEnd else { return nil }
+        defer { writer.unmappedEnd = end }
+        return (mapping, Int(writer.unmappedEnd)..<Int(end))
     }
 
     /// Publishes what the leader's fsync made durable, wakes the threads it

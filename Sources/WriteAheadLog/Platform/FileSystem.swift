@@ -62,11 +62,17 @@ package protocol MappedRegion: AnyObject, Sendable {
     /// maps them, so that a later write into them finds them there. Never
     /// faults or signals, and changes no byte of the file.
     func prefault(_ range: Range<Int>)
+    /// Best effort: drops this mapping's page-table entries for the whole
+    /// pages of `range`, which the writer is done with. Their bytes stay in
+    /// the page cache, dirty ones dirty; a later access maps them again.
+    /// Changes no byte of the file.
+    func unmapPages(_ range: Range<Int>)
 }
 
 extension MappedRegion {
     package var directBase: UnsafeMutableRawPointer? { nil }
     package func prefault(_ range: Range<Int>) {}
+    package func unmapPages(_ range: Range<Int>) {}
 }
 
 /// An advisory lock on a directory, held until released or deallocated.

@@ -261,6 +261,24 @@ final class PosixMappedRegion: MappedRegion, @unchecked Sendable {
     }
 }
 
+extension PosixMappedRegion {
+    /// `MADV_DONTNEED`, which on a shared file mapping only unmaps: the
+    /// pages stay in the page cache (a dirty page-table entry marks its
+    /// page dirty as it goes) and read back the same. One TLB flush for the
+    /// range, where an fsync writing the pages back while they are mapped
+    /// write-protects them one at a time, each with a TLB-shootdown IPI to
+    /// the CPU of the thread writing the next records.
+    func unmapPages(_ range: Range<Int>) {
+        #if os(Linux)
+        let page = Int(getpagesize())
+        let start = (max(range.lowerBound, 0) + page - 1) / page * page
+        let end = min(range.upperBound, size) / page * page
+        guard start < end else { return }
+        _ = madvise(base + start, end - start, MADV_DONTNEED)
+        #endif
+    }
+}
+
 /// The held `flock` of a log directory.
 final class PosixDirectoryLock: DirectoryLock {
     private let fd: Int32

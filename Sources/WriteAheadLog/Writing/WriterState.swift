@@ -8,8 +8,14 @@ struct WriterState: Sendable {
     var oldestSegmentID: SegmentID
     /// The shared mapping of the active segment, in `.mappedSegments` mode.
     var mapping: (any MappedRegion)? {
-        didSet { prefaultedEnd = 0 }
+        didSet {
+            prefaultedEnd = 0
+            unmappedEnd = 0
+        }
     }
+    /// Below this offset the flusher has unmapped `mapping`'s pages, which
+    /// the writer is done with, before an fsync.
+    var unmappedEnd: UInt64 = 0
     /// How far the flusher has prefaulted `mapping`, and whether it was asked to go on.
     var prefaultedEnd: UInt64 = 0
     var prefaultRequested = false
