@@ -43,9 +43,10 @@ public final class GraphDatabase: Sendable {
     let versions: Mutex<Versions>
     /// Held for the whole of a write transaction: one writer at a time.
     let writerPermit = DispatchSemaphore(value: 1)
-    /// The memory of the last transaction's encoded events, for the next
-    /// one to reuse (only the writer holding the permit touches it).
-    let spareBatch = Mutex(EncodedBatch())
+    /// The memory of the last transaction's events and their encoding,
+    /// for the next one to reuse (only the writer holding the permit
+    /// touches it).
+    let spareBuffers = Mutex(TransactionBuffers())
     /// Serialises checkpoints, whoever asks for them.
     let checkpointLock = Mutex<Void>(())
     let checkpointQueue = DispatchQueue(label: "graph-database.checkpoints")
@@ -115,11 +116,24 @@ public final class GraphDatabase: Sendable {
     /// transaction is visible to readers; a transaction logged but never
     /// made visible (its fsync, or that of a durable transaction logged
     /// before it, failed) throws, and readers never see it.
-    @discardableResult
+    @inlinable @discardableResult
     public func write<R: Sendable>(durable: Bool = false, _ body: (inout WriteTransaction) throws -> R) throws -> WriteResult<R> {
-        let (value, logged) = try runTransaction(durable: durable, body)
+        // Inlined into the caller, where `R` is known: built here in
+        // generic code, a `WriteResult<R>` looked its type up at run time
+        // on every write.
+        var value: R? = nil
+        let written = try writeDiscardingValue(durable: durable) { transaction in value = try body(&transaction) }
+        guard let value else { throw GraphDatabaseError(.closed, "the transaction returned no value") }
+        return WriteResult(value: value, lsn: written.lsn, isDurable: written.isDurable, eventCount: written.eventCount)
+    }
+
+    /// ``write(durable:_:)`` for a body that returns nothing: the part
+    /// that does not depend on the body's result type.
+    @usableFromInline
+    func writeDiscardingValue(durable: Bool, _ body: (inout WriteTransaction) throws -> Void) throws -> WriteResult<Void> {
+        let ((), logged) = try runTransaction(durable: durable, body)
         try waitUntilVisible(logged)
-        return WriteResult(value: value, lsn: logged.lsn, isDurable: logged.needsFsync, eventCount: logged.eventCount)
+        return WriteResult(value: (), lsn: logged.lsn, isDurable: logged.needsFsync, eventCount: logged.eventCount)
     }
 
     /// The `async` form of ``write(durable:_:)``. The transaction runs on
@@ -165,7 +179,7 @@ public final class GraphDatabase: Sendable {
             throw error
         }
         // `log` releases the writer permit, whether it logs or throws.
-        return (value, try log(transaction, durable: durable))
+        return (value, try log(consume transaction, durable: durable))
     }
 
     /// Starts an explicit write transaction; it holds the writer lock until
@@ -189,12 +203,12 @@ public final class GraphDatabase: Sendable {
         // Writers build on the newest logged graph, visible or not: the log
         // orders transactions, so the next one follows the last one logged.
         let store = versions.withLock { $0.logged }
-        let batch = spareBatch.withLock { spare in
-            var taken = EncodedBatch()
+        let buffers = spareBuffers.withLock { spare in
+            var taken = TransactionBuffers()
             swap(&taken, &spare)
             return taken
         }
-        return WriteTransaction(store: store, encoded: batch)
+        return WriteTransaction(store: store, buffers: buffers)
     }
 
     /// Logs a finished transaction, publishes it to readers unless it must
@@ -203,8 +217,8 @@ public final class GraphDatabase: Sendable {
     /// any, is left to ``waitUntilVisible(_:)``, so that concurrent writers
     /// share fsyncs.
     func log(_ transaction: consuming WriteTransaction, durable: Bool) throws -> LoggedCommit {
-        let events = transaction.events
-        guard !events.isEmpty else {
+        let eventCount = transaction.events.count
+        guard eventCount > 0 else {
             writerPermit.signal()
             return LoggedCommit(lsn: .none, needsFsync: false, eventCount: 0)
         }
@@ -213,17 +227,18 @@ public final class GraphDatabase: Sendable {
             writerPermit.signal()
             // The displaced version is freed here, outside the lock readers take.
             drop(retired)
-            return LoggedCommit(lsn: .none, needsFsync: false, eventCount: events.count)
+            return LoggedCommit(lsn: .none, needsFsync: false, eventCount: eventCount)
         }
         let commit: Commit
         let bytesBefore = wal.appendedBytes
         do {
             // The events a node creation encoded are copied as they are;
             // the commit encodes the rest.
-            var encoded = transaction.takeEncoded()
-            let logged = try wal.commit(encoded: encoded, then: events[encoded.count...], durability: .written)
-            encoded.removeAll()
-            spareBatch.withLock { swap(&$0, &encoded) }
+            var buffers = transaction.takeBuffers()
+            let logged = try wal.commit(
+                encoded: buffers.encoded, then: buffers.events[buffers.encoded.count...], durability: .written)
+            buffers.removeAll()
+            spareBuffers.withLock { swap(&$0, &buffers) }
             guard let logged else {
                 writerPermit.signal()
                 return LoggedCommit(lsn: .none, needsFsync: false, eventCount: 0)
@@ -240,7 +255,7 @@ public final class GraphDatabase: Sendable {
         writerPermit.signal()
         drop(retired)
         noteCommit(bytes: wal.appendedBytes - bytesBefore)
-        return LoggedCommit(lsn: commit.commitLSN, needsFsync: needsFsync, eventCount: events.count, visibilityBarrier: barrier)
+        return LoggedCommit(lsn: commit.commitLSN, needsFsync: needsFsync, eventCount: eventCount, visibilityBarrier: barrier)
     }
 
     /// Blocks until `logged` is visible: until an fsync covers the durable

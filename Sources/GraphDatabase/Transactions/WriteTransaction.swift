@@ -16,17 +16,19 @@ public struct WriteTransaction: Sendable {
     /// encodes only the rest (see ``GraphStore/createNode(labels:properties:events:encoded:)``).
     private(set) var encoded: EncodedBatch
 
-    /// `encoded` is an empty batch whose memory the transaction may reuse.
-    init(store: GraphStore, encoded: EncodedBatch = EncodedBatch()) {
+    /// `buffers` are empty; the transaction may reuse their memory.
+    init(store: GraphStore, buffers: TransactionBuffers = TransactionBuffers()) {
         self.store = store
-        self.encoded = encoded
+        self.events = buffers.events
+        self.encoded = buffers.encoded
     }
 
-    /// Hands over the encoded batch, leaving an empty one: the database
-    /// reuses its memory for the next transaction.
-    mutating func takeEncoded() -> EncodedBatch {
-        var taken = EncodedBatch()
-        swap(&taken, &encoded)
+    /// Hands over the events and their encoding, leaving none: the
+    /// database reuses their memory for the next transaction.
+    mutating func takeBuffers() -> TransactionBuffers {
+        var taken = TransactionBuffers()
+        swap(&taken.events, &events)
+        swap(&taken.encoded, &encoded)
         return taken
     }
 
@@ -155,6 +157,27 @@ public struct WriteTransaction: Sendable {
     }
 }
 
+/// A write transaction's events and their log encoding: memory handed
+/// from one transaction to the next, so that a transaction of a few
+/// events allocates neither.
+struct TransactionBuffers: Sendable {
+    var events: [MutationEvent] = []
+    var encoded = EncodedBatch()
+
+    /// The most events whose memory is kept for the next transaction.
+    private static var keptEventCapacity: Int { 1024 }
+
+    /// Empties both, keeping their memory unless it is large.
+    mutating func removeAll() {
+        if events.capacity <= Self.keptEventCapacity {
+            events.removeAll(keepingCapacity: true)
+        } else {
+            events = []
+        }
+        encoded.removeAll()
+    }
+}
+
 /// What a committed write transaction returns.
 public struct WriteResult<Value: Sendable>: Sendable {
     /// What the transaction's body returned.
@@ -165,6 +188,14 @@ public struct WriteResult<Value: Sendable>: Sendable {
     public var isDurable: Bool
     /// How many events the transaction logged.
     public var eventCount: Int
+
+    @usableFromInline
+    init(value: Value, lsn: LSN, isDurable: Bool, eventCount: Int) {
+        self.value = value
+        self.lsn = lsn
+        self.isDurable = isDurable
+        self.eventCount = eventCount
+    }
 }
 
 import WriteAheadLog

@@ -177,7 +177,9 @@ extension Dictionary where Key == String, Value == PropertyValue {
                 filled += 1
             }
             var properties = UnsafeMutableBufferPointer(rebasing: slots[..<filled])
-            defer { _ = properties.deinitialize() }
+            // Moved out one by one, which releases with the type known;
+            // `deinitialize()` goes through the runtime's generic destroy.
+            defer { for index in properties.indices { _ = properties.moveElement(from: index) } }
             properties.sort { $0.key < $1.key }
             return body(properties)
         }
