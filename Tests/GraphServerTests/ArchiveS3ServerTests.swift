@@ -91,9 +91,10 @@ struct ArchiveS3ServerTests {
             let verified = try await ArchiveRestore.verify(store: store, prefix: "graph")
             #expect(verified.lastLSN.rawValue >= acknowledged)
             #expect(!verified.snapshots.isEmpty, "checkpoints were archived")
-            // --archive-retain 1: the newest snapshot, and at most one the
-            // killed round shipped before it could apply retention.
-            #expect(verified.snapshots.count <= 2, "retention ran: \(verified.snapshots)")
+            // Retention is checked after the restart: a round ships every
+            // snapshot taken since the last one (a checkpoint every 12
+            // commits can outpace 20 ms rounds on a loaded machine), so the
+            // killed round may have left several before it could apply it.
             let restored = directory.child("restored")
             let report = try await ArchiveRestore.restore(
                 from: store, prefix: "graph", into: restored + "/wal",
@@ -116,6 +117,11 @@ struct ArchiveS3ServerTests {
             let last = try #require(more.last)
             try await ArchiveTests.waitUntil("the restarted server archives LSN \(last)") {
                 (try? await ArchiveRestore.verify(store: store, prefix: "graph").lastLSN) ?? .none >= last
+            }
+            // --archive-retain 1: the restarted server's first round applies
+            // it, whatever the killed one left.
+            try await ArchiveTests.waitUntil("retention keeps the newest snapshot only") {
+                (try? await ArchiveRestore.verify(store: store, prefix: "graph").snapshots.count) == 1
             }
             #expect(again.stop(SIGTERM) == 0)
         }
