@@ -23,6 +23,18 @@ struct PropertyBlob: Sendable, Equatable {
         self.bytes = bytes
     }
 
+    /// Encodes `properties` when every key has a number in `keys`; nil
+    /// otherwise (``init(_:keys:)`` numbers them).
+    init?(_ properties: [String: PropertyValue], knownKeys keys: borrowing NameTable) {
+        guard !properties.isEmpty else {
+            self = .empty
+            return
+        }
+        guard properties.count <= 16 else { return nil }
+        guard let bytes = Self.encodeFew(properties, keys: keys) else { return nil }
+        self.init(bytes: bytes)
+    }
+
     /// Encodes `properties`, interning their keys in `keys`.
     ///
     /// New keys are numbered in name order, not in the dictionary's
@@ -59,7 +71,7 @@ struct PropertyBlob: Sendable, Equatable {
     /// The encoding of a few properties (a node's usual handful), their
     /// positions sorted by key number on the stack, sparing the sorted
     /// pairs' array and the values' retains. Nil when a key has no number.
-    private static func encodeFew(_ properties: [String: PropertyValue], keys: NameTable) -> [UInt8]? {
+    private static func encodeFew(_ properties: [String: PropertyValue], keys: borrowing NameTable) -> [UInt8]? {
         typealias Position = (key: UInt32, index: Dictionary<String, PropertyValue>.Index)
         return withUnsafeTemporaryAllocation(of: Position.self, capacity: properties.count) { order -> [UInt8]? in
             var count = 0

@@ -32,7 +32,7 @@ extension GraphStore {
                 try checkUnique(node: id, labels: labels, properties: properties, "create node \(id)")
             }
             let record = NodeRecord(
-                labelSet: labelSets.intern(labels), properties: PropertyBlob(properties, keys: &propertyKeys))
+                labelSet: labelSets.intern(labels), properties: propertyBlob(properties))
             nodeRecords.insert(record, for: id.rawValue)
             for label in labels {
                 labelIndex.insert(id.rawValue, label: label)
@@ -56,8 +56,8 @@ extension GraphStore {
                 throw Self.relationshipIDInUse(id)
             }
             let record = RelationshipRecord(
-                source: source, target: target, type: relationshipTypes.intern(type),
-                properties: PropertyBlob(properties, keys: &propertyKeys))
+                source: source, target: target, type: internRelationshipType(type),
+                properties: propertyBlob(properties))
             relationshipRecords.insert(record, for: id.rawValue)
             nodeRecords.update(source.rawValue) { $0.updateAdjacency { outgoing, _ in outgoing.insert(id.rawValue) } }
             nodeRecords.update(target.rawValue) { $0.updateAdjacency { _, incoming in incoming.insert(id.rawValue) } }
@@ -68,7 +68,7 @@ extension GraphStore {
             let action = "set property \(quoted(key)) of"
             let labels = try existingLabels(node, action)
             try checkUnique(node: node, labels: labels, properties: [key: value], "\(action) node \(node)")
-            let keyID = propertyKeys.intern(key)
+            let keyID = internPropertyKey(key)
             let old = try updateNode(node, action) { record -> PropertyValue? in
                 let (blob, old) = record.properties.replacing(keyID, with: value)
                 record.properties = blob
@@ -117,7 +117,7 @@ extension GraphStore {
             guard relationshipRecords.contains(relationship.rawValue) else {
                 throw Self.relationshipNotFound(relationship, action)
             }
-            let keyID = propertyKeys.intern(key)
+            let keyID = internPropertyKey(key)
             try updateRelationship(relationship, action) { $0.properties = $0.properties.replacing(keyID, with: value).blob }
 
         case .removeRelationshipProperty(let relationship, let key):

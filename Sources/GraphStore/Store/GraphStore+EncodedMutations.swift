@@ -41,7 +41,7 @@ extension GraphStore {
         id: NodeID, labels: Set<String>, properties: [String: PropertyValue], encoded: inout EncodedBatch
     ) -> Bool {
         let end = encoded.end
-        guard let blob = Self.encodeNode(id: id, labels: labels, properties: properties, keys: &propertyKeys, into: &encoded)
+        guard let blob = Self.encodeNode(id: id, labels: labels, properties: properties, names: names, into: &encoded)
         else { return false }
         // The next id is above every node's, so this never finds it taken;
         // if it did, the public path would name the error.
@@ -54,10 +54,9 @@ extension GraphStore {
 
     /// Appends the `createNode` event to `encoded` and returns the record's
     /// property bytes, built from the event's; nil (nothing appended) when
-    /// a key has no number in `keys` or a value nests too deep. (`keys` is
-    /// `inout` only so that it is not copied.)
+    /// a key has no number in `names` or a value nests too deep.
     private static func encodeNode(
-        id: NodeID, labels: Set<String>, properties: [String: PropertyValue], keys: inout NameTable,
+        id: NodeID, labels: Set<String>, properties: [String: PropertyValue], names: Names,
         into encoded: inout EncodedBatch
     ) -> PropertyBlob? {
         properties.withSlotsSortedByName { sortedByName -> PropertyBlob? in
@@ -67,7 +66,7 @@ extension GraphStore {
                 case .list, .map: guard slots[index].value.isWithinNestingLimit else { return nil }
                 default: break
                 }
-                guard let number = keys.id(of: slots[index].key) else { return nil }
+                guard let number = names.propertyKeys.id(of: slots[index].key) else { return nil }
                 slots[index].number = number
             }
             encoded.append { buffer in

@@ -51,8 +51,7 @@ public struct GraphStore: Sendable {
         @exclusivity(unchecked) var relationshipTypeCounts: TreeDictionary<String, Int>
         @exclusivity(unchecked) var propertyIndexes: [String: [String: PropertyIndex]]
         @exclusivity(unchecked) var labelSets: LabelSets
-        @exclusivity(unchecked) var propertyKeys: NameTable
-        @exclusivity(unchecked) var relationshipTypes: NameTable
+        @exclusivity(unchecked) var names: Names
         @exclusivity(unchecked) var nextNodeID: NodeID
         @exclusivity(unchecked) var nextRelationshipID: RelationshipID
 
@@ -63,8 +62,7 @@ public struct GraphStore: Sendable {
             relationshipTypeCounts = [:]
             propertyIndexes = [:]
             labelSets = LabelSets()
-            propertyKeys = NameTable()
-            relationshipTypes = NameTable()
+            names = Names()
             nextNodeID = 0
             nextRelationshipID = 0
         }
@@ -80,13 +78,35 @@ public struct GraphStore: Sendable {
             relationshipTypeCounts = other.relationshipTypeCounts
             propertyIndexes = other.propertyIndexes
             labelSets = other.labelSets
-            propertyKeys = other.propertyKeys
-            relationshipTypes = other.relationshipTypes
+            names = other.names
             nextNodeID = other.nextNodeID
             nextRelationshipID = other.nextRelationshipID
         }
 
         func copy() -> Storage { Storage(copying: self) }
+    }
+
+    /// The intern tables of names, in a box of their own inside the
+    /// store's: they change only when a transaction meets a name for the
+    /// first time, so nearly every transaction shares them with the
+    /// version it builds on, and copying the store's box retains (and
+    /// releasing it releases) one reference for both tables instead of
+    /// the eight they hold.
+    final class Names {
+        @exclusivity(unchecked) var propertyKeys: NameTable
+        @exclusivity(unchecked) var relationshipTypes: NameTable
+
+        init() {
+            propertyKeys = NameTable()
+            relationshipTypes = NameTable()
+        }
+
+        private init(copying other: Names) {
+            propertyKeys = other.propertyKeys
+            relationshipTypes = other.relationshipTypes
+        }
+
+        func copy() -> Names { Names(copying: self) }
     }
 
     private var storage = Storage()
@@ -96,6 +116,15 @@ public struct GraphStore: Sendable {
     private mutating func uniqueStorage() -> Storage {
         if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
         return storage
+    }
+
+    /// The names box, copied first unless this store's box holds the
+    /// only reference to it.
+    @inline(__always)
+    private mutating func uniqueNames() -> Names {
+        let storage = uniqueStorage()
+        if !isKnownUniquelyReferenced(&storage.names) { storage.names = storage.names.copy() }
+        return storage.names
     }
 
     /// Whether both stores are the same version (share their box). O(1).
@@ -133,14 +162,37 @@ public struct GraphStore: Sendable {
         _modify { yield &uniqueStorage().labelSets }
     }
     /// Property keys by number, for the records' encoded properties.
+    ///
+    /// Written only to number a new key (which copies the names box): look
+    /// a key up first (``internPropertyKey(_:)``).
     var propertyKeys: NameTable {
-        _read { yield storage.propertyKeys }
-        _modify { yield &uniqueStorage().propertyKeys }
+        _read { yield storage.names.propertyKeys }
+        _modify { yield &uniqueNames().propertyKeys }
     }
     /// Relationship types by number.
     var relationshipTypes: NameTable {
-        _read { yield storage.relationshipTypes }
-        _modify { yield &uniqueStorage().relationshipTypes }
+        _read { yield storage.names.relationshipTypes }
+        _modify { yield &uniqueNames().relationshipTypes }
+    }
+
+    /// The names box as it is, for lookups that must not copy a table
+    /// (reading a table through ``propertyKeys`` into a call copies it).
+    var names: Names { storage.names }
+
+    /// The number of property key `name`, numbering it if it has none.
+    mutating func internPropertyKey(_ name: String) -> UInt32 {
+        propertyKeys.id(of: name) ?? propertyKeys.intern(name)
+    }
+
+    /// The number of relationship type `name`, numbering it if it has none.
+    mutating func internRelationshipType(_ name: String) -> UInt32 {
+        relationshipTypes.id(of: name) ?? relationshipTypes.intern(name)
+    }
+
+    /// `properties` encoded for a record, numbering keys it meets for the
+    /// first time (only then is the names box written).
+    mutating func propertyBlob(_ properties: [String: PropertyValue]) -> PropertyBlob {
+        PropertyBlob(properties, knownKeys: propertyKeys) ?? PropertyBlob(properties, keys: &propertyKeys)
     }
 
     /// The id the next created node gets.
@@ -170,3 +222,6 @@ public struct GraphStore: Sendable {
 /// first), so a box shared by two stores, or reachable from another
 /// thread, is never written; its fields are Sendable.
 extension GraphStore.Storage: @unchecked Sendable {}
+
+/// `@unchecked` for the same reason as the store's box.
+extension GraphStore.Names: @unchecked Sendable {}
