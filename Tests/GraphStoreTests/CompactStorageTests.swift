@@ -291,4 +291,32 @@ struct CompactStorageTests {
         #expect(error?.code == .snapshotCorrupt)
         #expect(error?.message.contains(word) == true, "\(error?.message ?? "")")
     }
+
+    @Test("two versions that meet different new names number them apart; the one they share keeps neither")
+    func namesBoxIsCopiedOnWrite() throws {
+        var base = GraphStore()
+        var events: [MutationEvent] = []
+        let node = try base.createNode(labels: ["A"], properties: ["shared": 1], events: &events)
+        let first = try base.createRelationship(type: "OLD", from: node, to: node, events: &events)
+        var left = base
+        var right = base
+        try left.setNodeProperty(node, key: "leftKey", value: "l", events: &events)
+        try right.setNodeProperty(node, key: "rightKey", value: "r", events: &events)
+        try left.createRelationship(type: "LEFT", from: node, to: node, events: &events)
+        try right.createRelationship(type: "RIGHT", from: node, to: node, events: &events)
+        #expect(left.node(node)?.properties == ["shared": 1, "leftKey": "l"])
+        #expect(right.node(node)?.properties == ["shared": 1, "rightKey": "r"])
+        #expect(base.node(node)?.properties == ["shared": 1])
+        #expect(base.propertyKeys.id(of: "leftKey") == nil && base.propertyKeys.id(of: "rightKey") == nil)
+        #expect(left.propertyKeys.id(of: "leftKey") == right.propertyKeys.id(of: "rightKey"), "the same next number")
+        #expect(base.relationshipTypes.id(of: "LEFT") == nil)
+        #expect(try left.relationships(of: node, direction: .outgoing).items.map(\.type).sorted() == ["LEFT", "OLD"])
+        #expect(try right.relationships(of: node, direction: .outgoing).items.map(\.type).sorted() == ["OLD", "RIGHT"])
+        #expect(base.relationship(first)?.type == "OLD")
+        #expect(left.consistencyProblems() == [] && right.consistencyProblems() == [])
+        // A transaction that meets no new name shares the tables it read.
+        var plain = left
+        try plain.setNodeProperty(node, key: "leftKey", value: "again", events: &events)
+        #expect(plain.names === left.names)
+    }
 }
