@@ -103,6 +103,30 @@ struct EncodedMutationTests {
         #expect(batch.count == events.count)
     }
 
+    @Test("the writer into sized memory writes what appending writes, and refuses a wrong size without writing past it")
+    func byteWriter() throws {
+        for value in SampleValues.all {
+            var appended: [UInt8] = [9]
+            appended.appendValue(value)
+            var written: [UInt8] = [9]
+            #expect(written.appendWriting(size: value.encodedSize) { $0.appendValue(value) })
+            #expect(written == appended)
+            // One byte short, one too many: refused, the array as it was.
+            var short: [UInt8] = [9]
+            #expect(!short.appendWriting(size: value.encodedSize - 1) { $0.appendValue(value) })
+            #expect(short == [9])
+            var long: [UInt8] = [9]
+            #expect(!long.appendWriting(size: value.encodedSize + 1) { $0.appendValue(value) })
+            #expect(long == [9])
+        }
+        var large: [UInt8] = []
+        let text = String(repeating: "ü", count: 3000)
+        #expect(large.appendWriting(size: encodedStringSize(text)) { $0.appendVarString(text) })
+        var expected: [UInt8] = []
+        expected.appendVarString(text)
+        #expect(large == expected)
+    }
+
     @Test("a batch appended to and rolled back keeps exactly its events")
     func batchRollBack() throws {
         var batch = EncodedBatch()

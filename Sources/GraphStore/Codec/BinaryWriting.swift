@@ -39,14 +39,30 @@ enum ValueTag: UInt8 {
     case map = 8
 }
 
-extension Array where Element == UInt8 {
+/// Where the encoders write: an array they append to, or memory sized for
+/// the encoding beforehand (``ByteWriter``). One set of encoders serves
+/// both, so the two cannot disagree.
+protocol ByteSink {
+    /// Where the next byte goes: an offset into the buffer.
+    var position: Int { get }
+    mutating func appendByte(_ byte: UInt8)
+    mutating func appendRaw(_ bytes: UnsafeRawBufferPointer)
+}
+
+extension Array: ByteSink where Element == UInt8 {
+    var position: Int { count }
+    @inline(__always) mutating func appendByte(_ byte: UInt8) { append(byte) }
+    @inline(__always) mutating func appendRaw(_ bytes: UnsafeRawBufferPointer) { append(contentsOf: bytes) }
+}
+
+extension ByteSink {
     mutating func appendVarint(_ value: UInt64) {
         var rest = value
         while rest >= 0x80 {
-            append(UInt8(truncatingIfNeeded: rest) | 0x80)
+            appendByte(UInt8(truncatingIfNeeded: rest) | 0x80)
             rest >>= 7
         }
-        append(UInt8(rest))
+        appendByte(UInt8(rest))
     }
 
     mutating func appendZigZag(_ value: Int64) {
@@ -58,13 +74,13 @@ extension Array where Element == UInt8 {
         appendVarint(UInt64(utf8.count))
         // One copy of the contiguous bytes (every native string has them):
         // appending the `UTF8View` as a sequence walks it a byte at a time.
-        let copied: Void? = utf8.withContiguousStorageIfAvailable { append(contentsOf: $0) }
-        if copied == nil { append(contentsOf: utf8) }
+        let copied: Void? = utf8.withContiguousStorageIfAvailable { appendRaw(UnsafeRawBufferPointer($0)) }
+        if copied == nil { for byte in utf8 { appendByte(byte) } }
     }
 
     mutating func appendVarBytes(_ bytes: [UInt8]) {
         appendVarint(UInt64(bytes.count))
-        append(contentsOf: bytes)
+        bytes.withUnsafeBytes { appendRaw($0) }
     }
 
     mutating func appendLabels(_ labels: Set<String>) {
@@ -86,9 +102,9 @@ extension Array where Element == UInt8 {
         appendVarint(UInt64(slots.count))
         for index in slots.indices {
             appendVarString(slots[index].key)
-            let start = count
+            let start = position
             appendValue(slots[index].value)
-            slots[index].valueBytes = start..<count
+            slots[index].valueBytes = start..<position
         }
     }
 
@@ -96,26 +112,26 @@ extension Array where Element == UInt8 {
     /// (the store refuses deeper values), so a decoder will accept it.
     mutating func appendValue(_ value: PropertyValue) {
         switch value {
-        case .null: append(ValueTag.null.rawValue)
-        case .bool(let flag): append(flag ? ValueTag.true.rawValue : ValueTag.false.rawValue)
+        case .null: appendByte(ValueTag.null.rawValue)
+        case .bool(let flag): appendByte(flag ? ValueTag.true.rawValue : ValueTag.false.rawValue)
         case .int(let number):
-            append(ValueTag.int.rawValue)
+            appendByte(ValueTag.int.rawValue)
             appendZigZag(number)
         case .double(let number):
-            append(ValueTag.double.rawValue)
-            appendLittleEndian(number.bitPattern)
+            appendByte(ValueTag.double.rawValue)
+            withUnsafeBytes(of: number.bitPattern.littleEndian) { appendRaw($0) }
         case .string(let text):
-            append(ValueTag.string.rawValue)
+            appendByte(ValueTag.string.rawValue)
             appendVarString(text)
         case .bytes(let bytes):
-            append(ValueTag.bytes.rawValue)
+            appendByte(ValueTag.bytes.rawValue)
             appendVarBytes(bytes)
         case .list(let items):
-            append(ValueTag.list.rawValue)
+            appendByte(ValueTag.list.rawValue)
             appendVarint(UInt64(items.count))
             for item in items { appendValue(item) }
         case .map(let entries):
-            append(ValueTag.map.rawValue)
+            appendByte(ValueTag.map.rawValue)
             appendProperties(entries)
         }
     }
@@ -134,6 +150,66 @@ extension Array where Element == UInt8 {
         reserveCapacity(count)
         append(contentsOf: repeatElement(0, count: count))
         withUnsafeMutableBytes(write)
+    }
+}
+
+/// Memory sized for an encoding beforehand, written with plain stores:
+/// appending to an array checks its uniqueness and capacity at every field,
+/// about half the cost of encoding a small event. A store past `end` is
+/// dropped and marks the writer `overflowed`, so a size computed wrong
+/// can never write outside the memory (see `Array.appendWriting`).
+struct ByteWriter: ByteSink {
+    private let base: UnsafeMutableRawPointer
+    let end: Int
+    private(set) var position: Int
+    private(set) var overflowed = false
+
+    init(base: UnsafeMutableRawPointer, from start: Int, to end: Int) {
+        self.base = base
+        self.position = start
+        self.end = end
+    }
+
+    @inline(__always)
+    mutating func appendByte(_ byte: UInt8) {
+        guard position < end else { return overflowed = true }
+        base.storeBytes(of: byte, toByteOffset: position, as: UInt8.self)
+        position += 1
+    }
+
+    @inline(__always)
+    mutating func appendRaw(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count <= end - position else { return overflowed = true }
+        if let source = bytes.baseAddress { (base + position).copyMemory(from: source, byteCount: bytes.count) }
+        position += bytes.count
+    }
+}
+
+/// Zeros to extend an array with in one copy (`repeatElement` appends
+/// them a byte at a time).
+private let zeroBytes = [UInt8](repeating: 0, count: 1024)
+
+extension Array where Element == UInt8 {
+    /// Appends exactly `size` bytes, which `write` stores through a
+    /// ``ByteWriter``. False, with the array as it was, when `write` did
+    /// not store exactly that many: the size was computed wrong, and the
+    /// caller encodes the slower way.
+    mutating func appendWriting(size: Int, _ write: (inout ByteWriter) -> Void) -> Bool {
+        let start = count
+        var missing = size
+        while missing > 0 {
+            let chunk = Swift.min(missing, zeroBytes.count)
+            zeroBytes.withUnsafeBytes { append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[..<chunk])) }
+            missing -= chunk
+        }
+        let exact = withUnsafeMutableBytes { buffer -> Bool in
+            guard let base = buffer.baseAddress else { return size == 0 }
+            var writer = ByteWriter(base: base, from: start, to: start + size)
+            write(&writer)
+            return !writer.overflowed && writer.position == start + size
+        }
+        if !exact { removeSubrange(start...) }
+        return exact
     }
 }
 

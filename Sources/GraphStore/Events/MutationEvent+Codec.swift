@@ -126,12 +126,22 @@ extension MutationEvent: WALEvent {
     /// slot where its value landed.
     @inline(__always)
     static func appendCreateNode(
-        id: NodeID, labels: Set<String>, properties: UnsafeMutableBufferPointer<PropertySlot>, to buffer: inout [UInt8]
+        id: NodeID, labels: Set<String>, properties: UnsafeMutableBufferPointer<PropertySlot>, to buffer: inout some ByteSink
     ) {
-        buffer.append(Tag.createNode.rawValue)
+        buffer.appendByte(Tag.createNode.rawValue)
         buffer.appendVarint(id.rawValue)
         buffer.appendLabels(labels)
         buffer.appendProperties(sorted: properties)
+    }
+
+    /// The bytes ``appendCreateNode(id:labels:properties:to:)`` writes.
+    static func createNodeSize(id: NodeID, labels: Set<String>, properties: UnsafeMutableBufferPointer<PropertySlot>) -> Int {
+        var size = 1 + varintSize(id.rawValue) + varintSize(UInt64(labels.count)) + varintSize(UInt64(properties.count))
+        for label in labels { size += encodedStringSize(label) }
+        for index in properties.indices {
+            size += encodedStringSize(properties[index].key) + properties[index].value.encodedSize
+        }
+        return size
     }
 
     /// Reads one event from all the bytes `reader` has left (the log hands

@@ -283,6 +283,12 @@ func varintSize(_ value: UInt64) -> Int {
     value < 0x80 ? 1 : (64 - value.leadingZeroBitCount + 6) / 7
 }
 
+/// The bytes `appendVarString` writes for `text`.
+func encodedStringSize(_ text: String) -> Int {
+    let count = text.utf8.count
+    return varintSize(UInt64(count)) + count
+}
+
 extension PropertyValue {
     /// The bytes `appendValue` writes for this value.
     var encodedSize: Int {

@@ -69,9 +69,20 @@ extension GraphStore {
                 guard let number = names.propertyKeys.id(of: slots[index].key) else { return nil }
                 slots[index].number = number
             }
+            // Sized first, then written with plain stores (`ByteWriter`).
+            let size = 1 + MutationEvent.createNodeSize(id: id, labels: labels, properties: slots)
+            var written = false
+            let end = encoded.end
             encoded.append { buffer in
-                buffer.append(MutationEvent.codecVersion)
-                MutationEvent.appendCreateNode(id: id, labels: labels, properties: slots, to: &buffer)
+                written = buffer.appendWriting(size: size) { writer in
+                    writer.appendByte(MutationEvent.codecVersion)
+                    MutationEvent.appendCreateNode(id: id, labels: labels, properties: slots, to: &writer)
+                }
+            }
+            // A size computed wrong: the public path encodes the event.
+            guard written else {
+                encoded.rollBack(to: end)
+                return nil
             }
             // The record lists its properties by key number, the log by name.
             slots.sort { $0.number < $1.number }
