@@ -16,6 +16,7 @@ extension GraphStore {
     /// numbers new keys, checks constraints and names what it refuses), and
     /// leaves the event for the commit to encode. Nothing changes when it
     /// throws.
+    @discardableResult
     package mutating func createNode(
         labels: Set<String>, properties: [String: PropertyValue], events: inout [MutationEvent],
         encoded: inout EncodedBatch
