@@ -79,6 +79,34 @@ struct EncodedCommitTests {
     }
 }
 
+extension EncodedCommitTests {
+    @Test("megabyte nodes committed through the encoded path survive restart, checkpoint and restart again")
+    func megabyteNodesAcrossRestarts() throws {
+        let directory = TemporaryDirectory()
+        let configuration = GraphDatabaseConfiguration.dataDirectory(directory.path, segmentTargetBytes: 1 << 20)
+        var (database, _) = try GraphDatabase.open(configuration)
+        let big: [String: PropertyValue] = [
+            "text": .string(String(repeating: "ü", count: 700_000)), "blob": .bytes(Array(repeating: 7, count: 1 << 20)),
+        ]
+        for round in 0..<6 {
+            try database.write { tx in
+                try tx.createNode(labels: ["Big"], properties: big.merging(["n": .int(Int64(round))]) { $1 })
+                try tx.createNode(labels: ["Small"], properties: ["n": .int(Int64(round))])
+            }
+            if round == 1 { try database.checkpoint() }
+            if round % 2 == 1 {
+                let bytes = database.snapshot.snapshotBytes()
+                try database.close()
+                (database, _) = try GraphDatabase.open(configuration)
+                #expect(database.snapshot.snapshotBytes() == bytes, "round \(round)")
+            }
+        }
+        #expect(database.snapshot.nodes(label: "Big", limit: 10).items.count == 6)
+        #expect(database.snapshot.nodes(label: "Big", limit: 10).items.allSatisfy { $0.properties["blob"] == big["blob"] })
+        try database.close()
+    }
+}
+
 /// A value nested one level deeper than a store accepts.
 enum SampleDeepValue {
     static var value: PropertyValue {

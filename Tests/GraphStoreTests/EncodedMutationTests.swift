@@ -60,6 +60,30 @@ struct EncodedMutationTests {
         #expect(batch.bytes == (try Self.batch(encoding: plainEvents)).bytes)
     }
 
+    @Test("a node of a few megabytes takes the encoded path and encodes as the public path does")
+    func megabyteNode() throws {
+        var plain = GraphStore()
+        var encoding = GraphStore()
+        var plainEvents: [MutationEvent] = []
+        var events: [MutationEvent] = []
+        var batch = EncodedBatch()
+        let properties: [String: PropertyValue] = [
+            "text": .string(String(repeating: "ü0", count: 1 << 19)), "blob": .bytes((0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0) }),
+            "list": .list((0..<10_000).map { .int(Int64($0)) }),
+        ]
+        for round in 0..<3 {
+            try plain.createNode(labels: ["Big"], properties: properties, events: &plainEvents)
+            try encoding.createNode(labels: ["Big"], properties: properties, events: &events, encoded: &batch)
+            // The first numbers the keys (the public path); the next ones are encoded.
+            if round == 0 { try batch.append(events[0]) }
+            #expect(batch.count == events.count)
+        }
+        #expect(batch.bytes.count > 3 * (4 << 20))
+        #expect(encoding == plain)
+        #expect(encoding.snapshotBytes() == plain.snapshotBytes())
+        #expect(batch.bytes == (try Self.batch(encoding: plainEvents)).bytes)
+    }
+
     @Test("a value nested too deep is refused as the public path refuses it, changing nothing")
     func tooDeep() throws {
         var store = GraphStore()

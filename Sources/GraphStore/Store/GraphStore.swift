@@ -223,5 +223,9 @@ public struct GraphStore: Sendable {
 /// thread, is never written; its fields are Sendable.
 extension GraphStore.Storage: @unchecked Sendable {}
 
-/// `@unchecked` for the same reason as the store's box.
+/// `@unchecked` for the same reason as the store's box: the names box is
+/// written only through `uniqueNames()`, which first makes the store's box
+/// unique and then copies the names box unless that box holds the only
+/// reference to it; a names box shared by two versions is only read. Its
+/// fields are Sendable.
 extension GraphStore.Names: @unchecked Sendable {}
