@@ -45,6 +45,8 @@ let package = Package(
         .target(name: "CEventCount"),
         // fallocate and fstatfs, which Glibc's Swift module does not export.
         .target(name: "CFileSpace"),
+        // mallopt, which Glibc's Swift module does not export either.
+        .target(name: "CProcessHeap"),
         .target(
             name: "WriteAheadLog",
             dependencies: [
@@ -66,6 +68,7 @@ let package = Package(
         .target(
             name: "GraphDatabase",
             dependencies: [
+                "CProcessHeap",
                 "GraphStore",
                 "WriteAheadLog",
                 .product(name: "Logging", package: "swift-log"),

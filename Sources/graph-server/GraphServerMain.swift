@@ -36,6 +36,8 @@ enum GraphServerMain {
             return handler
         }
         let logger = Logger(label: "graph-server")
+        // Before any thread starts building the graph: see ProcessHeap.
+        logger.info("heap: \(ProcessHeap.growInLargeSteps())")
         for warning in configuration.exposureWarnings { logger.warning("\(warning)") }
         // Before the database opens: the log creates its metrics when it opens.
         let metrics = ServerMetrics.bootstrapPrometheus()

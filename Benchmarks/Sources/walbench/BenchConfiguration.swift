@@ -19,6 +19,8 @@ struct BenchConfiguration {
     var systems = SystemName.allCases
     var dataParent = "/tmp"
     var keepData = false
+    /// `--glibc-heap-defaults`: skip ``ProcessHeap/growInLargeSteps(tunables:)``.
+    var glibcHeapDefaults = false
     /// Turns the systems of a workload take (see WorkloadRunner).
     var rounds = 8
 
@@ -26,6 +28,7 @@ struct BenchConfiguration {
         usage: walbench [--quick] [--json] [--workload NAME,...] [--system NAME,...]
                         [--data-dir DIR] [--keep-data] [--duration SECONDS] [--count N]
                         [--rounds N] [--labels N] [--index-elsewhere]
+                        [--glibc-heap-defaults]
                walbench --micro
                walbench --recovery-child DIR         (used by walbench itself)
                walbench --graph-recovery-child DIR   (used by walbench itself)
@@ -48,6 +51,10 @@ struct BenchConfiguration {
           --index-elsewhere
                            graph-recovery-*: the database also has a unique
                            property index on a label its nodes do not carry
+          --glibc-heap-defaults
+                           leave glibc's heap settings alone; by default
+                           walbench grows heaps as graph-server does
+                           (ProcessHeap), for every system alike
         """
 
     init(arguments: [String]) throws {
@@ -73,6 +80,7 @@ struct BenchConfiguration {
             case "--data-dir": dataParent = try value(argument)
             case "--keep-data": keepData = true
             case "--index-elsewhere": indexElsewhere = true
+            case "--glibc-heap-defaults": glibcHeapDefaults = true
             case "--workload":
                 workloads = try Self.names(try value(argument), as: WorkloadName.self)
             case "--system":

@@ -1,4 +1,5 @@
 import Foundation
+import GraphDatabase
 import WriteAheadLog
 
 /// `walbench`: every workload against this WAL (and the graph database on
@@ -9,6 +10,11 @@ enum WalBench {
     static func main() {
         do {
             let configuration = try BenchConfiguration(arguments: Array(CommandLine.arguments.dropFirst()))
+            // Before any workload's thread allocates: graph-server does the same.
+            let heap = configuration.glibcHeapDefaults ? "glibc's defaults" : "\(ProcessHeap.growInLargeSteps())"
+            if case .compare = configuration.mode {
+                FileHandle.standardError.write(Data("walbench: heap: \(heap)\n".utf8))
+            }
             switch configuration.mode {
             case .help:
                 print(BenchConfiguration.usage)

@@ -10,7 +10,9 @@ enum ChildMeasurement {
     static func run<Measurement: Decodable>(_ arguments: [String], as: Measurement.Type) throws -> Measurement {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try executablePath())
-        process.arguments = arguments
+        // The child measures under the parent's heap settings.
+        let inherited = CommandLine.arguments.contains("--glibc-heap-defaults") ? ["--glibc-heap-defaults"] : []
+        process.arguments = arguments + inherited
         let output = Pipe()
         process.standardOutput = output
         try process.run()
