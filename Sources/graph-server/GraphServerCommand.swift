@@ -67,6 +67,9 @@ struct GraphServerCommand: ParsableCommand {
     @Option(help: "Checkpoint once the log grew this much (default 256MiB; 0: off).")
     var checkpointEveryBytes: String?
 
+    @Option(help: "...and grew by this many times the last snapshot's size (default 1; 0: the size above alone).")
+    var checkpointLogRatio: String?
+
     @Option(help: "strict (default) or salvage.")
     var recoveryMode: String?
 
@@ -166,7 +169,7 @@ struct GraphServerCommand: ParsableCommand {
             .host: host, .port: port, .dataDir: dataDir, .walDir: walDir, .snapshotPath: snapshotPath,
             .restoreFrom: restoreFrom, .walSyncMode: walSyncMode, .groupSyncIntervalMs: groupSyncIntervalMs,
             .segmentTargetBytes: segmentTargetBytes, .checkpointEveryCommits: checkpointEveryCommits,
-            .checkpointEveryBytes: checkpointEveryBytes, .recoveryMode: recoveryMode, .adminToken: adminToken,
+            .checkpointEveryBytes: checkpointEveryBytes, .checkpointLogRatio: checkpointLogRatio, .recoveryMode: recoveryMode, .adminToken: adminToken,
             .adminTokenFile: adminTokenFile, .writeToken: writeToken, .writeTokenFile: writeTokenFile, .readToken: readToken,
             .readTokenFile: readTokenFile, .maxBodyBytes: maxBodyBytes, .maxDecodingBytes: maxDecodingBytes, .allowedHost: allowedHost, .corsOrigin: corsOrigin,
             .snapshotDir: snapshotDir, .maxSnapshotBytes: maxSnapshotBytes, .tlsCert: tlsCert, .tlsKey: tlsKey,

@@ -41,13 +41,16 @@ struct ConfigurationTests {
         let configuration = try resolve([
             .walDir: "/w", .snapshotPath: "/s.snap", .walSyncMode: "group-sync", .groupSyncIntervalMs: "7",
             .segmentTargetBytes: "8MiB", .checkpointEveryCommits: "100", .checkpointEveryBytes: "0", .recoveryMode: "salvage",
-            .maxBodyBytes: "64k", .adminToken: "t",
+            .maxBodyBytes: "64k", .adminToken: "t", .checkpointLogRatio: "0.25",
         ])
         #expect(configuration.storage == .explicit(walDirectory: "/w", snapshotPath: "/s.snap", restoreFrom: nil))
         #expect(configuration.wal.syncMode == .groupSync(interval: .milliseconds(7)))
         #expect(configuration.wal.segmentTargetBytes == 8 << 20)
         #expect(configuration.checkpointEveryCommits == 100)
         #expect(configuration.checkpointEveryBytes == nil)
+        #expect(configuration.checkpointLogToSnapshotRatio == 0.25)
+        #expect(try resolve([.checkpointLogRatio: "0"]).checkpointLogToSnapshotRatio == nil)
+        #expect(try resolve([:]).checkpointLogToSnapshotRatio == 1)
         #expect(configuration.wal.recoveryMode == .salvage)
         #expect(configuration.limits.maxBodyBytes == 64 << 10)
         #expect(configuration.adminToken == "t")
@@ -82,6 +85,9 @@ struct ConfigurationTests {
             ([.segmentTargetBytes: "12 parsecs"], "--segment-target-bytes: invalid value"),
             ([.segmentTargetBytes: "1k"], "--segment-target-bytes: invalid value \"1k\"; must be at least"),
             ([.checkpointEveryCommits: "-1"], "--checkpoint-every-commits: invalid value"),
+            ([.checkpointLogRatio: "-0.5"], "--checkpoint-log-ratio: invalid value \"-0.5\""),
+            ([.checkpointLogRatio: "nan"], "--checkpoint-log-ratio: invalid value \"nan\""),
+            ([.checkpointLogRatio: "twice"], "--checkpoint-log-ratio: invalid value \"twice\""),
             ([.recoveryMode: "lenient"], "--recovery-mode: invalid value \"lenient\""),
             ([.maxBodyBytes: "0"], "--max-body-bytes: invalid value"),
             ([.adminToken: ""], "--admin-token: invalid value \"\"; must not be empty"),

@@ -28,7 +28,7 @@ struct BenchConfiguration {
         usage: walbench [--quick] [--json] [--workload NAME,...] [--system NAME,...]
                         [--data-dir DIR] [--keep-data] [--duration SECONDS] [--count N]
                         [--rounds N] [--labels N] [--index-elsewhere]
-                        [--glibc-heap-defaults]
+                        [--checkpoint-ratio R] [--glibc-heap-defaults]
                walbench --micro
                walbench --recovery-child DIR         (used by walbench itself)
                walbench --graph-recovery-child DIR   (used by walbench itself)
@@ -51,6 +51,10 @@ struct BenchConfiguration {
           --index-elsewhere
                            graph-recovery-*: the database also has a unique
                            property index on a label its nodes do not carry
+          --checkpoint-ratio
+                           graph-create-scaling: the database's
+                           checkpointLogToSnapshotRatio (0: a checkpoint every
+                           256 MiB of log whatever the graph's size)
           --glibc-heap-defaults
                            leave glibc's heap settings alone; by default
                            walbench grows heaps as graph-server does
@@ -63,6 +67,7 @@ struct BenchConfiguration {
         var count: Int?
         var labels = 1
         var indexElsewhere = false
+        var checkpointRatio: Double?
         var roundsGiven: Int?
         var remaining = arguments[...]
         func value(_ flag: String) throws -> String {
@@ -81,6 +86,12 @@ struct BenchConfiguration {
             case "--keep-data": keepData = true
             case "--index-elsewhere": indexElsewhere = true
             case "--glibc-heap-defaults": glibcHeapDefaults = true
+            case "--checkpoint-ratio":
+                let text = try value(argument)
+                guard let ratio = Double(text), ratio.isFinite, ratio >= 0 else {
+                    throw BenchError("--checkpoint-ratio needs a number of at least 0, not \(text)")
+                }
+                checkpointRatio = ratio
             case "--workload":
                 workloads = try Self.names(try value(argument), as: WorkloadName.self)
             case "--system":
@@ -114,6 +125,7 @@ struct BenchConfiguration {
         if let duration { scale.durableNanos = UInt64(duration * 1e9) }
         scale.graphLabels = labels
         scale.graphRecoveryIndexElsewhere = indexElsewhere
+        scale.graphCheckpointRatio = checkpointRatio
         if let count {
             scale.singleCommits = count
             scale.batchCommits = max(count / 100, 1)

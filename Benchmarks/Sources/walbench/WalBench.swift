@@ -70,7 +70,8 @@ enum WalBench {
         }
         if configuration.workloads.contains(.graphCreateScaling), configuration.systems.contains(.graphdb) {
             do {
-                let scaling = GraphScalingWorkload(scratch: scratch, progress: progress)
+                let scaling = GraphScalingWorkload(
+                    scratch: scratch, progress: progress, checkpointRatio: configuration.scale.graphCheckpointRatio)
                 rows.append(contentsOf: try scaling.run(nodes: configuration.scale.graphScalingNodes))
             } catch {
                 failures += 1

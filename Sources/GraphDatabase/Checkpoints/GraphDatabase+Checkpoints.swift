@@ -63,7 +63,8 @@ extension GraphDatabase {
             // Streamed from `store`, an immutable version: writers commit
             // newer ones meanwhile, sharing all that they did not change.
             try snapshots.files.write(store, walLSN: walLSN, logPosition: logPosition, to: target)
-            sinceCheckpoint.withLock { $0 = (0, 0) }
+            let snapshotBytes = snapshots.files.size(of: target)
+            sinceCheckpoint.withLock { $0.restart(snapshotBytes: snapshotBytes) }
 
             var truncation: LogTruncation?
             if let wal, target == defaultPath {
@@ -97,13 +98,7 @@ extension GraphDatabase {
             // Not `defaultPath`, which builds a path string: this runs on every commit.
             snapshots.hasDefaultLocation
         else { return }
-        let due = sinceCheckpoint.withLock { counts -> Bool in
-            counts.commits += 1
-            counts.bytes += bytes
-            if let every = configuration.checkpointEveryCommits, counts.commits >= every { return true }
-            if let every = configuration.checkpointEveryBytes, counts.bytes >= every { return true }
-            return false
-        }
+        let due = sinceCheckpoint.withLock { $0.count(commitOf: bytes, configuration) }
         guard due, !checkpointScheduled.exchange(true, ordering: .acquiringAndReleasing) else { return }
         checkpointQueue.async { [self] in
             defer { checkpointScheduled.store(false, ordering: .releasing) }

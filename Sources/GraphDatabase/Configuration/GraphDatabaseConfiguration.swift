@@ -24,6 +24,19 @@ public struct GraphDatabaseConfiguration: Sendable {
     public var checkpointEveryCommits: Int?
     /// Take a checkpoint once the log grew by this many bytes since the last one (nil: never by size).
     public var checkpointEveryBytes: UInt64?
+    /// A checkpoint by size also waits until the log since the last one is
+    /// this many times the size of the last snapshot (written or loaded);
+    /// nil or 0: ``checkpointEveryBytes`` alone.
+    ///
+    /// With a fixed threshold the checkpoints' share of the work grows
+    /// with the graph: each rewrites all of it. With a ratio of 1 a
+    /// snapshot is written once the log written since the last one is at
+    /// least as large, so checkpoints write at most about as much as the
+    /// log does, whatever the graph's size, and recovery replays at most
+    /// about a snapshot's worth of log (or ``checkpointEveryBytes``) on
+    /// top of loading the snapshot. Lower it to bound recovery more
+    /// tightly at the cost of more checkpoint work.
+    public var checkpointLogToSnapshotRatio: Double?
     /// How many snapshots a data directory keeps (at least 1).
     public var keepSnapshots: Int
     /// Where warnings and recovery progress go.
@@ -44,6 +57,7 @@ public struct GraphDatabaseConfiguration: Sendable {
         wal: WALOptions = WALOptions(),
         checkpointEveryCommits: Int? = nil,
         checkpointEveryBytes: UInt64? = 256 << 20,
+        checkpointLogToSnapshotRatio: Double? = 1,
         keepSnapshots: Int = 3,
         logger: Logger = Logger(label: "graph-database"),
         logRetention: (@Sendable () -> LSN)? = nil
@@ -52,6 +66,7 @@ public struct GraphDatabaseConfiguration: Sendable {
         self.wal = wal
         self.checkpointEveryCommits = checkpointEveryCommits
         self.checkpointEveryBytes = checkpointEveryBytes
+        self.checkpointLogToSnapshotRatio = checkpointLogToSnapshotRatio
         self.keepSnapshots = keepSnapshots
         self.logger = logger
         self.logRetention = logRetention

@@ -117,7 +117,8 @@ extension GraphDatabase {
             }
             let base = try writeBase(loaded.store, wal: wal)
             drop(versions.withLock { $0.replaceAll(with: loaded.store, lsn: base.walLSN) })
-            sinceCheckpoint.withLock { $0 = (0, 0) }
+            let baseBytes = snapshots.files.size(of: base.path)
+            sinceCheckpoint.withLock { $0.restart(snapshotBytes: baseBytes) }
             do {
                 // The log says the graph was replaced here, so a recovery
                 // that starts from an older snapshot (the base lost, or an

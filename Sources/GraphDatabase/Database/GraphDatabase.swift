@@ -55,7 +55,7 @@ public final class GraphDatabase: Sendable {
     /// dispatch threads parked on the writer lock.
     let asyncWriters = DispatchQueue(label: "graph-database.async-writers")
     let checkpointScheduled = Atomic<Bool>(false)
-    let sinceCheckpoint = Mutex<(commits: Int, bytes: UInt64)>((0, 0))
+    let sinceCheckpoint: Mutex<CheckpointProgress>
     let closed = Atomic<Bool>(false)
     var logger: Logger { configuration.logger }
 
@@ -66,8 +66,9 @@ public final class GraphDatabase: Sendable {
 
     init(
         configuration: GraphDatabaseConfiguration, wal: WAL<MutationEvent>?, snapshots: SnapshotCatalog, store: GraphStore,
-        lastCommitLSN: LSN, recoveredAnnotations: [RecoveredAnnotation] = []
+        lastCommitLSN: LSN, recoveredAnnotations: [RecoveredAnnotation] = [], snapshotBytes: UInt64 = 0
     ) {
+        self.sinceCheckpoint = Mutex(CheckpointProgress(snapshotBytes: snapshotBytes))
         self.recoveredAnnotations = recoveredAnnotations
         self.configuration = configuration
         self.wal = wal

@@ -176,7 +176,7 @@ extension GraphDatabase {
             ])
         let database = GraphDatabase(
             configuration: configuration, wal: wal, snapshots: snapshots, store: store, lastCommitLSN: lastCommitLSN,
-            recoveredAnnotations: annotations)
+            recoveredAnnotations: annotations, snapshotBytes: report.snapshotPath.map { snapshots.files.size(of: $0) } ?? 0)
         return (database, report)
     }
 
@@ -220,6 +220,10 @@ extension GraphDatabase {
         }
         if let bytes = configuration.checkpointEveryBytes, bytes < 1 {
             throw GraphDatabaseError(.invalidConfiguration, "checkpointEveryBytes must be at least 1")
+        }
+        if let ratio = configuration.checkpointLogToSnapshotRatio, !(ratio.isFinite && ratio >= 0) {
+            throw GraphDatabaseError(
+                .invalidConfiguration, "checkpointLogToSnapshotRatio must be a finite number of at least 0, not \(ratio)")
         }
         let fileSystem = configuration.wal.fileSystem
         var paths: [(String, String)] = []

@@ -31,6 +31,13 @@ struct SnapshotFiles: Sendable {
         }
     }
 
+    /// The size of the file at `path`; 0 when it cannot be read (the size
+    /// only paces managed checkpoints, which then fall back to their
+    /// fixed thresholds).
+    func size(of path: String) -> UInt64 {
+        (try? fileSystem.openFile(path, mode: .readOnly).size()) ?? 0
+    }
+
     /// Writes `bytes` as they are (tests write damaged snapshots this way).
     func write(_ bytes: [UInt8], to path: String) throws {
         let temporary = try writeTemporary(for: path) { file in

@@ -21,6 +21,9 @@ public struct ServerConfiguration: Sendable {
     public var checkpointEveryCommits: Int?
     /// Managed checkpoint once the log grew this much (nil: never by size).
     public var checkpointEveryBytes: UInt64? = 256 << 20
+    /// A checkpoint by size also waits for this many times the last
+    /// snapshot's size of log (nil: the byte threshold alone).
+    public var checkpointLogToSnapshotRatio: Double? = 1
     /// Required as a bearer token on `/admin/*` when set; also accepted
     /// wherever a write or read token is.
     public var adminToken: String?
@@ -55,7 +58,8 @@ public struct ServerConfiguration: Sendable {
     public func databaseConfiguration(logger: Logger, archive: ServerArchive? = nil) -> GraphDatabaseConfiguration {
         var configuration = GraphDatabaseConfiguration(
             storage: storage, wal: wal, checkpointEveryCommits: checkpointEveryCommits,
-            checkpointEveryBytes: checkpointEveryBytes, logger: logger)
+            checkpointEveryBytes: checkpointEveryBytes, checkpointLogToSnapshotRatio: checkpointLogToSnapshotRatio,
+            logger: logger)
         if let archive {
             configuration.logRetention = { archive.retainedLSN }
         }
@@ -119,6 +123,9 @@ public struct ServerConfiguration: Sendable {
         }
         if let bytes = try reader.byteCount(.checkpointEveryBytes, minimum: 0) {
             configuration.checkpointEveryBytes = bytes == 0 ? nil : bytes
+        }
+        if let ratio = try reader.decimal(.checkpointLogRatio, in: 0...1_000) {
+            configuration.checkpointLogToSnapshotRatio = ratio == 0 ? nil : ratio
         }
         if let limit = try reader.byteCount(.maxBodyBytes, minimum: 1) {
             guard limit <= 1 << 30 else { throw reader.invalid(.maxBodyBytes, "\(limit)", "at most 1GiB") }
@@ -279,6 +286,14 @@ struct SettingReader {
         guard let text = try string(setting) else { return nil }
         guard let value = Int(text), range.contains(value) else {
             throw invalid(setting, text, "expected an integer from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
+
+    func decimal(_ setting: ServerSetting, in range: ClosedRange<Double>) throws(GraphServerError) -> Double? {
+        guard let text = try string(setting) else { return nil }
+        guard let value = Double(text), value.isFinite, range.contains(value) else {
+            throw invalid(setting, text, "expected a number from \(range.lowerBound) to \(range.upperBound)")
         }
         return value
     }

@@ -12,6 +12,7 @@ public enum ServerSetting: String, CaseIterable, Sendable {
     case segmentTargetBytes = "segment-target-bytes"
     case checkpointEveryCommits = "checkpoint-every-commits"
     case checkpointEveryBytes = "checkpoint-every-bytes"
+    case checkpointLogRatio = "checkpoint-log-ratio"
     case recoveryMode = "recovery-mode"
     case adminToken = "admin-token"
     case adminTokenFile = "admin-token-file"

@@ -53,6 +53,9 @@ struct Scale: Sendable {
     /// The graph recoveries' database also has a unique index on a label
     /// its nodes do not carry (`--index-elsewhere`).
     var graphRecoveryIndexElsewhere = false
+    /// `graph-create-scaling`'s checkpoint ratio (`--checkpoint-ratio`);
+    /// nil: the library's default.
+    var graphCheckpointRatio: Double? = nil
 
     static let full = Scale(
         singleCommits: 1_000_000, batchCommits: 10_000, durableNanos: 4_000_000_000,
