@@ -1,5 +1,7 @@
+import Dispatch
 import Foundation
 import GraphStore
+import Synchronization
 import Testing
 import WALTestSupport
 import WriteAheadLog
@@ -102,6 +104,23 @@ struct CheckpointPacingTests {
         #expect(try !Self.writeNode(database, 41))
         try database.close()
     }
+
+    #if canImport(Glibc)
+    @Test("managed checkpoints run below the committing threads' priority")
+    func backgroundPriority() throws {
+        let directory = TemporaryDirectory()
+        let (database, _) = try GraphDatabase.open(Self.configuration(directory.child("data"), ratio: 1))
+        let done = DispatchSemaphore(value: 0)
+        let niceness = Mutex<Int32>(0)
+        database.checkpointQueue.async {
+            niceness.withLock { $0 = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) }
+            done.signal()
+        }
+        done.wait()
+        #expect(niceness.withLock { $0 } > getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0))
+        try database.close()
+    }
+    #endif
 
     @Test("a negative, infinite or NaN ratio is refused when the database opens")
     func invalidRatio() {
