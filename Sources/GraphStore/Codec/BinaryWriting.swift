@@ -110,6 +110,11 @@ extension ByteSink {
 
     /// Appends a value. The caller makes sure it is within the nesting limit
     /// (the store refuses deeper values), so a decoder will accept it.
+    ///
+    /// Inlined, with lists and maps out of line: a value read in place (a
+    /// slot of the write path) is then written without being copied, which
+    /// for a string or bytes is a retain and a release saved.
+    @inline(__always)
     mutating func appendValue(_ value: PropertyValue) {
         switch value {
         case .null: appendByte(ValueTag.null.rawValue)
@@ -126,6 +131,15 @@ extension ByteSink {
         case .bytes(let bytes):
             appendByte(ValueTag.bytes.rawValue)
             appendVarBytes(bytes)
+        case .list, .map: appendNestedValue(value)
+        }
+    }
+
+    /// ``appendValue(_:)``'s lists and maps.
+    @inline(never)
+    private mutating func appendNestedValue(_ value: PropertyValue) {
+        switch value {
+        case .null, .bool, .int, .double, .string, .bytes: appendValue(value)
         case .list(let items):
             appendByte(ValueTag.list.rawValue)
             appendVarint(UInt64(items.count))

@@ -50,6 +50,16 @@ public enum PropertyValue: Sendable {
         }
     }
 
+    /// Whether this is a list or a map. Inlined, so that asking it of a
+    /// value in place reads its case and copies nothing.
+    @inline(__always)
+    var isContainer: Bool {
+        switch self {
+        case .list, .map: true
+        default: false
+        }
+    }
+
     /// Whether this value is within ``maximumNestingDepth``.
     public var isWithinNestingLimit: Bool { !nestsDeeper(than: Self.maximumNestingDepth) }
 }

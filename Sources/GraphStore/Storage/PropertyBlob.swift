@@ -291,6 +291,7 @@ func encodedStringSize(_ text: String) -> Int {
 
 extension PropertyValue {
     /// The bytes `appendValue` writes for this value.
+    @inline(__always)
     var encodedSize: Int {
         switch self {
         case .null, .bool: 1
@@ -298,6 +299,17 @@ extension PropertyValue {
         case .double: 9
         case .string(let text): 1 + varintSize(UInt64(text.utf8.count)) + text.utf8.count
         case .bytes(let bytes): 1 + varintSize(UInt64(bytes.count)) + bytes.count
+        case .list, .map: nestedEncodedSize
+        }
+    }
+
+    /// ``encodedSize`` of a list or a map, out of line: the scalar cases
+    /// are inlined where a value is read in place, so sizing it copies
+    /// nothing.
+    @inline(never)
+    private var nestedEncodedSize: Int {
+        switch self {
+        case .null, .bool, .int, .double, .string, .bytes: encodedSize
         case .list(let items): items.reduce(1 + varintSize(UInt64(items.count))) { $0 + $1.encodedSize }
         case .map(let entries):
             entries.reduce(1 + varintSize(UInt64(entries.count))) {

@@ -63,10 +63,7 @@ extension GraphStore {
         properties.withSlotsSortedByName { sortedByName -> PropertyBlob? in
             var slots = sortedByName
             for index in slots.indices {
-                switch slots[index].value {
-                case .list, .map: guard slots[index].value.isWithinNestingLimit else { return nil }
-                default: break
-                }
+                if slots[index].value.isContainer, !slots[index].value.isWithinNestingLimit { return nil }
                 guard let number = names.propertyKeys.id(of: slots[index].key) else { return nil }
                 slots[index].number = number
             }
