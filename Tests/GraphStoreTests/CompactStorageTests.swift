@@ -319,4 +319,34 @@ struct CompactStorageTests {
         try plain.setNodeProperty(node, key: "leftKey", value: "again", events: &events)
         #expect(plain.names === left.names)
     }
+
+    @Test("versions that meet different new label sets keep them apart, and a known set shares the table")
+    func labelSetsAreCopiedOnWrite() throws {
+        var base = GraphStore()
+        var events: [MutationEvent] = []
+        let first = try base.createNode(labels: ["A"], properties: [:], events: &events)
+        var left = base
+        var right = base
+        let leftNode = try left.createNode(labels: ["L"], properties: [:], events: &events)
+        let rightNode = try right.createNode(labels: ["R", "S"], properties: [:], events: &events)
+        // Both took the next number, each for its own set.
+        #expect(left.labelSets.id(of: ["L"]) == right.labelSets.id(of: ["R", "S"]))
+        #expect(left.labelSets.id(of: ["R", "S"]) == nil && right.labelSets.id(of: ["L"]) == nil)
+        #expect(base.labelSets.id(of: ["L"]) == nil && base.labelSets.id(of: ["R", "S"]) == nil)
+        #expect(left.node(leftNode)?.labels == ["L"] && right.node(rightNode)?.labels == ["R", "S"])
+        #expect(left.node(first)?.labels == ["A"] && right.node(first)?.labels == ["A"])
+        #expect(left.consistencyProblems() == [] && right.consistencyProblems() == [])
+        // The set interned last, carried by a copy, still names the copy's set
+        // after the other version numbered a different one the same.
+        let again = try left.createNode(labels: ["L"], properties: [:], events: &events)
+        #expect(left.node(again)?.labels == ["L"])
+        let other = try right.createNode(labels: ["R", "S"], properties: [:], events: &events)
+        #expect(right.node(other)?.labels == ["R", "S"])
+        // Known sets, the recent one or not, leave the table shared.
+        var plain = left
+        try plain.createNode(labels: ["A"], properties: [:], events: &events)
+        try plain.createNode(labels: ["L"], properties: [:], events: &events)
+        #expect(plain.names === left.names)
+        #expect(plain.nodes(label: "A", limit: 10).items.count == 2)
+    }
 }

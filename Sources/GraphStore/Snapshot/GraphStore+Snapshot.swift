@@ -330,7 +330,7 @@ extension GraphStore {
         var labelIndex = LabelIndexBuilder()
         for index in 0..<Int(header.nodeCount) {
             let id = try readID(&reader, after: previous, "id of node \(index)")
-            let labelSet = store.labelSets.intern(try reader.readLabels("labels of node \(id)"))
+            let labelSet = store.internLabelSet(try reader.readLabels("labels of node \(id)"))
             let properties = try reader.readProperties("properties of node \(id)")
             store.nodeRecords.insert(
                 NodeRecord(labelSet: labelSet, properties: PropertyBlob(properties, keys: &store.propertyKeys)), for: id)
@@ -363,7 +363,7 @@ extension GraphStore {
         for index in 0..<labelSetCount {
             let number = index + 1
             let labels = try reader.readLabels("label set \(number)")
-            guard !labels.isEmpty, store.labelSets.intern(labels) == UInt32(number) else {
+            guard !labels.isEmpty, store.internLabelSet(labels) == UInt32(number) else {
                 throw WALError(.eventDecoding, "label set \(number) is empty or listed twice")
             }
         }

@@ -18,23 +18,17 @@ struct LabelSets: Sendable, Equatable {
     /// The sets by number; 0, the empty set, is implicit.
     private var sets = IDMap<Set<String>>()
     private var ids = TreeDictionary<Set<String>, UInt32>()
-    /// The set interned last and its number. Nodes are mostly created in
-    /// runs of one label set, often the very same `Set` value: comparing
-    /// with the last one (identical storage compares at once) spares
-    /// hashing the set and looking it up, most of an intern's cost.
-    private var recent: (labels: Set<String>, id: UInt32)?
 
     /// The number of `labels`, which gets the next one if it has none yet.
+    /// The store asks through ``GraphStore/internLabelSet(_:)``, which
+    /// remembers the set interned last: nodes are mostly created in runs of
+    /// one label set, often the very same `Set` value, and comparing with
+    /// it (identical storage compares at once) spares hashing the set.
     mutating func intern(_ labels: Set<String>) -> UInt32 {
-        if let recent, recent.labels == labels { return recent.id }
-        if let id = id(of: labels) {
-            recent = (labels, id)
-            return id
-        }
+        if let id = id(of: labels) { return id }
         let id = UInt32(truncatingIfNeeded: sets.count + 1)
         sets.insert(labels, for: UInt64(id))
         ids[labels] = id
-        recent = (labels, id)
         return id
     }
 

@@ -32,7 +32,7 @@ extension GraphStore {
                 try checkUnique(node: id, labels: labels, properties: properties, "create node \(id)")
             }
             let record = NodeRecord(
-                labelSet: labelSets.intern(labels), properties: propertyBlob(properties))
+                labelSet: internLabelSet(labels), properties: propertyBlob(properties))
             nodeRecords.insert(record, for: id.rawValue)
             for label in labels {
                 labelIndex.insert(id.rawValue, label: label)
@@ -96,7 +96,7 @@ extension GraphStore {
             guard !current.contains(label) else { break }
             let properties = properties(record.properties)
             try checkUnique(node: node, labels: [label], properties: properties, "\(action) node \(node)")
-            let labelSet = labelSets.intern(current.union([label]))
+            let labelSet = internLabelSet(current.union([label]))
             try updateNode(node, action) { $0.labelSet = labelSet }
             labelIndex.insert(node.rawValue, label: label)
             indexProperties(of: node, label: label, properties)
@@ -108,7 +108,7 @@ extension GraphStore {
             }
             let current = labels(record)
             guard current.contains(label) else { break }
-            let labelSet = labelSets.intern(current.subtracting([label]))
+            let labelSet = internLabelSet(current.subtracting([label]))
             try updateNode(node, action) { $0.labelSet = labelSet }
             unindex(node, label: label, properties: record.properties)
 

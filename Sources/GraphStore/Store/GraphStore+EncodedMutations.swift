@@ -46,7 +46,7 @@ extension GraphStore {
         else { return false }
         // The next id is above every node's, so this never finds it taken;
         // if it did, the public path would name the error.
-        guard insertNode(id: id.rawValue, labelSet: labelSets.intern(labels), labels: labels, properties: blob) else {
+        guard insertNode(id: id.rawValue, labelSet: internLabelSet(labels), labels: labels, properties: blob) else {
             encoded.rollBack(to: end)
             return false
         }

@@ -50,7 +50,11 @@ public struct GraphStore: Sendable {
         @exclusivity(unchecked) var labelIndex: LabelIndex
         @exclusivity(unchecked) var relationshipTypeCounts: TreeDictionary<String, Int>
         @exclusivity(unchecked) var propertyIndexes: [String: [String: PropertyIndex]]
-        @exclusivity(unchecked) var labelSets: LabelSets
+        /// The label set interned last, with its number: nodes come in runs
+        /// of one set, and this answers them without looking the set up or
+        /// touching the names box.
+        @exclusivity(unchecked) var recentLabels: Set<String>
+        @exclusivity(unchecked) var recentLabelSetID: UInt32
         @exclusivity(unchecked) var names: Names
         @exclusivity(unchecked) var nextNodeID: NodeID
         @exclusivity(unchecked) var nextRelationshipID: RelationshipID
@@ -61,7 +65,8 @@ public struct GraphStore: Sendable {
             labelIndex = LabelIndex()
             relationshipTypeCounts = [:]
             propertyIndexes = [:]
-            labelSets = LabelSets()
+            recentLabels = []
+            recentLabelSetID = 0
             names = Names()
             nextNodeID = 0
             nextRelationshipID = 0
@@ -77,7 +82,8 @@ public struct GraphStore: Sendable {
             labelIndex = other.labelIndex
             relationshipTypeCounts = other.relationshipTypeCounts
             propertyIndexes = other.propertyIndexes
-            labelSets = other.labelSets
+            recentLabels = other.recentLabels
+            recentLabelSetID = other.recentLabelSetID
             names = other.names
             nextNodeID = other.nextNodeID
             nextRelationshipID = other.nextRelationshipID
@@ -86,24 +92,27 @@ public struct GraphStore: Sendable {
         func copy() -> Storage { Storage(copying: self) }
     }
 
-    /// The intern tables of names, in a box of their own inside the
-    /// store's: they change only when a transaction meets a name for the
-    /// first time, so nearly every transaction shares them with the
-    /// version it builds on, and copying the store's box retains (and
-    /// releasing it releases) one reference for both tables instead of
-    /// the eight they hold.
+    /// The intern tables (property keys, relationship types, label sets),
+    /// in a box of their own inside the store's: they change only when a
+    /// transaction meets a name or a label set for the first time, so
+    /// nearly every transaction shares them with the version it builds on,
+    /// and copying the store's box retains (and releasing it releases) one
+    /// reference for the three tables instead of the eleven they hold.
     final class Names {
         @exclusivity(unchecked) var propertyKeys: NameTable
         @exclusivity(unchecked) var relationshipTypes: NameTable
+        @exclusivity(unchecked) var labelSets: LabelSets
 
         init() {
             propertyKeys = NameTable()
             relationshipTypes = NameTable()
+            labelSets = LabelSets()
         }
 
         private init(copying other: Names) {
             propertyKeys = other.propertyKeys
             relationshipTypes = other.relationshipTypes
+            labelSets = other.labelSets
         }
 
         func copy() -> Names { Names(copying: self) }
@@ -157,9 +166,12 @@ public struct GraphStore: Sendable {
         _modify { yield &uniqueStorage().propertyIndexes }
     }
     /// Each distinct label set once, numbered; nodes hold the number.
+    ///
+    /// Written only to number a new set (which copies the names box): go
+    /// through ``internLabelSet(_:)``.
     var labelSets: LabelSets {
-        _read { yield storage.labelSets }
-        _modify { yield &uniqueStorage().labelSets }
+        _read { yield storage.names.labelSets }
+        _modify { yield &uniqueNames().labelSets }
     }
     /// Property keys by number, for the records' encoded properties.
     ///
@@ -182,6 +194,18 @@ public struct GraphStore: Sendable {
     /// The number of property key `name`, numbering it if it has none.
     mutating func internPropertyKey(_ name: String) -> UInt32 {
         propertyKeys.id(of: name) ?? propertyKeys.intern(name)
+    }
+
+    /// The number of label set `labels`, numbering it if it has none. The
+    /// set interned last answers first; the names box is written only for
+    /// a set never seen before.
+    mutating func internLabelSet(_ labels: Set<String>) -> UInt32 {
+        if storage.recentLabels == labels { return storage.recentLabelSetID }
+        let id = labelSets.id(of: labels) ?? labelSets.intern(labels)
+        let storage = uniqueStorage()
+        storage.recentLabels = labels
+        storage.recentLabelSetID = id
+        return id
     }
 
     /// The number of relationship type `name`, numbering it if it has none.
