@@ -16,6 +16,11 @@ import WriteAheadLog
 /// number, so that once the graph is grown a lookup by label, key and
 /// value can be timed: a few scans without an index, then the unique
 /// index on (`Person`, `seq`) is built and 10,000 lookups go through it.
+///
+/// When the managed checkpoints ran is reported too (a checkpoint taking
+/// a core for seconds falls in some tenth or other): every 250,000 nodes
+/// the run lists the snapshots written so far, whose stamps say at which
+/// node each checkpoint began.
 struct GraphScalingWorkload {
     let scratch: ScratchDirectory
     let progress: (String) -> Void
@@ -51,6 +56,7 @@ struct GraphScalingWorkload {
             checkpoints[previous + (mark - previous) / 10 * 9] = 0
             checkpoints[mark] = 0
         }
+        var snapshotsSeen = SnapshotsSeen()
         let started = monotonicNanos()
         for created in 1...nodes {
             var properties = payload.properties
@@ -59,9 +65,14 @@ struct GraphScalingWorkload {
                 try transaction.createNode(labels: payload.labels, properties: properties)
             }
             if checkpoints[created] != nil { checkpoints[created] = monotonicNanos() - started }
+            if created % SnapshotsSeen.interval == 0 { try snapshotsSeen.look(database, nodes: created) }
         }
         let resident = ProcessMemory.residentBytes().flatMap { after in baseline.map { max(after - $0, 0) } }
+        let endLSN = try database.walStatus()?.nextLSN.rawValue ?? 0
         try measureLookups(database, nodes: nodes)
+        // A checkpoint still running when the graph stopped growing has finished by now.
+        try snapshotsSeen.look(database, nodes: nil)
+        progress("graph-create-scaling: managed checkpoints: " + snapshotsSeen.describe(lsnPerNode: Double(endLSN) / Double(nodes)))
         try committer.close()
         var rows: [ResultRow] = []
         for (index, mark) in marks.enumerated() {
@@ -138,6 +149,31 @@ struct GraphScalingWorkload {
     private func rate(from start: Int, to end: Int, _ checkpoints: [Int: UInt64]) -> Double {
         let nanos = (checkpoints[end] ?? 0) - (checkpoints[start] ?? 0)
         return nanos == 0 ? 0 : Double(end - start) / (Double(nanos) / 1e9)
+    }
+
+    /// The snapshots listed as the graph grew: for each checkpoint, the LSN
+    /// it was stamped with (where it began) and the node count by which its
+    /// snapshot was there (nil: only after the graph stopped growing).
+    struct SnapshotsSeen {
+        static let interval = 250_000
+        private(set) var finished: [(stamp: UInt64, by: Int?)] = []
+
+        mutating func look(_ database: GraphDatabase, nodes: Int?) throws {
+            for file in try database.snapshotFiles() where !finished.contains(where: { $0.stamp == file.walLSN.rawValue }) {
+                finished.append((file.walLSN.rawValue, nodes))
+            }
+        }
+
+        /// "began at 2.48M nodes, done by 2.75M; ..." (the node at a stamp
+        /// estimated from the log's LSNs per node).
+        func describe(lsnPerNode: Double) -> String {
+            guard !finished.isEmpty, lsnPerNode > 0 else { return "none" }
+            return finished.sorted { $0.stamp < $1.stamp }.map { entry in
+                let began = Double(entry.stamp) / lsnPerNode / 1e6
+                let done = entry.by.map { "done by \(ResultTable.decimal(Double($0) / 1e6, places: 2))M" } ?? "done after the last node"
+                return "began at \(ResultTable.decimal(began, places: 2))M nodes, \(done)"
+            }.joined(separator: "; ")
+        }
     }
 
     /// 100000 → "100k", 10000000 → "10M".
