@@ -35,4 +35,6 @@ extension WrappingStorageFile {
     package func truncate(to size: UInt64) throws { try inner.truncate(to: size) }
     package func preallocate(to size: UInt64) throws -> Bool { try inner.preallocate(to: size) }
     package func map(size: Int) throws -> (any MappedRegion)? { try inner.map(size: size) }
+    package func startWriteBack(_ range: Range<UInt64>) { inner.startWriteBack(range) }
+    package func dropWritten(_ range: Range<UInt64>) { inner.dropWritten(range) }
 }

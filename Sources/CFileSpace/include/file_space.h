@@ -19,4 +19,13 @@ int cfile_space_reserve(int fd, int64_t length);
 /// space; 0 when it does not or the type cannot be read.
 int cfile_space_is_copy_on_write(int fd);
 
+/// Advice for a long sequential write: with `drop` 0, starts writing the
+/// `length` bytes at `offset` back to the disk without waiting
+/// (`sync_file_range`); with `drop` 1, waits until they are written back
+/// and then lets the page cache drop them (`posix_fadvise` DONTNEED).
+/// Durability is unchanged: only an fsync makes the bytes durable. Returns
+/// 0, or the errno value of the failure (ENOSYS where there is no
+/// `sync_file_range`).
+int cfile_space_write_behind(int fd, int64_t offset, int64_t length, int drop);
+
 #endif

@@ -25,8 +25,10 @@ struct SnapshotFiles: Sendable {
     /// `path` is untouched.
     func writeTemporary(_ store: GraphStore, walLSN: LSN, logPosition: LogPosition? = nil, for path: String) throws -> String {
         try writeTemporary(for: path) { file in
+            var behind = WriteBehind(file: file)
             try store.writeSnapshot(walLSN: walLSN, logPosition: logPosition) { piece, offset in
                 try piece.withUnsafeBytes { try file.write($0, at: offset) }
+                behind.wrote(upTo: offset + UInt64(piece.count))
             }
         }
     }

@@ -37,11 +37,20 @@ package protocol StorageFile: AnyObject, Sendable {
     /// into the mapping are in the kernel's page cache at once; `sync()`
     /// makes them durable.
     func map(size: Int) throws -> (any MappedRegion)?
+    /// Advice for a long sequential write (a snapshot): start writing
+    /// `range` back to the disk now, without waiting.
+    func startWriteBack(_ range: Range<UInt64>)
+    /// Advice: wait until `range` is written back, then let the page cache
+    /// drop it. Neither call changes what a crash keeps: only `sync()`
+    /// makes bytes durable.
+    func dropWritten(_ range: Range<UInt64>)
 }
 
 extension StorageFile {
     package func preallocate(to size: UInt64) throws -> Bool { false }
     package func map(size: Int) throws -> (any MappedRegion)? { nil }
+    package func startWriteBack(_ range: Range<UInt64>) {}
+    package func dropWritten(_ range: Range<UInt64>) {}
 }
 
 /// A shared mapping of the start of a file, unmapped when released.

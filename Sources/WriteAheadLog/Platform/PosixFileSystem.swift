@@ -145,6 +145,14 @@ package final class PosixFile: StorageFile {
 
     deinit { close(fd) }
 
+    package func startWriteBack(_ range: Range<UInt64>) {
+        _ = cfile_space_write_behind(fd, Int64(range.lowerBound), Int64(range.count), 0)
+    }
+
+    package func dropWritten(_ range: Range<UInt64>) {
+        _ = cfile_space_write_behind(fd, Int64(range.lowerBound), Int64(range.count), 1)
+    }
+
     package func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws {
         var done = 0
         while done < bytes.count {
