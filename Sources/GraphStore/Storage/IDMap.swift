@@ -119,10 +119,12 @@ struct IDMap<Value> {
 
     /// Adds `value` under `id`; returns false (and changes nothing) if `id` is taken.
     @discardableResult
-    mutating func insert(_ value: Value, for id: UInt64) -> Bool {
+    mutating func insert(_ value: consuming Value, for id: UInt64) -> Bool {
+        // Consumed and moved along, not copied: a copy of a record retains
+        // its references and dropping the original releases them again.
         let entry = Entry(id: id, value: value)
         guard let last = lastID, id <= last else {
-            append(entry)
+            append(consume entry)
             return true
         }
         if tailHolding(id) != nil {
@@ -132,25 +134,25 @@ struct IDMap<Value> {
                 // Shift the entries above up by one; this map owns the run.
                 let index = tail.lowerBound(of: id, count: tailCount)
                 (tail.slots + index + 1).moveInitialize(from: tail.slots + index, count: tailCount - index)
-                (tail.slots + index).initialize(to: entry)
+                (tail.slots + index).initialize(to: consume entry)
                 tailCount += 1
                 tail.setInitialisedCount(tailCount)
                 return true
             }
             moveTailIntoTrie()
         }
-        return insertIntoTrie(entry)
+        return insertIntoTrie(consume entry)
     }
 
     /// Adds `entry`, whose id is above every id present, to the tail.
-    private mutating func append(_ entry: Entry) {
+    private mutating func append(_ entry: consuming Entry) {
         if tailCount == TailRun<Value>.maximumCapacity { moveTailIntoTrie() }
         guard let current = tail else {
             // A map that has filled a run before gets full runs; a small one
             // (most adjacency sets) grows its first run as it goes.
             let run = TailRun<Value>(capacity: trieCount > 0 ? TailRun<Value>.maximumCapacity : 1)
             _ = run.claim(0)
-            run.slots.initialize(to: entry)
+            run.slots.initialize(to: consume entry)
             tail = run
             tailCount = 1
             return
@@ -164,7 +166,7 @@ struct IDMap<Value> {
             _ = run.claim(tailCount)
             tail = run
         }
-        (run.slots + tailCount).initialize(to: entry)
+        (run.slots + tailCount).initialize(to: consume entry)
         tailCount += 1
     }
 
