@@ -182,7 +182,11 @@ let package = Package(
         ),
         .testTarget(
             name: "WriteAheadLogTests",
-            dependencies: ["WriteAheadLog", "WALTestSupport"],
+            dependencies: [
+                "WriteAheadLog", "WALTestSupport",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

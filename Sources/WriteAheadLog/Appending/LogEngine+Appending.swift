@@ -41,7 +41,7 @@ extension LogEngine {
             return (begin, commit)
         }
         commitCount.add(1, ordering: .relaxed)
-        metrics.commits.increment()
+        metrics.recordCommit()
         return lsns
     }
 

@@ -48,12 +48,10 @@ extension LogEngine {
                 if let written { written.mapping.unmapPages(written.range) }
                 let started = ContinuousClock.now
                 try fsyncing("fsync") { try file.sync() }
-                let elapsed = ContinuousClock.now - started
-                metrics.fsyncs.increment()
-                metrics.fsyncDuration.recordNanoseconds(Int64(elapsed.components.seconds) * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+                metrics.recordFsync(took: ContinuousClock.now - started)
             }
             endGeneration(durable: target)
-            metrics.durableLag.record(Int64(nextLSN.rawValue - 1 - target.rawValue))
+            metrics.recordDurableLag(Int64(nextLSN.rawValue - 1 - target.rawValue))
         } catch {
             poison(error)
             endGeneration(durable: nil)
@@ -92,6 +90,6 @@ extension LogEngine {
         signal(for: ended).notifyAll()
         if handedOff { signal(for: ended + 1).notifyOne() }
         resume(ready)
-        if target != nil { metrics.commitsPerFsync.record(commits - previousCommits) }
+        if target != nil { metrics.recordCommitsPerFsync(commits - previousCommits) }
     }
 }

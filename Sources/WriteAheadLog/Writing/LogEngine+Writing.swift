@@ -60,8 +60,7 @@ extension LogEngine {
         }
         writer.fileOffset += UInt64(end - start)
         writer.writtenLSN = lsn
-        metrics.bytesWritten.increment(by: end - start)
-        metrics.writes.increment()
+        metrics.recordWrite(bytes: end - start)
         publishWritten(lsn)
     }
 
