@@ -57,6 +57,10 @@ struct GraphScalingWorkload {
             checkpoints[mark] = 0
         }
         var snapshotsSeen = SnapshotsSeen()
+        // Elapsed time at every `SnapshotsSeen.interval` nodes: the rate
+        // between them, listed beside the checkpoints, shows what a
+        // checkpoint costs while it runs.
+        var intervalEnds: [UInt64] = []
         let started = monotonicNanos()
         for created in 1...nodes {
             var properties = payload.properties
@@ -65,7 +69,10 @@ struct GraphScalingWorkload {
                 try transaction.createNode(labels: payload.labels, properties: properties)
             }
             if checkpoints[created] != nil { checkpoints[created] = monotonicNanos() - started }
-            if created % SnapshotsSeen.interval == 0 { try snapshotsSeen.look(database, nodes: created) }
+            if created % SnapshotsSeen.interval == 0 {
+                intervalEnds.append(monotonicNanos() - started)
+                try snapshotsSeen.look(database, nodes: created)
+            }
         }
         let resident = ProcessMemory.residentBytes().flatMap { after in baseline.map { max(after - $0, 0) } }
         let endLSN = try database.walStatus()?.nextLSN.rawValue ?? 0
@@ -73,6 +80,9 @@ struct GraphScalingWorkload {
         // A checkpoint still running when the graph stopped growing has finished by now.
         try snapshotsSeen.look(database, nodes: nil)
         progress("graph-create-scaling: managed checkpoints: " + snapshotsSeen.describe(lsnPerNode: Double(endLSN) / Double(nodes)))
+        progress(
+            "graph-create-scaling: thousands of nodes a second over each \(ResultTable.grouped(Double(SnapshotsSeen.interval))) nodes: "
+                + Self.intervalRates(intervalEnds, nodesEach: SnapshotsSeen.interval))
         try committer.close()
         var rows: [ResultRow] = []
         for (index, mark) in marks.enumerated() {
@@ -174,6 +184,19 @@ struct GraphScalingWorkload {
                 return "began at \(ResultTable.decimal(began, places: 2))M nodes, \(done)"
             }.joined(separator: "; ")
         }
+    }
+
+    /// "512 498 455 ...": the rate between consecutive interval ends, in
+    /// thousands of nodes a second.
+    static func intervalRates(_ ends: [UInt64], nodesEach: Int) -> String {
+        var previous: UInt64 = 0
+        var rates: [String] = []
+        for end in ends {
+            let nanos = end - previous
+            previous = end
+            rates.append(nanos == 0 ? "-" : String(Int((Double(nodesEach) / (Double(nanos) / 1e9) / 1000).rounded())))
+        }
+        return rates.joined(separator: " ")
     }
 
     /// 100000 → "100k", 10000000 → "10M".
