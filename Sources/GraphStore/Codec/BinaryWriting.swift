@@ -162,7 +162,13 @@ extension Array where Element == UInt8 {
     init(exactly count: Int, _ write: (UnsafeMutableRawBufferPointer) -> Void) {
         self.init()
         reserveCapacity(count)
-        append(contentsOf: repeatElement(0, count: count))
+        // A record's few dozen bytes the common way, which the optimiser
+        // turns into one store; a large value a kilobyte per copy.
+        if count <= 1024 {
+            append(contentsOf: repeatElement(0, count: count))
+        } else {
+            appendZeros(count)
+        }
         withUnsafeMutableBytes(write)
     }
 }
@@ -210,12 +216,7 @@ extension Array where Element == UInt8 {
     /// caller encodes the slower way.
     mutating func appendWriting(size: Int, _ write: (inout ByteWriter) -> Void) -> Bool {
         let start = count
-        var missing = size
-        while missing > 0 {
-            let chunk = Swift.min(missing, zeroBytes.count)
-            zeroBytes.withUnsafeBytes { append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[..<chunk])) }
-            missing -= chunk
-        }
+        appendZeros(size)
         let exact = withUnsafeMutableBytes { buffer -> Bool in
             guard let base = buffer.baseAddress else { return size == 0 }
             var writer = ByteWriter(base: base, from: start, to: start + size)
@@ -224,6 +225,19 @@ extension Array where Element == UInt8 {
         }
         if !exact { removeSubrange(start...) }
         return exact
+    }
+
+    /// Appends `count` zeros, a kilobyte per copy: `repeatElement` appends
+    /// them one at a time unless the optimiser specialises the call, which
+    /// made a debug build take seconds for a value of a hundred megabytes.
+    @inline(__always)
+    mutating func appendZeros(_ count: Int) {
+        var missing = count
+        while missing > 0 {
+            let chunk = Swift.min(missing, zeroBytes.count)
+            zeroBytes.withUnsafeBytes { append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[..<chunk])) }
+            missing -= chunk
+        }
     }
 }
 
