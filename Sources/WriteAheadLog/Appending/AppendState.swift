@@ -32,4 +32,15 @@ struct AppendState: Sendable {
     var lastRecord: LogPosition?
 
     var lastAppendedLSN: LSN { LSN(nextLSN.rawValue - 1) }
+
+    /// After a refused record: a payload that grew the buffer towards the
+    /// record cap and was then cut leaves that capacity behind; keep only
+    /// what the pending bytes need (see `LogEngine.keptBufferCapacity`).
+    mutating func dropExcessCapacity() {
+        guard buffer.capacity > LogEngine.keptBufferCapacity else { return }
+        var kept: [UInt8] = []
+        kept.reserveCapacity(buffer.count)
+        kept.append(contentsOf: buffer)
+        buffer = kept
+    }
 }

@@ -28,6 +28,7 @@ extension LogEngine {
                 try RecordCodec.append(kind: .mutationBatch, lsn: batch, txBeginLSN: begin, to: &state.buffer, payload: payload)
             } catch {
                 state.buffer.removeSubrange(start...)
+                state.dropExcessCapacity()
                 throw error
             }
             let time = state.commitClock.next()
@@ -62,7 +63,12 @@ extension LogEngine {
                 let time = state.commitClock.next()
                 try RecordCodec.append(kind: kind, lsn: lsn, txBeginLSN: txBeginLSN ?? lsn, to: &state.buffer) { CommitTime.append(time, to: &$0) }
             } else {
-                try RecordCodec.append(kind: kind, lsn: lsn, txBeginLSN: txBeginLSN ?? lsn, to: &state.buffer, payload: payload)
+                do {
+                    try RecordCodec.append(kind: kind, lsn: lsn, txBeginLSN: txBeginLSN ?? lsn, to: &state.buffer, payload: payload)
+                } catch {
+                    state.dropExcessCapacity()
+                    throw error
+                }
             }
             state.lastRecord = LogPosition(segment: state.segmentID, offset: state.segmentBytes, lsn: lsn)
             state.segmentBytes += UInt64(state.buffer.count - start)

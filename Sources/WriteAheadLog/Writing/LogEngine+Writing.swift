@@ -8,6 +8,13 @@ extension LogEngine {
         try writePending()
     }
 
+    /// The most capacity the append buffers keep between writes: what
+    /// groups of ordinary commits need. A transaction of hundreds of
+    /// megabytes would otherwise pin that much memory in each of the two
+    /// buffers (the one appended to and the one written from) for as long
+    /// as the log is open.
+    static var keptBufferCapacity: Int { 4 << 20 }
+
     /// Hands every pending byte to the kernel, rotating segments where the
     /// appenders marked it. Whoever gets the write lock writes the bytes of
     /// every committer that appended before it: one `pwrite` for the group.
@@ -21,7 +28,9 @@ extension LogEngine {
             }
             guard !writer.spare.isEmpty || !writer.spareBreaks.isEmpty else { return }
             defer {
-                writer.spare.removeAll(keepingCapacity: true)
+                // Reused while it is small; a large transaction's memory is
+                // given back once its bytes are written.
+                writer.spare.removeAll(keepingCapacity: writer.spare.capacity <= Self.keptBufferCapacity)
                 writer.spareBreaks.removeAll(keepingCapacity: true)
             }
             do {
