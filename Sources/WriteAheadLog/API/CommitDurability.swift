@@ -9,4 +9,10 @@ public enum CommitDurability: Sendable, Equatable {
     /// caller that serialises its own commits (a database's writer lock)
     /// release its lock before the fsync, so its commits share fsyncs.
     case written
+
+    /// Whether a commit waits for an fsync under `syncMode`.
+    @inlinable
+    func waitsForFsync(under syncMode: SyncMode) -> Bool {
+        self == .durable || (self == .syncMode && syncMode == .always)
+    }
 }

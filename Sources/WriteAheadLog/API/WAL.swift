@@ -171,7 +171,7 @@ public final class WAL<Event: WALEvent>: Sendable {
         let lsns = try engine.appendTransaction { buffer in
             try RecordCodec.appendBatchPayload(encoded: prefix, then: rest, to: &buffer)
         }
-        let durable = durability == .durable || (durability == .syncMode && engine.options.syncMode == .always)
+        let durable = durability.waitsForFsync(under: engine.options.syncMode)
         if durable {
             try engine.waitDurable(lsns.commit)
         } else {
@@ -190,7 +190,7 @@ public final class WAL<Event: WALEvent>: Sendable {
     public func commit(_ events: [Event], durability: CommitDurability = .syncMode) async throws -> Commit? {
         guard !events.isEmpty else { return nil }
         let lsns = try engine.appendTransaction { buffer in try RecordCodec.appendBatchPayload(events, to: &buffer) }
-        let durable = durability == .durable || (durability == .syncMode && engine.options.syncMode == .always)
+        let durable = durability.waitsForFsync(under: engine.options.syncMode)
         try await engine.waitAsync(lsns.commit, durable: durable, cancellable: false)
         return Commit(beginLSN: lsns.begin, commitLSN: lsns.commit, isDurable: durable)
     }
