@@ -2,6 +2,7 @@ import Synchronization
 
 extension LogEngine {
     /// Runs `body` under the append lock after the health and open checks.
+    @inline(__always)
     func appending<R>(_ operation: String, _ body: (inout AppendState) throws -> R) throws -> R {
         try checkHealthy(operation)
         return try append.withLock { state in

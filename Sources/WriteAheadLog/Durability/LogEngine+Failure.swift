@@ -2,8 +2,16 @@ import Synchronization
 
 extension LogEngine {
     /// Throws `poisoned` once a write or fsync has failed.
+    ///
+    /// Inlined: every commit asks, and the healthy answer is one load.
+    @inline(__always)
     func checkHealthy(_ operation: String, lsn: LSN? = nil) throws {
         guard poisoned.load(ordering: .acquiring) else { return }
+        try throwPoisoned(operation, lsn: lsn)
+    }
+
+    /// The error ``checkHealthy(_:lsn:)`` throws once the log is poisoned.
+    private func throwPoisoned(_ operation: String, lsn: LSN?) throws -> Never {
         let reason = progress.withLock { $0.failure }.map { "\($0)" } ?? "an earlier write or fsync failed"
         throw WALError(
             .poisoned, "the log is poisoned and refuses writes until it is reopened: \(reason)",
