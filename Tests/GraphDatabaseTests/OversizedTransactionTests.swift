@@ -22,10 +22,17 @@ struct OversizedTransactionTests {
         .string(String(decoding: [UInt8](repeating: UInt8(ascii: "x"), count: bytes), as: UTF8.self))
     }
 
-    @Test(
-        "a transaction over the record cap is refused whole and the log goes on",
-        arguments: ["one node over the cap", "many nodes over the cap together", "a property set over the cap"])
-    func refusedWhole(shape: String) throws {
+    /// What makes the transaction too large.
+    enum Shape: String, CaseIterable, CustomStringConvertible {
+        case oneNode = "one node over the cap"
+        case manyNodes = "many nodes over the cap together"
+        case propertySet = "a property set over the cap"
+
+        var description: String { rawValue }
+    }
+
+    @Test("a transaction over the record cap is refused whole and the log goes on", arguments: Shape.allCases)
+    func refusedWhole(shape: Shape) throws {
         let directory = TemporaryDirectory()
         let configuration = GraphDatabaseConfiguration.dataDirectory(directory.path)
         let (database, _) = try GraphDatabase.open(configuration)
@@ -35,15 +42,15 @@ struct OversizedTransactionTests {
         let error = #expect(throws: GraphDatabaseError.self) {
             try database.write { transaction in
                 switch shape {
-                case "one node over the cap":
+                case .oneNode:
                     try transaction.createNode(labels: ["Doc"], properties: ["body": Self.overCap])
-                case "many nodes over the cap together":
+                case .manyNodes:
                     // Each node is small enough; the transaction's record is not.
                     let chunk = Self.text(bytes: 16 << 20)
                     for _ in 0...(RecordFrame.maximumSize / (16 << 20)) {
                         try transaction.createNode(labels: ["Doc"], properties: ["body": chunk])
                     }
-                default:
+                case .propertySet:
                     try transaction.setNodeProperty(kept, key: "body", value: Self.overCap)
                 }
             }

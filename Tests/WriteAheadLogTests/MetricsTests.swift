@@ -1,5 +1,5 @@
-import Metrics
 import Foundation
+import Metrics
 import MetricsTestKit
 import Testing
 import WALTestSupport
@@ -31,6 +31,8 @@ struct MetricsTests {
         #expect(try backend.expectCounter("wal_fsyncs_total", dimensions).totalValue >= 1)
         #expect(try !backend.expectTimer("wal_fsync_duration_seconds", dimensions).values.isEmpty)
         #expect(try !backend.expectRecorder("wal_commits_per_fsync", dimensions).values.isEmpty)
+        // Everything appended was fsynced by the last group: no lag.
+        #expect(try backend.expectGauge("wal_durable_lag_lsn", dimensions).lastValue == 0)
     }
 
     // Bound to the task rather than read from the process: the test

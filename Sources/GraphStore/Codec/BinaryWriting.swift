@@ -164,7 +164,7 @@ extension Array where Element == UInt8 {
         reserveCapacity(count)
         // A record's few dozen bytes the common way, which the optimiser
         // turns into one store; a large value a kilobyte per copy.
-        if count <= 1024 {
+        if count <= zeroBytes.count {
             append(contentsOf: repeatElement(0, count: count))
         } else {
             appendZeros(count)

@@ -34,7 +34,7 @@ struct WALMetrics: Sendable {
         durableLag = Gauge(label: "wal_durable_lag_lsn", dimensions: dimensions, factory: factory)
     }
 
-    /// One transaction (or primitive commit record) appended.
+    /// One transaction appended through `commit`.
     @inline(__always)
     func recordCommit() {
         if isEnabled { commits.increment() }
