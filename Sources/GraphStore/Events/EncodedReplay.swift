@@ -45,8 +45,8 @@ public struct EncodedReplay {
 
     /// The event in `bytes` (as `MutationEvent.encode(into:)` wrote it),
     /// ready to apply to `store`, or nil when the caller must decode it.
-    /// Changes nothing in the store (`inout` only so that it is not
-    /// copied): apply what it returns with ``GraphStore/apply(_:)-(PreparedEvent)``.
+    /// Changes nothing in the store but room taken in its block for the
+    /// record's property bytes: apply what it returns with ``GraphStore/apply(_:)-(PreparedEvent)``.
     public mutating func prepare(_ bytes: UnsafeRawBufferPointer, for store: inout GraphStore) -> PreparedEvent? {
         var cursor = PlainCursor(bytes)
         guard cursor.byte() == MutationEvent.codecVersion, cursor.byte() == MutationEvent.Tag.createNode.rawValue,
@@ -62,7 +62,7 @@ public struct EncodedReplay {
             guard pairs.insert(key: key, value: valueRange) else { return nil }  // a repeated key
         }
         guard cursor.isAtEnd else { return nil }
-        let properties = pairs.blob(from: bytes)
+        let properties = pairs.blob(from: bytes, placing: &store.blobArena)
         return PreparedEvent(.createNode(id: id, labelSet: labelSet, labels: labels, properties: properties))
     }
 
@@ -176,8 +176,8 @@ private struct PreparedPairs {
     }
 
     /// The record's encoding: the count, then each key number and value bytes.
-    func blob(from bytes: UnsafeRawBufferPointer) -> PropertyBlob {
-        PropertyBlob(valueRanges: pairs, in: bytes)
+    func blob(from bytes: UnsafeRawBufferPointer, placing arena: inout BlobArena) -> PropertyBlob {
+        PropertyBlob(valueRanges: pairs, in: bytes, placing: &arena)
     }
 }
 

@@ -89,7 +89,10 @@ extension GraphStore {
             let record = entry.value
             buffer.appendVarint(Self.gap(from: previous, to: entry.id))
             buffer.appendVarint(UInt64(record.labelSet))
-            buffer.appendVarBytes(record.properties.bytes)
+            record.properties.withUnsafeBytes { properties in
+                buffer.appendVarint(UInt64(properties.count))
+                buffer.appendRaw(properties)
+            }
             previous = entry.id
             if buffer.count >= threshold { try flush() }
         }
@@ -100,7 +103,10 @@ extension GraphStore {
             buffer.appendVarint(UInt64(record.type))
             buffer.appendVarint(record.source.rawValue)
             buffer.appendVarint(record.target.rawValue)
-            buffer.appendVarBytes(record.properties.bytes)
+            record.properties.withUnsafeBytes { properties in
+                buffer.appendVarint(UInt64(properties.count))
+                buffer.appendRaw(properties)
+            }
             previous = entry.id
             if buffer.count >= threshold { try flush() }
         }
@@ -333,7 +339,7 @@ extension GraphStore {
             let labelSet = store.internLabelSet(try reader.readLabels("labels of node \(id)"))
             let properties = try reader.readProperties("properties of node \(id)")
             store.nodeRecords.insert(
-                NodeRecord(labelSet: labelSet, properties: PropertyBlob(properties, keys: &store.propertyKeys)), for: id)
+                NodeRecord(labelSet: labelSet, properties: store.propertyBlob(properties)), for: id)
             labelIndex.add(id, labelSet: labelSet)
             previous = id
         }
@@ -347,7 +353,7 @@ extension GraphStore {
             let properties = try reader.readProperties("properties of relationship \(id)")
             let record = RelationshipRecord(
                 source: source, target: target, type: store.relationshipTypes.intern(type),
-                properties: PropertyBlob(properties, keys: &store.propertyKeys))
+                properties: store.propertyBlob(properties))
             try addRelationship(id, record, to: &store)
             previous = id
         }
@@ -383,7 +389,7 @@ extension GraphStore {
         // Ids come in ascending order (readID checks it), so the trie is
         // built a node at a time rather than walked for every record.
         var nodes = IDMap<NodeRecord>.AscendingBuilder()
-        try section.decode(&reader, threads: decodingThreads) { id, record throws(WALError) in
+        try section.decode(&reader, threads: decodingThreads, arena: &store.blobArena) { id, record throws(WALError) in
             guard nodes.append(record, for: id) else {
                 throw WALError(.eventDecoding, "node \(id) is not above the node before it")
             }
@@ -404,7 +410,7 @@ extension GraphStore {
             let raw = try reader.readVarBytesInPlace("properties of relationship \(id)")
             let properties: PropertyBlob
             do throws(WALError) {
-                properties = try PropertyBlob(validating: raw, keyCount: section.keyCount)
+                properties = try PropertyBlob(validating: raw, keyCount: section.keyCount, in: &store.blobArena)
             } catch {
                 throw WALError(.eventDecoding, "properties of relationship \(id): \(error.message)")
             }

@@ -46,7 +46,7 @@ struct NodeSection {
     /// Reads every node, handing each record to `build` in id order;
     /// leaves `reader` after the section.
     func decode(
-        _ reader: inout BinaryReader, threads: DecodingThreads,
+        _ reader: inout BinaryReader, threads: DecodingThreads, arena: inout BlobArena,
         build: (UInt64, NodeRecord) throws(WALError) -> Void
     ) throws(WALError) {
         let two: Bool
@@ -55,11 +55,11 @@ struct NodeSection {
         case .two: two = true
         case .automatic: two = count >= Self.twoThreadMinimum && DedicatedThread.hasSecondProcessor
         }
-        guard two, let rest = try decodeOnTwoThreads(reader, build: build) else {
+        guard two, let rest = try decodeOnTwoThreads(reader, arena: &arena, build: build) else {
             var previous: UInt64? = nil
             for index in 0..<count {
                 let entry = try read(&reader, index: index, after: previous)
-                try build(entry.id, Self.record(of: entry))
+                try build(entry.id, Self.record(of: entry, arena: &arena))
                 previous = entry.id
             }
             return
@@ -83,16 +83,16 @@ struct NodeSection {
         return Entry(id: id, labelSet: UInt32(labelSet), properties: properties)
     }
 
-    /// The record of a checked entry, with its own copy of the bytes.
-    static func record(of entry: Entry) -> NodeRecord {
-        NodeRecord(labelSet: entry.labelSet, properties: PropertyBlob(bytes: Array(entry.properties)))
+    /// The record of a checked entry, its bytes copied into the store's block.
+    static func record(of entry: Entry, arena: inout BlobArena) -> NodeRecord {
+        NodeRecord(labelSet: entry.labelSet, properties: PropertyBlob(copying: entry.properties, in: &arena))
     }
 
     /// The reader on a thread of its own, the builder on this one. Returns
     /// the reader after the section, or nil when no thread could be started
     /// (nothing was read: the caller reads on this thread).
     private func decodeOnTwoThreads(
-        _ reader: BinaryReader, build: (UInt64, NodeRecord) throws(WALError) -> Void
+        _ reader: BinaryReader, arena: inout BlobArena, build: (UInt64, NodeRecord) throws(WALError) -> Void
     ) throws(WALError) -> BinaryReader? {
         let queue = HandOffQueue<Batch, Result<SendableReader, WALError>>(depth: Self.queueDepth)
         let start = SendableReader(reader: reader)
@@ -105,7 +105,7 @@ struct NodeSection {
         }
         do throws(WALError) {
             while let batch = queue.next() {
-                for entry in batch.entries { try build(entry.id, Self.record(of: entry)) }
+                for entry in batch.entries { try build(entry.id, Self.record(of: entry, arena: &arena)) }
                 queue.recycle(batch)
             }
         } catch {

@@ -1,23 +1,25 @@
 /// A node as the store keeps it: the number of its label set, its encoded
 /// properties and, when it has relationships, its adjacency.
 ///
-/// 24 bytes (32 with its id in a trie leaf), and one allocation (the properties) for a node
-/// without relationships. The id is the trie's key and the names live in
+/// 24 bytes (32 with its id in a trie leaf), and no allocation of its own
+/// for a node without relationships (its properties share a block with
+/// other nodes', see ``BlobArena``): the 12-byte blob first, so that the
+/// label set's number fills the rest of its 16. The id is the trie's key and the names live in
 /// the store's tables, so ``GraphStore`` materialises a ``Node`` on read.
 /// The adjacency lives beside the node rather than in a separate map so
 /// `relationships(of:)` needs one lookup; it is boxed because most nodes
 /// of a large graph have none, or few, and two empty ``IDSet``s inline
 /// would cost 112 bytes per node.
 struct NodeRecord: Sendable {
+    var properties: PropertyBlob
     /// The label set's number in the store's ``LabelSets``.
     var labelSet: UInt32
-    var properties: PropertyBlob
     /// Nil when the node has no relationships: equal nodes have equal records.
     private var adjacency: Adjacency?
 
     init(labelSet: UInt32, properties: PropertyBlob) {
-        self.labelSet = labelSet
         self.properties = properties
+        self.labelSet = labelSet
     }
 
     /// The relationships that leave the node, ascending.

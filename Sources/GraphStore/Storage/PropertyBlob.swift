@@ -1,79 +1,160 @@
+import Glibc
 import WriteAheadLog
 
-/// A node's or relationship's properties as one byte buffer, keys as
-/// their numbers in the store's ``NameTable``.
+/// A node's or relationship's properties as encoded bytes, keys as their
+/// numbers in the store's ``NameTable``.
 ///
 /// Why not `[String: PropertyValue]`: a dictionary of three properties
 /// costs a hash table allocation, its key strings and a value enum of 24
-/// bytes per slot, and a path copy retains all of it; this costs one
-/// allocation of about the values' own size. Reads decode (O(size)); a
+/// bytes per slot, and a path copy retains all of it; this costs the
+/// values' own size, and 12 bytes in the record. Reads decode (O(size)); a
 /// write re-encodes the record's properties.
+///
+/// Where the bytes are: a created record's in a pooled block shared with
+/// other records' (``BlobArena``), an updated record's and a large one's
+/// in memory of their own (see ``BlobSlab`` for why). The blob holds a
+/// reference to that memory, the offset and the count.
 ///
 /// Layout: empty for no properties; otherwise a varint count, then per
 /// property the varint key number and the value as `BinaryWriting.swift`
 /// encodes it (nested maps keep their string keys), ascending by key
 /// number. One encoding per content and table, so blobs made with tables
 /// that agree compare byte for byte.
-struct PropertyBlob: Sendable, Equatable {
-    let bytes: [UInt8]
+struct PropertyBlob: Sendable {
+    /// Where the bytes are; nil for no properties.
+    private let storage: BlobSlab?
+    /// The offset of the first byte in `storage`.
+    private let start: UInt16
+    /// How many bytes; 0 with a storage: all of that storage (memory of
+    /// the blob's own, which may be larger than 16 bits count).
+    private let storedCount: UInt16
 
-    static let empty = PropertyBlob(bytes: [])
+    static let empty = PropertyBlob(storage: nil, start: 0, storedCount: 0)
 
-    init(bytes: [UInt8]) {
-        self.bytes = bytes
+    private init(storage: BlobSlab?, start: UInt16, storedCount: UInt16) {
+        self.storage = storage
+        self.start = start
+        self.storedCount = storedCount
     }
 
-    /// Encodes `properties` when every key has a number in `keys`; nil
-    /// otherwise (``init(_:keys:)`` numbers them).
-    init?(_ properties: [String: PropertyValue], knownKeys keys: borrowing NameTable) {
-        guard !properties.isEmpty else {
+    /// `count` bytes at `offset` in a pooled block.
+    fileprivate init(block: BlobSlab, offset: Int, count: Int) {
+        self.init(storage: block, start: UInt16(offset), storedCount: UInt16(count))
+    }
+
+    /// All of `own`, memory holding this blob alone.
+    fileprivate init(own: BlobSlab) {
+        self.init(storage: own, start: 0, storedCount: 0)
+    }
+
+    /// A blob of its own holding a copy of `bytes`.
+    init(bytes: [UInt8]) {
+        self = bytes.withUnsafeBytes { PropertyBlob(copying: $0) }
+    }
+
+    /// A blob holding a copy of `raw`, placed by `placing`.
+    init(copying raw: UnsafeRawBufferPointer, in placing: inout some BlobPlacing) {
+        guard !raw.isEmpty else {
             self = .empty
             return
         }
-        guard properties.count <= 16 else { return nil }
-        guard let bytes = Self.encodeFew(properties, keys: keys) else { return nil }
-        self.init(bytes: bytes)
+        self = placing.place(count: raw.count) { $0.appendRaw(raw) } ?? PropertyBlob(copying: raw)
     }
 
-    /// Encodes `properties`, interning their keys in `keys`.
-    ///
-    /// New keys are numbered in name order, not in the dictionary's
-    /// (which depends on its history): replaying the same events numbers
-    /// them the same way, so the replayed store writes the same snapshot.
-    init(_ properties: [String: PropertyValue], keys: inout NameTable) {
+    /// A blob of its own holding a copy of `raw`.
+    init(copying raw: UnsafeRawBufferPointer) {
+        guard !raw.isEmpty else {
+            self = .empty
+            return
+        }
+        let own = BlobSlab(holdingExactly: raw.count)
+        if let source = raw.baseAddress { own.base.copyMemory(from: source, byteCount: raw.count) }
+        self.init(own: own)
+    }
+
+    /// How many bytes the encoding takes.
+    var count: Int {
+        guard let storage else { return 0 }
+        return storedCount == 0 ? storage.capacity : Int(storedCount)
+    }
+
+    var isEmpty: Bool { storage == nil }
+
+    /// Whether the bytes are in a block shared with other blobs (rather
+    /// than in memory of their own).
+    var isInSharedBlock: Bool { storage != nil && storedCount != 0 }
+
+    /// Calls `body` with the encoded bytes, valid during the call.
+    @inline(__always)
+    func withUnsafeBytes<Result, Failure>(
+        _ body: (UnsafeRawBufferPointer) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        guard let storage else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        defer { withExtendedLifetime(storage) {} }
+        return try body(UnsafeRawBufferPointer(start: storage.base + Int(start), count: count))
+    }
+
+    /// A copy of the encoded bytes.
+    var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
+
+    /// Encodes `properties` when every key has a number in `keys`; nil
+    /// otherwise (``init(_:keys:)`` numbers them).
+    init?(_ properties: [String: PropertyValue], knownKeys keys: borrowing NameTable, in placing: inout some BlobPlacing) {
         guard !properties.isEmpty else {
             self = .empty
             return
         }
         if properties.count <= 16 {
-            guard let bytes = Self.encodeFew(properties, keys: keys) else {
-                for name in properties.keys.sorted() { _ = keys.intern(name) }
-                self.init(properties, keys: &keys)
-                return
-            }
-            self.init(bytes: bytes)
+            guard let blob = Self.encodeFew(properties, keys: keys, in: &placing) else { return nil }
+            self = blob
             return
         }
         var pairs: [(key: UInt32, value: PropertyValue)] = []
         pairs.reserveCapacity(properties.count)
         for (key, value) in properties {
-            guard let id = keys.id(of: key) else {
-                for name in properties.keys.sorted() { _ = keys.intern(name) }
-                self.init(properties, keys: &keys)
-                return
-            }
+            guard let id = keys.id(of: key) else { return nil }
             pairs.append((id, value))
         }
-        if pairs.count > 1 { pairs.sort { $0.key < $1.key } }
-        self.init(sortedPairs: pairs)
+        pairs.sort { $0.key < $1.key }
+        self.init(sortedPairs: pairs, in: &placing)
+    }
+
+    /// Encodes `properties` into memory of its own, interning their keys
+    /// in `keys`.
+    ///
+    /// New keys are numbered in name order, not in the dictionary's
+    /// (which depends on its history): replaying the same events numbers
+    /// them the same way, so the replayed store writes the same snapshot.
+    init(_ properties: [String: PropertyValue], keys: inout NameTable) {
+        var own = OwnMemory()
+        self.init(properties, keys: &keys, in: &own)
+    }
+
+    /// Encodes `properties`, placed by `placing`, interning their keys in
+    /// `keys` (in name order, as ``init(_:keys:)`` says).
+    init(_ properties: [String: PropertyValue], keys: inout NameTable, in placing: inout some BlobPlacing) {
+        if let blob = PropertyBlob(properties, knownKeys: keys, in: &placing) {
+            self = blob
+            return
+        }
+        Self.intern(properties.keys, in: &keys)
+        // Every key has a number now.
+        self = PropertyBlob(properties, knownKeys: keys, in: &placing) ?? .empty
+    }
+
+    /// Numbers the names in `names` that have no number yet, in name order.
+    static func intern(_ names: some Collection<String>, in keys: inout NameTable) {
+        for name in names.sorted() where keys.id(of: name) == nil { _ = keys.intern(name) }
     }
 
     /// The encoding of a few properties (a node's usual handful), their
     /// positions sorted by key number on the stack, sparing the sorted
     /// pairs' array and the values' retains. Nil when a key has no number.
-    private static func encodeFew(_ properties: [String: PropertyValue], keys: borrowing NameTable) -> [UInt8]? {
+    private static func encodeFew(
+        _ properties: [String: PropertyValue], keys: borrowing NameTable, in placing: inout some BlobPlacing
+    ) -> PropertyBlob? {
         typealias Position = (key: UInt32, index: Dictionary<String, PropertyValue>.Index)
-        return withUnsafeTemporaryAllocation(of: Position.self, capacity: properties.count) { order -> [UInt8]? in
+        return withUnsafeTemporaryAllocation(of: Position.self, capacity: properties.count) { order -> PropertyBlob? in
             var count = 0
             defer { _ = order.prefix(count).deinitialize() }
             var size = varintSize(UInt64(properties.count))
@@ -83,57 +164,71 @@ struct PropertyBlob: Sendable, Equatable {
                 order.insertSorted((key, index), count: count) { $0.key < $1.key }
                 count += 1
             }
-            var buffer: [UInt8] = []
-            buffer.reserveCapacity(size)
-            buffer.appendVarint(UInt64(count))
-            for position in 0..<count {
-                buffer.appendVarint(UInt64(order[position].key))
-                buffer.appendValue(properties[order[position].index].value)
+            func write(to sink: inout some ByteSink) {
+                sink.appendVarint(UInt64(count))
+                for position in 0..<count {
+                    sink.appendVarint(UInt64(order[position].key))
+                    sink.appendValue(properties[order[position].index].value)
+                }
             }
-            return buffer
+            return placing.place(count: size) { write(to: &$0) } ?? PropertyBlob(encodedBy: write)
         }
     }
 
-    /// Encodes pairs ascending by key number, into a buffer of exactly their size.
+    /// Encodes pairs ascending by key number, into memory of its own.
     init(sortedPairs pairs: [(key: UInt32, value: PropertyValue)]) {
+        var own = OwnMemory()
+        self.init(sortedPairs: pairs, in: &own)
+    }
+
+    /// Encodes pairs ascending by key number, placed by `placing`.
+    init(sortedPairs pairs: [(key: UInt32, value: PropertyValue)], in placing: inout some BlobPlacing) {
         guard !pairs.isEmpty else {
             self = .empty
             return
         }
         var size = varintSize(UInt64(pairs.count))
         for (key, value) in pairs { size += varintSize(UInt64(key)) + value.encodedSize }
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(size)
-        buffer.appendVarint(UInt64(pairs.count))
-        for (key, value) in pairs {
-            buffer.appendVarint(UInt64(key))
-            buffer.appendValue(value)
+        func write(to sink: inout some ByteSink) {
+            sink.appendVarint(UInt64(pairs.count))
+            for (key, value) in pairs {
+                sink.appendVarint(UInt64(key))
+                sink.appendValue(value)
+            }
         }
-        bytes = buffer
+        self = placing.place(count: size) { write(to: &$0) } ?? PropertyBlob(encodedBy: write)
     }
 
     /// Builds the record's bytes from values already encoded in `bytes`
     /// (a logged event's), given ascending by key number: the count, then
     /// each key number and its value's bytes, copied as they are.
-    init(valueRanges pairs: some Collection<(key: UInt32, value: Range<Int>)>, in bytes: UnsafeRawBufferPointer) {
+    init(
+        valueRanges pairs: some Collection<(key: UInt32, value: Range<Int>)>, in bytes: UnsafeRawBufferPointer,
+        placing: inout some BlobPlacing
+    ) {
         guard !pairs.isEmpty else {
             self = .empty
             return
         }
         var size = varintSize(UInt64(pairs.count))
         for (key, value) in pairs { size += varintSize(UInt64(key)) + value.count }
-        self.init(bytes: [UInt8](exactly: size) { output in
-            var offset = writeVarint(UInt64(pairs.count), to: output, at: 0)
+        func write(to sink: inout some ByteSink) {
+            sink.appendVarint(UInt64(pairs.count))
             for (key, value) in pairs {
-                offset = writeVarint(UInt64(key), to: output, at: offset)
-                UnsafeMutableRawBufferPointer(rebasing: output[offset..<(offset + value.count)])
-                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[value]))
-                offset += value.count
+                sink.appendVarint(UInt64(key))
+                sink.appendRaw(UnsafeRawBufferPointer(rebasing: bytes[value]))
             }
-        })
+        }
+        self = placing.place(count: size) { write(to: &$0) } ?? PropertyBlob(encodedBy: write)
     }
 
-    var isEmpty: Bool { bytes.isEmpty }
+    /// The slow way, when a size was computed wrong (a bug, which this
+    /// survives): encoded into an array, then copied into memory of its own.
+    private init(encodedBy write: (inout [UInt8]) -> Void) {
+        var array: [UInt8] = []
+        write(&array)
+        self.init(bytes: array)
+    }
 
     /// The pairs, ascending by key number.
     var pairs: [(key: UInt32, value: PropertyValue)] {
@@ -145,11 +240,12 @@ struct PropertyBlob: Sendable, Equatable {
     /// Calls `body` with each key number and value, ascending by key number,
     /// until it returns false.
     func forEachWhile(_ body: (UInt32, PropertyValue) -> Bool) {
-        guard !bytes.isEmpty else { return }
+        guard !isEmpty else { return }
         // The bytes were encoded by this type or validated on load, so a
         // failure here is a bug, not bad data: stop at what was read.
         do throws(WALError) {
-            try withReader(over: bytes) { reader throws(WALError) in
+            try withUnsafeBytes { raw throws(WALError) in
+                var reader = BinaryReader(raw)
                 let count = try reader.readVarint("property count")
                 for _ in 0..<count {
                     let key = UInt32(truncatingIfNeeded: try reader.readVarint("property key"))
@@ -182,7 +278,7 @@ struct PropertyBlob: Sendable, Equatable {
 
     /// The properties by name.
     func decoded(keys: NameTable) -> [String: PropertyValue] {
-        guard !bytes.isEmpty else { return [:] }
+        guard !isEmpty else { return [:] }
         var result: [String: PropertyValue] = [:]
         forEach { (key: UInt32, value: PropertyValue) in
             if let name = keys.name(key) { result[name] = value }
@@ -191,7 +287,8 @@ struct PropertyBlob: Sendable, Equatable {
     }
 
     /// This blob with key number `key` set to `value` (removed when nil),
-    /// and the value it had.
+    /// and the value it had. The new blob has memory of its own (see
+    /// ``BlobArena`` for why updates do not go to a shared block).
     func replacing(_ key: UInt32, with value: PropertyValue?) -> (blob: PropertyBlob, old: PropertyValue?) {
         var pairs = self.pairs
         let index = pairs.firstIndex { $0.key >= key } ?? pairs.endIndex
@@ -211,9 +308,9 @@ struct PropertyBlob: Sendable, Equatable {
     ///
     /// The common case is checked where the bytes lie, then copied once;
     /// anything else is copied and checked through the reader.
-    init(validating raw: UnsafeRawBufferPointer, keyCount: Int) throws(WALError) {
+    init(validating raw: UnsafeRawBufferPointer, keyCount: Int, in placing: inout some BlobPlacing) throws(WALError) {
         try Self.validate(raw, keyCount: keyCount)
-        self.init(bytes: Array(raw))
+        self.init(copying: raw, in: &placing)
     }
 
     /// The check of ``init(validating:keyCount:)`` alone, where the bytes
@@ -250,6 +347,57 @@ struct PropertyBlob: Sendable, Equatable {
         guard reader.isAtEnd else {
             throw WALError(.eventDecoding, "\(reader.remaining) bytes left over after \(count) properties")
         }
+    }
+}
+
+extension PropertyBlob: Equatable {
+    /// Byte for byte, wherever the bytes are.
+    static func == (left: PropertyBlob, right: PropertyBlob) -> Bool {
+        left.withUnsafeBytes { a in
+            right.withUnsafeBytes { b in
+                guard a.count == b.count else { return false }
+                guard let x = a.baseAddress, let y = b.baseAddress else { return true }
+                return memcmp(x, y, a.count) == 0
+            }
+        }
+    }
+}
+
+/// Where a new blob's bytes go: a store's block (``BlobArena``) or memory
+/// of the blob's own (``OwnMemory``).
+protocol BlobPlacing {
+    /// A blob of `count` bytes (more than 0) that `write` stores; nil when
+    /// `write` did not store exactly that many (a size computed wrong: the
+    /// caller encodes the slow way).
+    mutating func place(count: Int, _ write: (inout ByteWriter) -> Void) -> PropertyBlob?
+}
+
+extension BlobPlacing {
+    /// `write` into `count` bytes at `offset` in `slab`: whether exactly those.
+    @inline(__always)
+    fileprivate func fill(_ slab: BlobSlab, at offset: Int, count: Int, _ write: (inout ByteWriter) -> Void) -> Bool {
+        var writer = ByteWriter(base: slab.base, from: offset, to: offset + count)
+        write(&writer)
+        return !writer.overflowed && writer.position == offset + count
+    }
+}
+
+/// Every blob in memory of its own: updates, and callers without a store.
+struct OwnMemory: BlobPlacing {
+    func place(count: Int, _ write: (inout ByteWriter) -> Void) -> PropertyBlob? {
+        let own = BlobSlab(holdingExactly: count)
+        return fill(own, at: 0, count: count, write) ? PropertyBlob(own: own) : nil
+    }
+}
+
+extension BlobArena: BlobPlacing {
+    /// In the store's block when the blob is small enough, else in memory of its own.
+    @inline(__always)
+    mutating func place(count: Int, _ write: (inout ByteWriter) -> Void) -> PropertyBlob? {
+        guard count <= Self.largestPlaced, let (slab, offset) = room(for: count) else {
+            return OwnMemory().place(count: count, write)
+        }
+        return fill(slab, at: offset, count: count, write) ? PropertyBlob(block: slab, offset: offset, count: count) : nil
     }
 }
 

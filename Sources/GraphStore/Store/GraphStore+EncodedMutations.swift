@@ -42,7 +42,9 @@ extension GraphStore {
         id: NodeID, labels: Set<String>, properties: [String: PropertyValue], encoded: inout EncodedBatch
     ) -> Bool {
         let end = encoded.end
-        guard let blob = Self.encodeNode(id: id, labels: labels, properties: properties, names: names, into: &encoded)
+        let names = self.names
+        guard let blob = Self.encodeNode(
+            id: id, labels: labels, properties: properties, names: names, arena: &blobArena, into: &encoded)
         else { return false }
         // The next id is above every node's, so this never finds it taken;
         // if it did, the public path would name the error.
@@ -57,7 +59,7 @@ extension GraphStore {
     /// property bytes, built from the event's; nil (nothing appended) when
     /// a key has no number in `names` or a value nests too deep.
     private static func encodeNode(
-        id: NodeID, labels: Set<String>, properties: [String: PropertyValue], names: Names,
+        id: NodeID, labels: Set<String>, properties: [String: PropertyValue], names: Names, arena: inout BlobArena,
         into encoded: inout EncodedBatch
     ) -> PropertyBlob? {
         properties.withSlotsSortedByName { sortedByName -> PropertyBlob? in
@@ -86,7 +88,7 @@ extension GraphStore {
             slots.sort { $0.number < $1.number }
             // The ranges are offsets into the whole batch.
             return encoded.bytes.withUnsafeBytes { bytes in
-                PropertyBlob(valueRanges: slots.lazy.map { ($0.number, $0.valueBytes) }, in: bytes)
+                PropertyBlob(valueRanges: slots.lazy.map { ($0.number, $0.valueBytes) }, in: bytes, placing: &arena)
             }
         }
     }

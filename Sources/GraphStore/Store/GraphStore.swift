@@ -58,6 +58,8 @@ public struct GraphStore: Sendable {
         @exclusivity(unchecked) var names: Names
         @exclusivity(unchecked) var nextNodeID: NodeID
         @exclusivity(unchecked) var nextRelationshipID: RelationshipID
+        /// Where created records' property bytes go, shared by copies.
+        @exclusivity(unchecked) var blobArena: BlobArena
 
         init() {
             nodeRecords = IDMap()
@@ -70,6 +72,7 @@ public struct GraphStore: Sendable {
             names = Names()
             nextNodeID = 0
             nextRelationshipID = 0
+            blobArena = BlobArena()
         }
 
         /// A box holding the same fields as `other`. Every field is set
@@ -87,6 +90,7 @@ public struct GraphStore: Sendable {
             names = other.names
             nextNodeID = other.nextNodeID
             nextRelationshipID = other.nextRelationshipID
+            blobArena = other.blobArena
         }
 
         func copy() -> Storage { Storage(copying: self) }
@@ -187,6 +191,12 @@ public struct GraphStore: Sendable {
         _modify { yield &uniqueNames().relationshipTypes }
     }
 
+    /// Where created records' property bytes go (see ``BlobArena``).
+    var blobArena: BlobArena {
+        _read { yield storage.blobArena }
+        _modify { yield &uniqueStorage().blobArena }
+    }
+
     /// The names box as it is, for lookups that must not copy a table
     /// (reading a table through ``propertyKeys`` into a call copies it).
     var names: Names { storage.names }
@@ -213,10 +223,14 @@ public struct GraphStore: Sendable {
         relationshipTypes.id(of: name) ?? relationshipTypes.intern(name)
     }
 
-    /// `properties` encoded for a record, numbering keys it meets for the
-    /// first time (only then is the names box written).
+    /// `properties` encoded for a created record, in the store's block,
+    /// numbering keys it meets for the first time (only then is the names
+    /// box written).
     mutating func propertyBlob(_ properties: [String: PropertyValue]) -> PropertyBlob {
-        PropertyBlob(properties, knownKeys: propertyKeys) ?? PropertyBlob(properties, keys: &propertyKeys)
+        if let blob = PropertyBlob(properties, knownKeys: names.propertyKeys, in: &blobArena) { return blob }
+        PropertyBlob.intern(properties.keys, in: &propertyKeys)
+        // Every key has a number now.
+        return PropertyBlob(properties, knownKeys: names.propertyKeys, in: &blobArena) ?? .empty
     }
 
     /// The id the next created node gets.

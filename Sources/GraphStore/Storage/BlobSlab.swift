@@ -1,0 +1,112 @@
+import Synchronization
+
+/// Memory that records' property bytes live in: a pooled block that many
+/// blobs are appended to, or an allocation holding one blob alone.
+///
+/// Why blocks: a node's properties were an array of their own, about 100
+/// bytes of values behind a 32-byte header, rounded up by malloc to 144 or
+/// 160, and one allocation per created node. In a shared block they cost
+/// their own size, and the block comes from ``SlabPool``, which maps its
+/// memory ahead on another thread: a growing graph's committing thread no
+/// longer pays for the first touch of most of the memory it fills.
+///
+/// How versions share a block safely (as ``TailRun`` does for slots):
+/// bytes are claimed through the atomic `used`, written once by the one
+/// version that claimed them, and reachable from another version only
+/// through a record made after they were written. A claim that fails
+/// (the block is full) sends the caller to a new block; nothing that is
+/// written is ever moved or changed.
+///
+/// A block lives as long as any blob in it: every blob holds a reference.
+/// Bytes of a blob that no version holds any more (its node deleted, or
+/// created by a transaction that was rolled back) stay until the block
+/// goes; blobs written by updates get allocations of their own (see
+/// ``BlobArena``) so that updating a property does not leave its old
+/// bytes behind in a block another node keeps alive.
+final class BlobSlab {
+    /// The first byte.
+    let base: UnsafeMutableRawPointer
+    /// How many bytes the slab holds.
+    let capacity: Int
+    /// How many bytes, from the first, have been claimed.
+    private let used: Atomic<Int>
+    /// The pool `base` is a block of, given back there; nil for memory of its own.
+    private let pool: SlabPool?
+
+    /// A block of the pool, or nil when the pool could not map memory.
+    init?(pooledFrom pool: SlabPool = .shared) {
+        guard let block = pool.takeBlock() else { return nil }
+        base = block
+        capacity = SlabPool.blockSize
+        used = Atomic(0)
+        self.pool = pool
+    }
+
+    /// Memory of exactly `count` bytes, all of it claimed, for one blob.
+    init(holdingExactly count: Int) {
+        base = .allocate(byteCount: Swift.max(count, 1), alignment: 1)
+        capacity = count
+        used = Atomic(count)
+        pool = nil
+    }
+
+    deinit {
+        if let pool { pool.giveBack(base) } else { base.deallocate() }
+    }
+
+    /// Claims the next `count` bytes; their offset, or nil when they do not fit.
+    @inline(__always)
+    func claim(_ count: Int) -> Int? {
+        var current = used.load(ordering: .relaxed)
+        while count <= capacity - current {
+            let (exchanged, original) = used.compareExchange(
+                expected: current, desired: current + count, ordering: .relaxed)
+            if exchanged { return current }
+            current = original
+        }
+        return nil
+    }
+}
+
+/// `@unchecked`: bytes are written once, by the one version that claimed
+/// them through the atomic `used`, before any other version can reach
+/// them; written bytes never change.
+extension BlobSlab: @unchecked Sendable {}
+
+/// Where a store puts the property bytes of the records it creates: the
+/// pooled block it is filling, shared by the store's copies.
+///
+/// Created records' bytes go here. An update's bytes go to memory of
+/// their own (``PropertyBlob``'s `replacing`), because an updated node's
+/// old bytes would otherwise stay in the block as long as any other node
+/// in it lives: what a block can waste is bounded by what was created
+/// into it, not by how often its nodes change.
+struct BlobArena: Sendable {
+    private let pool: SlabPool
+    /// The block being filled; nil before the first blob.
+    private var slab: BlobSlab?
+
+    /// Blobs above this size get memory of their own: a block holds a few
+    /// dozen typical ones, and a large one would waste most of a block.
+    static var largestPlaced: Int { SlabPool.blockSize / 4 }
+
+    init(pool: SlabPool = .shared) {
+        self.pool = pool
+    }
+
+    /// Room for `count` bytes (at most ``largestPlaced``) in the block,
+    /// or in a new one when it is full: the slab and the offset. Nil when
+    /// the pool has no memory to give.
+    @inline(__always)
+    mutating func room(for count: Int) -> (slab: BlobSlab, offset: Int)? {
+        if let slab, let offset = slab.claim(count) { return (slab, offset) }
+        return roomInNewSlab(for: count)
+    }
+
+    @inline(never)
+    private mutating func roomInNewSlab(for count: Int) -> (slab: BlobSlab, offset: Int)? {
+        guard let fresh = BlobSlab(pooledFrom: pool) else { return nil }
+        slab = fresh
+        return fresh.claim(count).map { (fresh, $0) }
+    }
+}
