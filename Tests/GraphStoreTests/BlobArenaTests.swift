@@ -110,6 +110,11 @@ struct BlobArenaTests {
         #expect(own.place(count: 2, long) == nil)
         let exact = arena.place(count: 2) { writer in writer.appendByte(1); writer.appendByte(2) }
         #expect(exact?.bytes == [1, 2])
+        // The encoders' way out: what was written, whatever was asked.
+        #expect(arena.placeOrRewrite(count: 2, short).bytes == [1])
+        #expect(arena.placeOrRewrite(count: 2, long).bytes == [1, 1, 1])
+        let large: (inout ByteWriter) -> Void = { writer in for _ in 0..<1000 { writer.appendByte(9) } }
+        #expect(arena.placeOrRewrite(count: 10, large).bytes == [UInt8](repeating: 9, count: 1000))
     }
 
     @Test("a block goes back to its pool when its last blob goes, and is handed out again")

@@ -177,7 +177,7 @@ private struct PreparedPairs {
 
     /// The record's encoding: the count, then each key number and value bytes.
     func blob(from bytes: UnsafeRawBufferPointer, placing arena: inout BlobArena) -> PropertyBlob {
-        PropertyBlob(valueRanges: pairs, in: bytes, placing: &arena)
+        PropertyBlob(valueRanges: pairs.count, { pairs[$0] }, in: bytes, placing: &arena)
     }
 }
 

@@ -58,7 +58,7 @@ struct PropertyBlob: Sendable {
             self = .empty
             return
         }
-        self = placing.place(count: raw.count) { $0.appendRaw(raw) } ?? PropertyBlob(copying: raw)
+        self = placing.placeOrRewrite(count: raw.count) { $0.appendRaw(raw) }
     }
 
     /// A blob of its own holding a copy of `raw`.
@@ -164,14 +164,13 @@ struct PropertyBlob: Sendable {
                 order.insertSorted((key, index), count: count) { $0.key < $1.key }
                 count += 1
             }
-            func write(to sink: inout some ByteSink) {
-                sink.appendVarint(UInt64(count))
+            return placing.placeOrRewrite(count: size) { writer in
+                writer.appendVarint(UInt64(count))
                 for position in 0..<count {
-                    sink.appendVarint(UInt64(order[position].key))
-                    sink.appendValue(properties[order[position].index].value)
+                    writer.appendVarint(UInt64(order[position].key))
+                    writer.appendValue(properties[order[position].index].value)
                 }
             }
-            return placing.place(count: size) { write(to: &$0) } ?? PropertyBlob(encodedBy: write)
         }
     }
 
@@ -189,45 +188,63 @@ struct PropertyBlob: Sendable {
         }
         var size = varintSize(UInt64(pairs.count))
         for (key, value) in pairs { size += varintSize(UInt64(key)) + value.encodedSize }
-        func write(to sink: inout some ByteSink) {
-            sink.appendVarint(UInt64(pairs.count))
+        self = placing.placeOrRewrite(count: size) { writer in
+            writer.appendVarint(UInt64(pairs.count))
             for (key, value) in pairs {
-                sink.appendVarint(UInt64(key))
-                sink.appendValue(value)
+                writer.appendVarint(UInt64(key))
+                writer.appendValue(value)
             }
         }
-        self = placing.place(count: size) { write(to: &$0) } ?? PropertyBlob(encodedBy: write)
     }
 
     /// Builds the record's bytes from values already encoded in `bytes`
-    /// (a logged event's), given ascending by key number: the count, then
+    /// (a logged event's), `count` of them, `pair(i)` giving the i-th key
+    /// number and value range, ascending by key number: the count, then
     /// each key number and its value's bytes, copied as they are.
+    ///
+    /// By index rather than over a collection: the caller's pairs are
+    /// often fields of larger values (a slot holding the key's string and
+    /// the value), which iterating would copy, retains and all.
+    @inline(__always)
     init(
-        valueRanges pairs: some Collection<(key: UInt32, value: Range<Int>)>, in bytes: UnsafeRawBufferPointer,
+        valueRanges count: Int, _ pair: (Int) -> (key: UInt32, value: Range<Int>), in bytes: UnsafeRawBufferPointer,
         placing: inout some BlobPlacing
     ) {
-        guard !pairs.isEmpty else {
+        guard count > 0 else {
             self = .empty
             return
         }
-        var size = varintSize(UInt64(pairs.count))
-        for (key, value) in pairs { size += varintSize(UInt64(key)) + value.count }
-        func write(to sink: inout some ByteSink) {
-            sink.appendVarint(UInt64(pairs.count))
-            for (key, value) in pairs {
-                sink.appendVarint(UInt64(key))
-                sink.appendRaw(UnsafeRawBufferPointer(rebasing: bytes[value]))
+        var size = varintSize(UInt64(count))
+        for index in 0..<count {
+            let (key, value) = pair(index)
+            size += varintSize(UInt64(key)) + value.count
+        }
+        self = placing.placeOrRewrite(count: size) { writer in
+            writer.appendVarint(UInt64(count))
+            for index in 0..<count {
+                let (key, value) = pair(index)
+                writer.appendVarint(UInt64(key))
+                writer.appendRaw(UnsafeRawBufferPointer(rebasing: bytes[value]))
             }
         }
-        self = placing.place(count: size) { write(to: &$0) } ?? PropertyBlob(encodedBy: write)
     }
 
     /// The slow way, when a size was computed wrong (a bug, which this
-    /// survives): encoded into an array, then copied into memory of its own.
-    private init(encodedBy write: (inout [UInt8]) -> Void) {
-        var array: [UInt8] = []
-        write(&array)
-        self.init(bytes: array)
+    /// survives): written into ever larger scratch memory until it fits,
+    /// then copied into memory of its own.
+    fileprivate init(rewriting write: (inout ByteWriter) -> Void, sizeHint: Int) {
+        var capacity = Swift.max(64, 2 * sizeHint)
+        while true {
+            let scratch = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 1)
+            defer { scratch.deallocate() }
+            var writer = ByteWriter(base: scratch, from: 0, to: capacity)
+            write(&writer)
+            if !writer.overflowed {
+                self.init(copying: UnsafeRawBufferPointer(start: scratch, count: writer.position))
+                return
+            }
+            capacity *= 2
+        }
     }
 
     /// The pairs, ascending by key number.
@@ -373,6 +390,13 @@ protocol BlobPlacing {
 }
 
 extension BlobPlacing {
+    /// ``place(count:_:)``, or when `write` did not store exactly `count`
+    /// bytes, what it does store, in memory of its own.
+    @inline(__always)
+    mutating func placeOrRewrite(count: Int, _ write: (inout ByteWriter) -> Void) -> PropertyBlob {
+        place(count: count, write) ?? PropertyBlob(rewriting: write, sizeHint: count)
+    }
+
     /// `write` into `count` bytes at `offset` in `slab`: whether exactly those.
     @inline(__always)
     fileprivate func fill(_ slab: BlobSlab, at offset: Int, count: Int, _ write: (inout ByteWriter) -> Void) -> Bool {

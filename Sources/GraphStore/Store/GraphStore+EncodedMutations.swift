@@ -88,7 +88,7 @@ extension GraphStore {
             slots.sort { $0.number < $1.number }
             // The ranges are offsets into the whole batch.
             return encoded.bytes.withUnsafeBytes { bytes in
-                PropertyBlob(valueRanges: slots.lazy.map { ($0.number, $0.valueBytes) }, in: bytes, placing: &arena)
+                PropertyBlob(valueRanges: slots.count, { (slots[$0].number, slots[$0].valueBytes) }, in: bytes, placing: &arena)
             }
         }
     }
