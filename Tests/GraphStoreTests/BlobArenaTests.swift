@@ -15,6 +15,13 @@ struct BlobArenaTests {
         ["name": .string("node \(number)"), "number": .int(Int64(number)), "even": .bool(number % 2 == 0)]
     }
 
+    /// An empty store whose created records' bytes come from `pool`.
+    static func store(drawingFrom pool: SlabPool) -> GraphStore {
+        var store = GraphStore()
+        store.blobArena = BlobArena(pool: pool)
+        return store
+    }
+
     @Test("copies of a store creating nodes from the same version each keep their own properties")
     func siblingCopiesCreate() throws {
         var base = GraphStore()
@@ -120,8 +127,7 @@ struct BlobArenaTests {
     @Test("a block goes back to its pool when its last blob goes, and is handed out again")
     func blocksReturn() throws {
         let pool = SlabPool(mapsAhead: false)
-        var store = GraphStore()
-        store.blobArena = BlobArena(pool: pool)
+        var store = Self.store(drawingFrom: pool)
         var events: [MutationEvent] = []
         var ids: [NodeID] = []
         for number in 0..<2_000 { ids.append(try store.createNode(properties: Self.properties(number), events: &events)) }
@@ -142,7 +148,7 @@ struct BlobArenaTests {
         let returned = pool.returnedCount
         #expect(returned == filled)
         #expect(pool.blocksInUse == 0)
-        store.blobArena = BlobArena(pool: pool)
+        store = Self.store(drawingFrom: pool)
         for number in 0..<2_000 { try store.createNode(properties: Self.properties(number), events: &events) }
         // The same blocks again, no new memory.
         #expect(pool.chunkCount == 1)
@@ -153,8 +159,7 @@ struct BlobArenaTests {
     @Test("chunks whose blocks all came back are unmapped, but for one kept for the next creations")
     func emptiedChunksUnmapped() throws {
         let pool = SlabPool(mapsAhead: false)
-        var store = GraphStore()
-        store.blobArena = BlobArena(pool: pool)
+        var store = Self.store(drawingFrom: pool)
         var events: [MutationEvent] = []
         // About eight nodes a block, so a chunk holds some four thousand.
         let text = String(repeating: "t", count: 500)
@@ -166,7 +171,7 @@ struct BlobArenaTests {
         #expect(pool.blocksInUse == 0)
         // The chunk being carved, and one kept.
         #expect(pool.chunkCount == 2)
-        store.blobArena = BlobArena(pool: pool)
+        store = Self.store(drawingFrom: pool)
         for number in 0..<13_000 {
             try store.createNode(properties: ["text": .string(text), "number": .int(Int64(number))], events: &events)
         }
