@@ -1,7 +1,6 @@
 import Synchronization
 
-/// Memory that records' property bytes live in: a pooled block that many
-/// blobs are appended to, or an allocation holding one blob alone.
+/// A pooled block that many records' property bytes are appended to.
 ///
 /// Why blocks: a node's properties were an array of their own, about 100
 /// bytes of values behind a 32-byte header, rounded up by malloc to 144 or
@@ -20,8 +19,8 @@ import Synchronization
 /// A block lives as long as any blob in it: every blob holds a reference.
 /// Bytes of a blob that no version holds any more (its node deleted, or
 /// created by a transaction that was rolled back) stay until the block
-/// goes; blobs written by updates get allocations of their own (see
-/// ``BlobArena``) so that updating a property does not leave its old
+/// goes; blobs written by updates get memory of their own (``OwnBlob``,
+/// see ``BlobArena``) so that updating a property does not leave its old
 /// bytes behind in a block another node keeps alive.
 final class BlobSlab {
     /// The first byte.
@@ -30,8 +29,8 @@ final class BlobSlab {
     let capacity: Int
     /// How many bytes, from the first, have been claimed.
     private let used: Atomic<Int>
-    /// The pool `base` is a block of, given back there; nil for memory of its own.
-    private let pool: SlabPool?
+    /// The pool `base` is a block of, given back there.
+    private let pool: SlabPool
 
     /// A block of the pool, or nil when the pool could not map memory.
     init?(pooledFrom pool: SlabPool = .shared) {
@@ -42,16 +41,8 @@ final class BlobSlab {
         self.pool = pool
     }
 
-    /// Memory of exactly `count` bytes, all of it claimed, for one blob.
-    init(holdingExactly count: Int) {
-        base = .allocate(byteCount: Swift.max(count, 1), alignment: 1)
-        capacity = count
-        used = Atomic(count)
-        pool = nil
-    }
-
     deinit {
-        if let pool { pool.giveBack(base) } else { base.deallocate() }
+        pool.giveBack(base)
     }
 
     /// Claims the next `count` bytes; their offset, or nil when they do not fit.
@@ -72,6 +63,25 @@ final class BlobSlab {
 /// them through the atomic `used`, before any other version can reach
 /// them; written bytes never change.
 extension BlobSlab: @unchecked Sendable {}
+
+/// One blob's bytes alone, in the object itself (its count the header):
+/// an updated record's properties, a value over ``BlobArena/largestPlaced``,
+/// and blobs made without a store. One allocation, no array header: 24
+/// bytes before the values.
+final class OwnBlob: ManagedBuffer<Int, UInt8> {
+    /// Memory for `count` bytes, which the caller writes before sharing it.
+    static func make(count: Int) -> OwnBlob {
+        unsafeDowncast(OwnBlob.create(minimumCapacity: count) { _ in count }, to: OwnBlob.self)
+    }
+
+    /// The first byte; valid while the object lives.
+    var base: UnsafeMutableRawPointer {
+        withUnsafeMutablePointerToElements { UnsafeMutableRawPointer($0) }
+    }
+
+    /// How many bytes the blob is.
+    var count: Int { header }
+}
 
 /// Where a store puts the property bytes of the records it creates: the
 /// pooled block it is filling, shared by the store's copies.

@@ -12,38 +12,45 @@ import WriteAheadLog
 ///
 /// Where the bytes are: a created record's in a pooled block shared with
 /// other records' (``BlobArena``), an updated record's and a large one's
-/// in memory of their own (see ``BlobSlab`` for why). The blob holds a
-/// reference to that memory, the offset and the count.
+/// in memory of their own (``OwnBlob``; see ``BlobSlab`` for why). The
+/// blob holds a reference to that memory and, in a block, the offset and
+/// the count.
 ///
 /// Layout: empty for no properties; otherwise a varint count, then per
 /// property the varint key number and the value as `BinaryWriting.swift`
 /// encodes it (nested maps keep their string keys), ascending by key
 /// number. One encoding per content and table, so blobs made with tables
 /// that agree compare byte for byte.
-struct PropertyBlob: Sendable {
-    /// Where the bytes are; nil for no properties.
-    private let storage: BlobSlab?
-    /// The offset of the first byte in `storage`.
+struct PropertyBlob: @unchecked Sendable {
+    /// Where the bytes are: a ``BlobSlab`` when `storedCount` is not 0,
+    /// else an ``OwnBlob``; nil for no properties. One reference for both
+    /// kinds, told apart by the count, keeps the blob at 12 bytes.
+    ///
+    /// Why the blob is `@unchecked Sendable`: `ManagedBuffer`, and so
+    /// ``OwnBlob``, cannot be `Sendable`. The bytes behind a blob are
+    /// written before the blob exists and never changed after; a block's
+    /// other bytes are claimed atomically (``BlobSlab``).
+    private let storage: AnyObject?
+    /// The offset of the first byte in a block.
     private let start: UInt16
-    /// How many bytes; 0 with a storage: all of that storage (memory of
-    /// the blob's own, which may be larger than 16 bits count).
+    /// How many bytes, in a block; 0 for an ``OwnBlob``, which knows its own.
     private let storedCount: UInt16
 
     static let empty = PropertyBlob(storage: nil, start: 0, storedCount: 0)
 
-    private init(storage: BlobSlab?, start: UInt16, storedCount: UInt16) {
+    private init(storage: AnyObject?, start: UInt16, storedCount: UInt16) {
         self.storage = storage
         self.start = start
         self.storedCount = storedCount
     }
 
-    /// `count` bytes at `offset` in a pooled block.
+    /// `count` bytes (1 to ``BlobArena/largestPlaced``) at `offset` in a pooled block.
     fileprivate init(block: BlobSlab, offset: Int, count: Int) {
         self.init(storage: block, start: UInt16(offset), storedCount: UInt16(count))
     }
 
     /// All of `own`, memory holding this blob alone.
-    fileprivate init(own: BlobSlab) {
+    fileprivate init(own: OwnBlob) {
         self.init(storage: own, start: 0, storedCount: 0)
     }
 
@@ -67,7 +74,7 @@ struct PropertyBlob: Sendable {
             self = .empty
             return
         }
-        let own = BlobSlab(holdingExactly: raw.count)
+        let own = OwnBlob.make(count: raw.count)
         if let source = raw.baseAddress { own.base.copyMemory(from: source, byteCount: raw.count) }
         self.init(own: own)
     }
@@ -75,7 +82,7 @@ struct PropertyBlob: Sendable {
     /// How many bytes the encoding takes.
     var count: Int {
         guard let storage else { return 0 }
-        return storedCount == 0 ? storage.capacity : Int(storedCount)
+        return storedCount == 0 ? unsafeDowncast(storage, to: OwnBlob.self).count : Int(storedCount)
     }
 
     var isEmpty: Bool { storage == nil }
@@ -91,7 +98,12 @@ struct PropertyBlob: Sendable {
     ) throws(Failure) -> Result {
         guard let storage else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
         defer { withExtendedLifetime(storage) {} }
-        return try body(UnsafeRawBufferPointer(start: storage.base + Int(start), count: count))
+        guard storedCount != 0 else {
+            let own = unsafeDowncast(storage, to: OwnBlob.self)
+            return try body(UnsafeRawBufferPointer(start: own.base, count: own.count))
+        }
+        let block = unsafeDowncast(storage, to: BlobSlab.self)
+        return try body(UnsafeRawBufferPointer(start: block.base + Int(start), count: Int(storedCount)))
     }
 
     /// A copy of the encoded bytes.
@@ -397,10 +409,12 @@ extension BlobPlacing {
         place(count: count, write) ?? PropertyBlob(rewriting: write, sizeHint: count)
     }
 
-    /// `write` into `count` bytes at `offset` in `slab`: whether exactly those.
+    /// `write` into `count` bytes at `offset` from `base`: whether exactly those.
     @inline(__always)
-    fileprivate func fill(_ slab: BlobSlab, at offset: Int, count: Int, _ write: (inout ByteWriter) -> Void) -> Bool {
-        var writer = ByteWriter(base: slab.base, from: offset, to: offset + count)
+    fileprivate func fill(
+        _ base: UnsafeMutableRawPointer, at offset: Int, count: Int, _ write: (inout ByteWriter) -> Void
+    ) -> Bool {
+        var writer = ByteWriter(base: base, from: offset, to: offset + count)
         write(&writer)
         return !writer.overflowed && writer.position == offset + count
     }
@@ -409,8 +423,8 @@ extension BlobPlacing {
 /// Every blob in memory of its own: updates, and callers without a store.
 struct OwnMemory: BlobPlacing {
     func place(count: Int, _ write: (inout ByteWriter) -> Void) -> PropertyBlob? {
-        let own = BlobSlab(holdingExactly: count)
-        return fill(own, at: 0, count: count, write) ? PropertyBlob(own: own) : nil
+        let own = OwnBlob.make(count: count)
+        return fill(own.base, at: 0, count: count, write) ? PropertyBlob(own: own) : nil
     }
 }
 
@@ -421,7 +435,7 @@ extension BlobArena: BlobPlacing {
         guard count <= Self.largestPlaced, let (slab, offset) = room(for: count) else {
             return OwnMemory().place(count: count, write)
         }
-        return fill(slab, at: offset, count: count, write) ? PropertyBlob(block: slab, offset: offset, count: count) : nil
+        return fill(slab.base, at: offset, count: count, write) ? PropertyBlob(block: slab, offset: offset, count: count) : nil
     }
 }
 
