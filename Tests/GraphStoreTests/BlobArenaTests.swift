@@ -5,7 +5,7 @@ import Testing
 @testable import GraphStore
 
 /// Created records' property bytes share pooled blocks (``BlobArena``,
-/// ``SlabPool``); these pin that no version ever sees another's bytes,
+/// ``BlockPool``); these pin that no version ever sees another's bytes,
 /// that updates and large values get memory of their own, and that
 /// blocks go back to their pool and are handed out again.
 @Suite("Property bytes in shared blocks")
@@ -16,7 +16,7 @@ struct BlobArenaTests {
     }
 
     /// An empty store whose created records' bytes come from `pool`.
-    static func store(drawingFrom pool: SlabPool) -> GraphStore {
+    static func store(drawingFrom pool: BlockPool) -> GraphStore {
         var store = GraphStore()
         store.blobArena = BlobArena(pool: pool)
         return store
@@ -95,7 +95,7 @@ struct BlobArenaTests {
     func equalityAcrossPlacements() {
         var keys = NameTable()
         let own = PropertyBlob(Self.properties(7), keys: &keys)
-        var arena = BlobArena(pool: SlabPool(mapsAhead: false))
+        var arena = BlobArena(pool: BlockPool(mapsAhead: false))
         let shared = own.withUnsafeBytes { PropertyBlob(copying: $0, in: &arena) }
         #expect(shared.isInSharedBlock)
         #expect(!own.isInSharedBlock)
@@ -107,7 +107,7 @@ struct BlobArenaTests {
 
     @Test("a write that does not fill exactly the room it asked for is refused, in a block and alone")
     func inexactWritesRefused() {
-        var arena = BlobArena(pool: SlabPool(mapsAhead: false))
+        var arena = BlobArena(pool: BlockPool(mapsAhead: false))
         let own = OwnMemory()
         let short: (inout ByteWriter) -> Void = { $0.appendByte(1) }
         let long: (inout ByteWriter) -> Void = { writer in for _ in 0..<3 { writer.appendByte(1) } }
@@ -126,7 +126,7 @@ struct BlobArenaTests {
 
     @Test("a block goes back to its pool when its last blob goes, and is handed out again")
     func blocksReturn() throws {
-        let pool = SlabPool(mapsAhead: false)
+        let pool = BlockPool(mapsAhead: false)
         var store = Self.store(drawingFrom: pool)
         var events: [MutationEvent] = []
         var ids: [NodeID] = []
@@ -158,7 +158,7 @@ struct BlobArenaTests {
 
     @Test("chunks whose blocks all came back are unmapped, but for one kept for the next creations")
     func emptiedChunksUnmapped() throws {
-        let pool = SlabPool(mapsAhead: false)
+        let pool = BlockPool(mapsAhead: false)
         var store = Self.store(drawingFrom: pool)
         var events: [MutationEvent] = []
         // About eight nodes a block, so a chunk holds some four thousand.
@@ -181,8 +181,8 @@ struct BlobArenaTests {
 
     @Test("the next chunk is mapped ahead, half way through the current one")
     func chunkMappedAhead() async throws {
-        let pool = SlabPool()
-        let perChunk = SlabPool.chunkSize / SlabPool.blockSize
+        let pool = BlockPool()
+        let perChunk = BlockPool.chunkSize / BlockPool.blockSize
         var blocks: [UnsafeMutableRawPointer] = []
         for _ in 0..<(perChunk / 2) { blocks.append(try #require(pool.takeBlock())) }
         var waited = 0

@@ -12,7 +12,7 @@ import WriteAheadLog
 ///
 /// Where the bytes are: a created record's in a pooled block shared with
 /// other records' (``BlobArena``), an updated record's and a large one's
-/// in memory of their own (``OwnBlob``; see ``BlobSlab`` for why). The
+/// in memory of their own (``OwnBlob``; see ``BlobBlock`` for why). The
 /// blob holds a reference to that memory and, in a block, the offset and
 /// the count.
 ///
@@ -22,14 +22,14 @@ import WriteAheadLog
 /// number. One encoding per content and table, so blobs made with tables
 /// that agree compare byte for byte.
 struct PropertyBlob: @unchecked Sendable {
-    /// Where the bytes are: a ``BlobSlab`` when `storedCount` is not 0,
+    /// Where the bytes are: a ``BlobBlock`` when `storedCount` is not 0,
     /// else an ``OwnBlob``; nil for no properties. One reference for both
     /// kinds, told apart by the count, keeps the blob at 12 bytes.
     ///
     /// Why the blob is `@unchecked Sendable`: `ManagedBuffer`, and so
     /// ``OwnBlob``, cannot be `Sendable`. The bytes behind a blob are
     /// written before the blob exists and never changed after; a block's
-    /// other bytes are claimed atomically (``BlobSlab``).
+    /// other bytes are claimed atomically (``BlobBlock``).
     private let storage: AnyObject?
     /// The offset of the first byte in a block.
     private let start: UInt16
@@ -45,7 +45,7 @@ struct PropertyBlob: @unchecked Sendable {
     }
 
     /// `count` bytes (1 to ``BlobArena/largestPlaced``) at `offset` in a pooled block.
-    fileprivate init(block: BlobSlab, offset: Int, count: Int) {
+    fileprivate init(block: BlobBlock, offset: Int, count: Int) {
         self.init(storage: block, start: UInt16(offset), storedCount: UInt16(count))
     }
 
@@ -102,7 +102,7 @@ struct PropertyBlob: @unchecked Sendable {
             let own = unsafeDowncast(storage, to: OwnBlob.self)
             return try body(UnsafeRawBufferPointer(start: own.base, count: own.count))
         }
-        let block = unsafeDowncast(storage, to: BlobSlab.self)
+        let block = unsafeDowncast(storage, to: BlobBlock.self)
         return try body(UnsafeRawBufferPointer(start: block.base + Int(start), count: Int(storedCount)))
     }
 
@@ -432,10 +432,10 @@ extension BlobArena: BlobPlacing {
     /// In the store's block when the blob is small enough, else in memory of its own.
     @inline(__always)
     mutating func place(count: Int, _ write: (inout ByteWriter) -> Void) -> PropertyBlob? {
-        guard count <= Self.largestPlaced, let (slab, offset) = room(for: count) else {
+        guard count <= Self.largestPlaced, let (block, offset) = room(for: count) else {
             return OwnMemory().place(count: count, write)
         }
-        return fill(slab.base, at: offset, count: count, write) ? PropertyBlob(block: slab, offset: offset, count: count) : nil
+        return fill(block.base, at: offset, count: count, write) ? PropertyBlob(block: block, offset: offset, count: count) : nil
     }
 }
 

@@ -2,7 +2,7 @@ import Dispatch
 import Glibc
 import Synchronization
 
-/// The process's source of ``BlobSlab`` blocks: fixed-size blocks carved
+/// The process's source of ``BlobBlock`` blocks: fixed-size blocks carved
 /// from chunks of anonymous memory, the next chunk mapped and made
 /// resident ahead, on a background queue, while the current one is carved.
 ///
@@ -20,9 +20,9 @@ import Synchronization
 /// next chunk to carve: a graph that is cleared gives its memory back, and
 /// one that hovers around a chunk's worth does not map and unmap it over
 /// and over.
-final class SlabPool: Sendable {
+final class BlockPool: Sendable {
     /// The one pool of the process.
-    static let shared = SlabPool()
+    static let shared = BlockPool()
 
     /// A block: a few dozen records' properties.
     static let blockSize = 4096
@@ -61,7 +61,7 @@ final class SlabPool: Sendable {
         self.mapsAhead = mapsAhead
     }
 
-    /// Every block's slab holds the pool, so none is in use any more.
+    /// Every block object holds the pool, so none is in use any more.
     deinit {
         state.withLock { state in
             for base in state.chunks.keys { Self.unmap(base) }

@@ -5,7 +5,7 @@ import Synchronization
 /// Why blocks: a node's properties were an array of their own, about 100
 /// bytes of values behind a 32-byte header, rounded up by malloc to 144 or
 /// 160, and one allocation per created node. In a shared block they cost
-/// their own size, and the block comes from ``SlabPool``, which maps its
+/// their own size, and the block comes from ``BlockPool``, which maps its
 /// memory ahead on another thread: a growing graph's committing thread no
 /// longer pays for the first touch of most of the memory it fills.
 ///
@@ -22,21 +22,21 @@ import Synchronization
 /// goes; blobs written by updates get memory of their own (``OwnBlob``,
 /// see ``BlobArena``) so that updating a property does not leave its old
 /// bytes behind in a block another node keeps alive.
-final class BlobSlab {
+final class BlobBlock {
     /// The first byte.
     let base: UnsafeMutableRawPointer
-    /// How many bytes the slab holds.
+    /// How many bytes the block holds.
     let capacity: Int
     /// How many bytes, from the first, have been claimed.
     private let used: Atomic<Int>
     /// The pool `base` is a block of, given back there.
-    private let pool: SlabPool
+    private let pool: BlockPool
 
     /// A block of the pool, or nil when the pool could not map memory.
-    init?(pooledFrom pool: SlabPool = .shared) {
+    init?(pooledFrom pool: BlockPool = .shared) {
         guard let block = pool.takeBlock() else { return nil }
         base = block
-        capacity = SlabPool.blockSize
+        capacity = BlockPool.blockSize
         used = Atomic(0)
         self.pool = pool
     }
@@ -62,7 +62,7 @@ final class BlobSlab {
 /// `@unchecked`: bytes are written once, by the one version that claimed
 /// them through the atomic `used`, before any other version can reach
 /// them; written bytes never change.
-extension BlobSlab: @unchecked Sendable {}
+extension BlobBlock: @unchecked Sendable {}
 
 /// One blob's bytes alone, in the object itself (its count the header):
 /// an updated record's properties, a value over ``BlobArena/largestPlaced``,
@@ -81,42 +81,4 @@ final class OwnBlob: ManagedBuffer<Int, UInt8> {
 
     /// How many bytes the blob is.
     var count: Int { header }
-}
-
-/// Where a store puts the property bytes of the records it creates: the
-/// pooled block it is filling, shared by the store's copies.
-///
-/// Created records' bytes go here. An update's bytes go to memory of
-/// their own (``PropertyBlob``'s `replacing`), because an updated node's
-/// old bytes would otherwise stay in the block as long as any other node
-/// in it lives: what a block can waste is bounded by what was created
-/// into it, not by how often its nodes change.
-struct BlobArena: Sendable {
-    private let pool: SlabPool
-    /// The block being filled; nil before the first blob.
-    private var slab: BlobSlab?
-
-    /// Blobs above this size get memory of their own: a block holds a few
-    /// dozen typical ones, and a large one would waste most of a block.
-    static var largestPlaced: Int { SlabPool.blockSize / 4 }
-
-    init(pool: SlabPool = .shared) {
-        self.pool = pool
-    }
-
-    /// Room for `count` bytes (at most ``largestPlaced``) in the block,
-    /// or in a new one when it is full: the slab and the offset. Nil when
-    /// the pool has no memory to give.
-    @inline(__always)
-    mutating func room(for count: Int) -> (slab: BlobSlab, offset: Int)? {
-        if let slab, let offset = slab.claim(count) { return (slab, offset) }
-        return roomInNewSlab(for: count)
-    }
-
-    @inline(never)
-    private mutating func roomInNewSlab(for count: Int) -> (slab: BlobSlab, offset: Int)? {
-        guard let fresh = BlobSlab(pooledFrom: pool) else { return nil }
-        slab = fresh
-        return fresh.claim(count).map { (fresh, $0) }
-    }
 }
