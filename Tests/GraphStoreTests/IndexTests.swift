@@ -107,11 +107,12 @@ struct IndexTests {
         try store.setNodeProperty(other, key: "email", value: "ada@x", events: &events)
         // A unique index cannot be built over duplicates; the other uniqueness conflicts.
         try store.addNodeLabel(other, label: "Member", events: &events)
-        try store.createNode(labels: ["Member"], properties: ["email": "ada@x"], events: &events)
+        let member = try store.createNode(labels: ["Member"], properties: ["email": "ada@x"], events: &events)
         let duplicate = #expect(throws: GraphStoreError.self) {
             try store.createIndex(label: "Member", key: "email", unique: true, events: &events)
         }
         #expect(duplicate?.code == .uniqueConstraintViolation)
+        #expect(duplicate?.message.contains("nodes \(other) and \(member) both have the value") == true, "names both nodes")
         #expect(store.index(label: "Member", key: "email") == nil)
         let conflict = #expect(throws: GraphStoreError.self) {
             try store.createIndex(label: "User", key: "email", unique: false, events: &events)

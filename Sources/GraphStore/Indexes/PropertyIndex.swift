@@ -30,8 +30,19 @@ struct PropertyIndex: Sendable, Equatable {
         return ids.first { $0 != node }
     }
 
-    mutating func insert(_ value: PropertyValue, for node: UInt64) {
-        entries.updateValue(forKey: value, default: IDSet()) { _ = $0.insert(node) }
+    /// Adds `node` under `value`. In a unique index, returns a node other
+    /// than `node` that has the value already, if any (`node` is added all
+    /// the same): building an index checks and inserts in one walk of the
+    /// trie, where a lookup then an insert walked it twice.
+    @discardableResult
+    mutating func insert(_ value: PropertyValue, for node: UInt64) -> UInt64? {
+        var other: UInt64?
+        let isUnique = isUnique
+        entries.updateValue(forKey: value, default: IDSet()) { ids in
+            if isUnique, !ids.isEmpty { other = ids.first { $0 != node } }
+            _ = ids.insert(node)
+        }
+        return other
     }
 
     mutating func remove(_ value: PropertyValue, for node: UInt64) {

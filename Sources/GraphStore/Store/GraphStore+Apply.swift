@@ -316,13 +316,12 @@ extension GraphStore {
         var index = PropertyIndex(isUnique: isUnique)
         for id in labelIndex[label] ?? IDSet() {
             guard let record = nodeRecords[id], let value = property(key, in: record.properties) else { continue }
-            if isUnique, let other = index.otherNode(with: value, than: id) {
+            if let other = index.insert(value, for: id) {
                 throw GraphStoreError(
                     .uniqueConstraintViolation,
                     "cannot create a unique index on \(quoted(label)).\(quoted(key)): nodes \(other) and \(id) both have the value \(value)"
                 )
             }
-            index.insert(value, for: id)
         }
         propertyIndexes[label, default: [:]][key] = index
     }
