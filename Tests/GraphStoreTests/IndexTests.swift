@@ -183,6 +183,47 @@ struct IndexTests {
         try store.createIndex(label: "N", key: "even", events: &events)
         #expect(store.nodes(label: "N", propertyKey: "even", value: true, limit: 100, scanLimit: 7).items.count == 25)
     }
+
+    @Test(
+        "an index built in sorted batches equals one built a node at a time, and names the duplicate id order meets first",
+        arguments: [1, 2, 7, 64, 1 << 20])
+    func batchedBuild(batch: Int) {
+        var generator = SeededGenerator(seed: UInt64(batch))
+        // Few distinct values, so duplicates abound; strings, numbers and
+        // doubles alike (their hashes spread over the trie differently).
+        let nodes: [(node: UInt64, value: PropertyValue)] = (0..<600).map { position in
+            let pick = Int.random(in: 0..<90, using: &generator)
+            let value: PropertyValue = pick < 30 ? .int(Int64(pick)) : pick < 60 ? .string("v\(pick)") : .double(Double(pick) / 4)
+            // Ids ascend with gaps, as a label's ids do.
+            return (node: UInt64(position * 3 + Int.random(in: 0..<3, using: &generator)), value: value)
+        }
+        var oneByOne = PropertyIndex(isUnique: false)
+        for (node, value) in nodes { oneByOne.insert(value, for: node) }
+        let (built, none) = PropertyIndex.build(isUnique: false, from: nodes, batch: batch)
+        #expect(built == oneByOne)
+        #expect(none == nil, "a non-unique index has no duplicates to report")
+
+        // Unique: the first node in id order whose value a lower id had.
+        var firstWith: [PropertyValue: UInt64] = [:]
+        var expected: PropertyIndex.Duplicate?
+        for (node, value) in nodes {
+            if let first = firstWith[value] {
+                expected = PropertyIndex.Duplicate(first: first, second: node, value: value)
+                break
+            }
+            firstWith[value] = node
+        }
+        #expect(expected != nil)
+        #expect(PropertyIndex.build(isUnique: true, from: nodes, batch: batch).duplicate == expected)
+        // Without duplicates a unique index is built whole.
+        for (node, value) in nodes where firstWith[value] == nil { firstWith[value] = node }
+        let distinct = nodes.filter { firstWith[$0.value] == $0.node }
+        #expect(distinct.count == Set(nodes.map(\.value)).count)
+        let (unique, noDuplicate) = PropertyIndex.build(isUnique: true, from: distinct, batch: batch)
+        #expect(noDuplicate == nil)
+        #expect(unique.entries.count == distinct.count)
+        #expect(distinct.allSatisfy { unique.nodes(with: $0.value).ids().map { $0 } == [$0.node] })
+    }
 }
 
 @Suite("Persistent storage")

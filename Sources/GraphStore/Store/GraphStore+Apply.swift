@@ -313,17 +313,23 @@ extension GraphStore {
             }
             return
         }
-        var index = PropertyIndex(isUnique: isUnique)
-        for id in labelIndex[label] ?? IDSet() {
-            guard let record = nodeRecords[id], let value = property(key, in: record.properties) else { continue }
-            if let other = index.insert(value, for: id) {
-                throw GraphStoreError(
-                    .uniqueConstraintViolation,
-                    "cannot create a unique index on \(quoted(label)).\(quoted(key)): nodes \(other) and \(id) both have the value \(value)"
-                )
-            }
+        let (index, duplicate) = buildIndex(label: label, key: key, isUnique: isUnique)
+        if let duplicate {
+            throw GraphStoreError(
+                .uniqueConstraintViolation,
+                "cannot create a unique index on \(quoted(label)).\(quoted(key)): nodes \(duplicate.first) and \(duplicate.second) both have the value \(duplicate.value)"
+            )
         }
         propertyIndexes[label, default: [:]][key] = index
+    }
+
+    /// The index on (`label`, `key`) of the nodes present (non-mutating,
+    /// so the walk shares the store rather than copying it).
+    private func buildIndex(label: String, key: String, isUnique: Bool) -> (PropertyIndex, PropertyIndex.Duplicate?) {
+        let nodes = (labelIndex[label] ?? IDSet()).lazy.compactMap { id in
+            nodeRecords[id].flatMap { record in property(key, in: record.properties) }.map { (node: id, value: $0) }
+        }
+        return PropertyIndex.build(isUnique: isUnique, from: nodes)
     }
 
     private mutating func countDown(type id: UInt32) {
