@@ -277,6 +277,37 @@ struct PersistenceTests {
         #expect(store.consistencyProblems() == [])
     }
 
+    @Test("a store nothing else holds updates its property index in place, as recovery's replay does")
+    func indexUpdatedInPlace() throws {
+        var store = GraphStore()
+        var events: [MutationEvent] = []
+        try store.createIndex(label: "Person", key: "id", unique: true, events: &events)
+        for number in 0..<5_000 {
+            try store.createNode(labels: ["Person"], properties: ["id": .int(Int64(number))], events: &events)
+        }
+        // The address of the index trie's root node: the first word of a
+        // TreeDictionary. A root copied is a path copied.
+        func root(_ store: GraphStore) throws -> UInt {
+            let index = try #require(store.propertyIndexes["Person"]?["id"])
+            return withUnsafeBytes(of: index.entries) { $0.load(as: UInt.self) }
+        }
+        // The probe sees a copy where one must happen: another version holds the index.
+        let held = store
+        try store.createNode(labels: ["Person"], properties: ["id": 5_000], events: &events)
+        #expect(try root(store) != root(held), "with an older version held, the new one copies its path")
+        _ = consume held
+        // Nothing else holds the store: no copy, however many nodes follow.
+        let before = try root(store)
+        for number in 5_001..<5_100 {
+            try store.createNode(labels: ["Person"], properties: ["id": .int(Int64(number))], events: &events)
+        }
+        try store.setNodeProperty(NodeID(42), key: "id", value: 100_000, events: &events)
+        try store.deleteNode(NodeID(43), events: &events)
+        #expect(try root(store) == before)
+        #expect(store.nodes(label: "Person", propertyKey: "id", value: 43, limit: 2).items.isEmpty)
+        #expect(store.nodes(label: "Person", propertyKey: "id", value: 100_000, limit: 2).items.map(\.id) == [NodeID(42)])
+    }
+
     @Test("a one-node transaction on a large graph copies a path per structure it touches")
     func createNodeCopiesPaths() throws {
         var store = GraphStore()

@@ -27,7 +27,7 @@ struct BenchConfiguration {
     static let usage = """
         usage: walbench [--quick] [--json] [--workload NAME,...] [--system NAME,...]
                         [--data-dir DIR] [--keep-data] [--duration SECONDS] [--count N]
-                        [--rounds N] [--labels N] [--index-elsewhere]
+                        [--rounds N] [--labels N] [--index-elsewhere] [--index-own]
                         [--checkpoint-ratio R] [--glibc-heap-defaults]
                walbench --micro
                walbench --recovery-child DIR         (used by walbench itself)
@@ -51,6 +51,8 @@ struct BenchConfiguration {
           --index-elsewhere
                            graph-recovery-*: the database also has a unique
                            property index on a label its nodes do not carry
+          --index-own      graph-recovery-*: each node also has a `seq` property,
+                           its number, under a unique index on its label
           --checkpoint-ratio
                            graph-create-scaling: the database's
                            checkpointLogToSnapshotRatio (0: a checkpoint every
@@ -67,6 +69,7 @@ struct BenchConfiguration {
         var count: Int?
         var labels = 1
         var indexElsewhere = false
+        var indexOwn = false
         var checkpointRatio: Double?
         var roundsGiven: Int?
         var remaining = arguments[...]
@@ -85,6 +88,7 @@ struct BenchConfiguration {
             case "--data-dir": dataParent = try value(argument)
             case "--keep-data": keepData = true
             case "--index-elsewhere": indexElsewhere = true
+            case "--index-own": indexOwn = true
             case "--glibc-heap-defaults": glibcHeapDefaults = true
             case "--checkpoint-ratio":
                 let text = try value(argument)
@@ -125,6 +129,7 @@ struct BenchConfiguration {
         if let duration { scale.durableNanos = UInt64(duration * 1e9) }
         scale.graphLabels = labels
         scale.graphRecoveryIndexElsewhere = indexElsewhere
+        scale.graphRecoveryIndexOwn = indexOwn
         scale.graphCheckpointRatio = checkpointRatio
         if let count {
             scale.singleCommits = count

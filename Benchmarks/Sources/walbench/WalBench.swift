@@ -89,7 +89,8 @@ enum WalBench {
         }
         if configuration.systems.contains(.graphdb) {
             let graphRecovery = GraphRecoveryWorkload(
-                scratch: scratch, progress: progress, indexElsewhere: configuration.scale.graphRecoveryIndexElsewhere)
+                scratch: scratch, progress: progress, indexElsewhere: configuration.scale.graphRecoveryIndexElsewhere,
+                indexOwn: configuration.scale.graphRecoveryIndexOwn)
             for source in [GraphRecoveryWorkload.Source.walOnly, .snapshotAndWAL]
             where configuration.workloads.contains(source.workload) {
                 do {

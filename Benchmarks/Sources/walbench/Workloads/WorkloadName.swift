@@ -53,6 +53,9 @@ struct Scale: Sendable {
     /// The graph recoveries' database also has a unique index on a label
     /// its nodes do not carry (`--index-elsewhere`).
     var graphRecoveryIndexElsewhere = false
+    /// The graph recoveries' nodes also have a `seq` property under a
+    /// unique index on their own label (`--index-own`).
+    var graphRecoveryIndexOwn = false
     /// `graph-create-scaling`'s checkpoint ratio (`--checkpoint-ratio`);
     /// nil: the library's default.
     var graphCheckpointRatio: Double? = nil
