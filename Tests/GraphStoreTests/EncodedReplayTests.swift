@@ -203,9 +203,27 @@ struct EncodedReplayTests {
         // checked against the unique constraint (id 1000: not taken).
         let clash = Self.createNode(id: [0xE8, 0x07], labels: ["Person"], properties: [("name", [ValueTag.string.rawValue, 2] + Array("n0".utf8))])
         var decodedClash = fromBytes
+        let before = fromBytes
         let decodedError = #expect(throws: GraphStoreError.self) { try Self.replayDecoded([clash], into: &decodedClash) }
         let error = #expect(throws: GraphStoreError.self) { _ = try Self.replay([clash], into: &fromBytes) }
         #expect(error?.message == decodedError?.message)
+        #expect(fromBytes == before && fromBytes.propertyIndexes == before.propertyIndexes, "a refused node changes nothing")
+        // A taken id with a clashing value: the id is reported first, as decoding reports it.
+        let taken = Self.createNode(id: [6], labels: ["Person"], properties: [("name", [ValueTag.string.rawValue, 2] + Array("n0".utf8))])
+        let decodedTaken = #expect(throws: GraphStoreError.self) { try Self.replayDecoded([taken], into: &decodedClash) }
+        let takenError = #expect(throws: GraphStoreError.self) { _ = try Self.replay([taken], into: &fromBytes) }
+        #expect(takenError?.code == .idInUse && decodedTaken?.code == .idInUse)
+        #expect(takenError?.message == decodedTaken?.message)
+        #expect(fromBytes == before)
+        // A node whose first indexed value is added before its second one
+        // clashes: the first addition is undone.
+        let twoLabels = Self.createNode(
+            id: [0xE9, 0x07], labels: ["City", "Person"],
+            properties: [("name", [ValueTag.string.rawValue, 2] + Array("n0".utf8)), ("zip", [ValueTag.int.rawValue, 0x0A])])
+        let twoLabelsError = #expect(throws: GraphStoreError.self) { _ = try Self.replay([twoLabels], into: &fromBytes) }
+        #expect(twoLabelsError?.code == .uniqueConstraintViolation)
+        // (Store equality compares index definitions; the contents here.)
+        #expect(fromBytes.propertyIndexes == before.propertyIndexes, "the zip and name indexes are as they were")
     }
 
     @Test("a node id already taken is refused as decoding refuses it")

@@ -263,6 +263,17 @@ extension GraphStore {
         }
     }
 
+    /// The refusal of a change that would give a uniquely indexed value
+    /// of `label`'s nodes to a second node.
+    static func uniqueValueTaken(
+        by other: UInt64, label: String, key: String, value: PropertyValue, action: String
+    ) -> GraphStoreError {
+        GraphStoreError(
+            .uniqueConstraintViolation,
+            "cannot \(action): node \(other) with label \(quoted(label)) already has \(quoted(key)) = \(value), and that key is unique"
+        )
+    }
+
     /// The keys indexed on `label`, copied out. Loops that change the
     /// indexes go over this copy: a `keys` view held across the changes
     /// would share the label's dictionary, and every change would then
@@ -302,10 +313,7 @@ extension GraphStore {
                 guard let value = properties[key], let other = index.otherNode(with: value, than: node.rawValue) else {
                     continue
                 }
-                throw GraphStoreError(
-                    .uniqueConstraintViolation,
-                    "cannot \(action()): node \(other) with label \(quoted(label)) already has \(quoted(key)) = \(value), and that key is unique"
-                )
+                throw Self.uniqueValueTaken(by: other, label: label, key: key, value: value, action: action())
             }
         }
     }
