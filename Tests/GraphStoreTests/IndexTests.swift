@@ -184,6 +184,31 @@ struct IndexTests {
         #expect(store.nodes(label: "N", propertyKey: "even", value: true, limit: 100, scanLimit: 7).items.count == 25)
     }
 
+    @Test("a hash finds candidates: a node whose value is not the one asked for is never an answer")
+    func candidatesAreChecked() {
+        var index = PropertyIndex(isUnique: true)
+        index.insert(.int(1), for: 5)
+        index.insert(.string("a"), for: 6)
+        index.insert(.string("a"), for: 9)
+        // As a hash collision would look: the candidates' records hold other values.
+        let collided = { (_: UInt64) -> PropertyValue? in .int(2) }
+        #expect(index.candidates(for: .int(1)).map { $0 } == [5])
+        #expect(index.firstNode(with: .int(1), valueOf: collided) == nil)
+        #expect(index.otherNode(with: .int(1), than: 7, valueOf: collided) == nil)
+        #expect(index.firstNode(with: .string("a"), valueOf: collided) == nil)
+        let actual = { (node: UInt64) -> PropertyValue? in node == 5 ? .int(1) : .string("a") }
+        #expect(index.firstNode(with: .int(1), valueOf: actual) == 5)
+        #expect(index.otherNode(with: .string("a"), than: 6, valueOf: actual) == 9)
+        #expect(index.otherNode(with: .int(1), than: 5, valueOf: actual) == nil)
+        // A hash back to one node leaves the shared trie.
+        index.remove(.string("a"), for: 6)
+        #expect(index.shared.isEmpty && index.nodeCount == 2)
+        #expect(index.firstNode(with: .string("a"), valueOf: actual) == 9)
+        index.remove(.int(1), for: 5)
+        index.remove(.string("a"), for: 9)
+        #expect(index == PropertyIndex(isUnique: true), "an emptied index equals a new one")
+    }
+
     @Test(
         "an index built in sorted batches equals one built a node at a time, and names the duplicate id order meets first",
         arguments: [1, 2, 7, 64, 1 << 20])
@@ -197,9 +222,11 @@ struct IndexTests {
             // Ids ascend with gaps, as a label's ids do.
             return (node: UInt64(position * 3 + Int.random(in: 0..<3, using: &generator)), value: value)
         }
+        let values = Dictionary(uniqueKeysWithValues: nodes.map { ($0.node, $0.value) })
+        let valueOf = { (node: UInt64) in values[node] }
         var oneByOne = PropertyIndex(isUnique: false)
         for (node, value) in nodes { oneByOne.insert(value, for: node) }
-        let (built, none) = PropertyIndex.build(isUnique: false, from: nodes, batch: batch)
+        let (built, none) = PropertyIndex.build(isUnique: false, from: nodes, valueOf: valueOf, batch: batch)
         #expect(built == oneByOne)
         #expect(none == nil, "a non-unique index has no duplicates to report")
 
@@ -214,15 +241,20 @@ struct IndexTests {
             firstWith[value] = node
         }
         #expect(expected != nil)
-        #expect(PropertyIndex.build(isUnique: true, from: nodes, batch: batch).duplicate == expected)
+        #expect(PropertyIndex.build(isUnique: true, from: nodes, valueOf: valueOf, batch: batch).duplicate == expected)
         // Without duplicates a unique index is built whole.
         for (node, value) in nodes where firstWith[value] == nil { firstWith[value] = node }
         let distinct = nodes.filter { firstWith[$0.value] == $0.node }
         #expect(distinct.count == Set(nodes.map(\.value)).count)
-        let (unique, noDuplicate) = PropertyIndex.build(isUnique: true, from: distinct, batch: batch)
+        let (unique, noDuplicate) = PropertyIndex.build(isUnique: true, from: distinct, valueOf: valueOf, batch: batch)
         #expect(noDuplicate == nil)
-        #expect(unique.entries.count == distinct.count)
-        #expect(distinct.allSatisfy { unique.nodes(with: $0.value).ids().map { $0 } == [$0.node] })
+        #expect(unique.nodeCount == distinct.count)
+        #expect(distinct.allSatisfy { unique.firstNode(with: $0.value, valueOf: valueOf) == $0.node })
+        // Every node is found by its value, and by no other value.
+        #expect(nodes.allSatisfy { entry in built.candidates(for: entry.value).contains(entry.node) })
+        #expect(nodes.allSatisfy { entry in
+            built.candidates(for: entry.value).filter { valueOf($0) == entry.value } == nodes.filter { $0.value == entry.value }.map(\.node)
+        })
     }
 }
 
@@ -289,7 +321,7 @@ struct PersistenceTests {
         // TreeDictionary. A root copied is a path copied.
         func root(_ store: GraphStore) throws -> UInt {
             let index = try #require(store.propertyIndexes["Person"]?["id"])
-            return withUnsafeBytes(of: index.entries) { $0.load(as: UInt.self) }
+            return withUnsafeBytes(of: index.single) { $0.load(as: UInt.self) }
         }
         // The probe sees a copy where one must happen: another version holds the index.
         let held = store

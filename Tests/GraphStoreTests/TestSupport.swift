@@ -67,12 +67,16 @@ extension GraphStore {
                     guard let record = nodeRecords[id], let value = property(key, in: record.properties) else { continue }
                     expected[value, default: []].append(id)
                 }
-                var actual: [PropertyValue: [UInt64]] = [:]
-                for (value, ids) in index.entries {
-                    if ids.isEmpty { problems.append("index \(label).\(key) keeps an empty set for \(value)") }
-                    actual[value] = Array(ids)
+                // Each value's nodes among its hash's candidates, and no node more.
+                for (value, ids) in expected {
+                    let found = index.candidates(for: value).filter { propertyValue(of: $0, key) == value }
+                    if found != ids { problems.append("index \(label).\(key) has \(found) for \(value), should have \(ids)") }
                 }
-                if actual != expected { problems.append("index \(label).\(key) is \(actual), should be \(expected)") }
+                let held = expected.values.reduce(0) { $0 + $1.count }
+                if index.nodeCount != held { problems.append("index \(label).\(key) holds \(index.nodeCount) nodes, should hold \(held)") }
+                if index.shared.values.contains(where: { $0.count < 2 }) {
+                    problems.append("index \(label).\(key) keeps a shared hash with fewer than two nodes")
+                }
                 if index.isUnique, expected.values.contains(where: { $0.count > 1 }) {
                     problems.append("unique index \(label).\(key) has a value shared by several nodes")
                 }

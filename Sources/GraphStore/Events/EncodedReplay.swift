@@ -145,28 +145,23 @@ extension GraphStore {
         let node = NodeID(id)
         // A taken id is reported before any constraint.
         if let last = nodeRecords.lastID, id <= last, nodeRecords.contains(id) { throw Self.nodeIDInUse(node) }
-        // Every indexed value is read first (and before the indexes change,
-        // `indexes` is gone: see indexedKeys).
+        // Every indexed value is read and checked before anything changes
+        // (and before the indexes change, `indexes` is gone: see indexedKeys).
         var indexed: [(label: String, key: String, value: PropertyValue)] = []
         for label in labels {
             guard let indexes = propertyIndexes[label] else { continue }
-            for key in indexes.keys {
+            for (key, index) in indexes {
                 guard let value = property(key, in: properties) else { continue }
+                if index.isUnique, let other = index.otherNode(with: value, than: id, valueOf: { propertyValue(of: $0, key) }) {
+                    throw Self.uniqueValueTaken(by: other, label: label, key: key, value: value, action: "create node \(node)")
+                }
                 indexed.append((label, key, value))
             }
-        }
-        // Then added, one walk of each index's trie: a unique one reports
-        // a node that has the value already, and every addition is undone
-        // before the refusal, so a refused node changes nothing. (Checking
-        // first walked each trie twice, the first walk missing the cache.)
-        for (position, entry) in indexed.enumerated() {
-            guard let other = propertyIndexes[entry.label]?[entry.key]?.insert(entry.value, for: id) else { continue }
-            for added in indexed[...position] { propertyIndexes[added.label]?[added.key]?.remove(added.value, for: id) }
-            throw Self.uniqueValueTaken(by: other, label: entry.label, key: entry.key, value: entry.value, action: "create node \(node)")
         }
         guard insertNode(id: id, labelSet: labelSet, labels: labels, properties: properties) else {
             throw Self.nodeIDInUse(node)
         }
+        for (label, key, value) in indexed { propertyIndexes[label]?[key]?.insert(value, for: id) }
     }
 
     /// Inserts a node with label set `labelSet` (whose names are `labels`)

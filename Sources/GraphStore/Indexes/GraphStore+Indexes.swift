@@ -59,13 +59,17 @@ extension GraphStore {
         label: String, key: String, value: PropertyValue, labels: Set<String> = [],
         properties: [String: PropertyValue] = [:], events: inout [MutationEvent]
     ) throws(GraphStoreError) -> (id: NodeID, created: Bool) {
-        guard let index = propertyIndexes[label]?[key], index.isUnique else {
+        guard propertyIndexes[label]?[key]?.isUnique == true else {
             throw GraphStoreError(
                 .indexNotFound,
                 "cannot merge a node on \(quoted(label)).\(quoted(key)): mergeNode needs a unique index on that label and key; create one first"
             )
         }
-        if let found = index.nodes(with: value).first { return (NodeID(found), false) }
+        // No copy of the index is held into the creation below (it would
+        // make the creation copy the index's path).
+        if let found = propertyIndexes[label]?[key]?.firstNode(with: value, valueOf: { propertyValue(of: $0, key) }) {
+            return (NodeID(found), false)
+        }
         var properties = properties
         properties[key] = value
         let id = try createNode(labels: labels.union([label]), properties: properties, events: &events)

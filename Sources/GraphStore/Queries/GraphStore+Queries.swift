@@ -42,8 +42,9 @@ extension GraphStore {
         scanLimit: Int? = nil
     ) -> Page<Node> {
         if let label, let value, let index = propertyIndexes[label]?[propertyKey] {
-            let found = index.nodes(with: value).ids(after: after?.rawValue).lazy.compactMap { id in
-                nodeRecords[id].map { node(id, $0) }
+            // The index's hash finds candidates; their values say which match.
+            let found = index.candidates(for: value).ids(after: after?.rawValue).lazy.compactMap { id in
+                nodeRecords[id].flatMap { record in property(propertyKey, in: record.properties) == value ? node(id, record) : nil }
             }
             return collectPage(limit: limit, from: found)
         }

@@ -310,7 +310,9 @@ extension GraphStore {
         for label in labels {
             guard let indexes = propertyIndexes[label] else { continue }
             for (key, index) in indexes where index.isUnique {
-                guard let value = properties[key], let other = index.otherNode(with: value, than: node.rawValue) else {
+                guard let value = properties[key],
+                    let other = index.otherNode(with: value, than: node.rawValue, valueOf: { propertyValue(of: $0, key) })
+                else {
                     continue
                 }
                 throw Self.uniqueValueTaken(by: other, label: label, key: key, value: value, action: action())
@@ -345,7 +347,7 @@ extension GraphStore {
         let nodes = (labelIndex[label] ?? IDSet()).lazy.compactMap { id in
             nodeRecords[id].flatMap { record in property(key, in: record.properties) }.map { (node: id, value: $0) }
         }
-        return PropertyIndex.build(isUnique: isUnique, from: nodes)
+        return PropertyIndex.build(isUnique: isUnique, from: nodes) { propertyValue(of: $0, key) }
     }
 
     private mutating func countDown(type id: UInt32) {

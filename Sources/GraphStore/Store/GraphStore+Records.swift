@@ -22,6 +22,12 @@ extension GraphStore {
         return blob.value(for: id)
     }
 
+    /// Property `key` of node `id`, if both exist: how a property index
+    /// checks the candidates its hash finds.
+    func propertyValue(of id: UInt64, _ key: String) -> PropertyValue? {
+        nodeRecords[id].flatMap { property(key, in: $0.properties) }
+    }
+
     /// The name of relationship type number `id`; every stored number has one.
     func typeName(_ id: UInt32) -> String { relationshipTypes.name(id) ?? "" }
 }
