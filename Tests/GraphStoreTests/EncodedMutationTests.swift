@@ -15,10 +15,12 @@ struct EncodedMutationTests {
         return batch
     }
 
-    @Test("random workloads build the same store, events and log bytes either way", arguments: [4, 31, 2026] as [UInt64])
-    func randomWorkloads(seed: UInt64) throws {
-        var plain = RandomWorkload(seed: seed)
-        var encoding = RandomWorkload(seed: seed, encodesCreations: true)
+    @Test(
+        "random workloads build the same store, events and log bytes either way",
+        arguments: [4, 31, 2026] as [UInt64], [false, true])
+    func randomWorkloads(seed: UInt64, withIndexes: Bool) throws {
+        var plain = RandomWorkload(seed: seed, withIndexes: withIndexes)
+        var encoding = RandomWorkload(seed: seed, encodesCreations: true, withIndexes: withIndexes)
         try plain.run(steps: 4000)
         try encoding.run(steps: 4000)
         #expect(encoding.encodedCreations > 200, "most creations take the encoded path")
@@ -26,6 +28,7 @@ struct EncodedMutationTests {
         #expect(encoding.store == plain.store)
         #expect(encoding.store.snapshotBytes() == plain.store.snapshotBytes(), "records byte for byte")
         #expect(encoding.store.consistencyProblems() == [])
+        #expect(encoding.store.propertyIndexes == plain.store.propertyIndexes, "the same index contents")
         var batch = try #require(encoding.encoded)
         while batch.count < encoding.events.count { try batch.append(encoding.events[batch.count]) }
         let expected = try Self.batch(encoding: plain.events)
@@ -106,7 +109,7 @@ struct EncodedMutationTests {
         #expect(batch.count == events.count)
     }
 
-    @Test("a label with a property index takes the public path, which checks its constraint")
+    @Test("a label with a property index takes the encoded path, and a node its constraint refuses the public one")
     func indexedLabel() throws {
         var store = GraphStore()
         var events: [MutationEvent] = []
@@ -115,14 +118,28 @@ struct EncodedMutationTests {
         try store.createNode(labels: ["User"], properties: ["email": "a@x"], events: &events)
         while batch.count < events.count { try batch.append(events[batch.count]) }
         let id = try store.createNode(labels: ["User"], properties: ["email": "b@x"], events: &events, encoded: &batch)
-        #expect(batch.count == events.count - 1, "left for the commit to encode")
+        #expect(batch.count == events.count, "encoded as it was created")
         #expect(store.nodes(label: "User", propertyKey: "email", value: "b@x", limit: 5).items.map(\.id) == [id])
-        while batch.count < events.count { try batch.append(events[batch.count]) }
-        #expect(throws: GraphStoreError.self) {
+        #expect(store.consistencyProblems() == [])
+        // The constraint refuses a second "a@x" as the public path does, changing nothing.
+        let before = (store, store.propertyIndexes, events, batch.bytes)
+        let error = #expect(throws: GraphStoreError.self) {
             try store.createNode(labels: ["User"], properties: ["email": "a@x"], events: &events, encoded: &batch)
         }
-        #expect(batch.count == events.count)
-        // A node without the indexed label takes the encoded path.
+        var plain = before.0
+        var plainEvents = before.2
+        let plainError = #expect(throws: GraphStoreError.self) {
+            try plain.createNode(labels: ["User"], properties: ["email": "a@x"], events: &plainEvents)
+        }
+        #expect(error?.code == .uniqueConstraintViolation && error?.message == plainError?.message)
+        #expect(store == before.0 && store.propertyIndexes == before.1 && events == before.2 && batch.bytes == before.3)
+        // A value nested too deep is reported first, as the public path reports it.
+        let deep = SampleValues.nested(depth: PropertyValue.maximumNestingDepth + 1)
+        let deepError = #expect(throws: GraphStoreError.self) {
+            try store.createNode(labels: ["User"], properties: ["email": "a@x", "k": deep], events: &events, encoded: &batch)
+        }
+        #expect(deepError?.code == .invalidValue)
+        // A node without the indexed label takes the encoded path too.
         try store.createNode(labels: ["Other"], properties: ["email": "a@x"], events: &events, encoded: &batch)
         #expect(batch.count == events.count)
     }

@@ -29,9 +29,11 @@ struct EncodedReplayTests {
         for bytes in encoded { try store.apply(try MutationEvent.decode(bytes)) }
     }
 
-    @Test("random workloads rebuild the store that decoding rebuilds, byte for byte", arguments: [3, 17, 2026] as [UInt64])
-    func randomWorkloads(seed: UInt64) throws {
-        var workload = RandomWorkload(seed: seed)
+    @Test(
+        "random workloads rebuild the store that decoding rebuilds, byte for byte",
+        arguments: [3, 17, 2026] as [UInt64], [false, true])
+    func randomWorkloads(seed: UInt64, withIndexes: Bool) throws {
+        var workload = RandomWorkload(seed: seed, withIndexes: withIndexes)
         try workload.run(steps: 4000)
         let encoded = try workload.events.map { try $0.encoded() }
         var fromBytes = GraphStore()
@@ -42,6 +44,7 @@ struct EncodedReplayTests {
         #expect(fromBytes == workload.store)
         #expect(fromBytes.snapshotBytes() == decoded.snapshotBytes())
         #expect(fromBytes.consistencyProblems() == [])
+        #expect(fromBytes.propertyIndexes == decoded.propertyIndexes)
     }
 
     @Test("nodes of one shape are all read from their bytes once their keys and labels are numbered")

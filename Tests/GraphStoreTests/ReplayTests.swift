@@ -19,9 +19,15 @@ struct RandomWorkload {
     /// How many creations the encoded path took itself (the rest fell back).
     var encodedCreations = 0
 
-    init(seed: UInt64, encodesCreations: Bool = false) {
+    /// Whether the run starts with a unique index on (`A`, `name`) and a
+    /// plain one on (`B`, `age`), so that every mutation also keeps
+    /// indexes up to date, and some are refused by the constraint.
+    let withIndexes: Bool
+
+    init(seed: UInt64, encodesCreations: Bool = false, withIndexes: Bool = false) {
         rng = SeededGenerator(seed: seed)
         if encodesCreations { encoded = EncodedBatch() }
+        self.withIndexes = withIndexes
     }
 
     mutating func createNode(labels: Set<String>, properties: [String: PropertyValue]) throws {
@@ -69,6 +75,12 @@ struct RandomWorkload {
 
     /// One random mutation; a refused one must leave store and events untouched.
     mutating func step() throws {
+        // The batch catches up with the events before the step, so that a
+        // refused step is seen to leave it as it was.
+        if var batch = encoded {
+            while batch.count < events.count { try batch.append(events[batch.count]) }
+            encoded = batch
+        }
         let before = store
         let eventCount = events.count
         let batchBefore = encoded
@@ -104,6 +116,10 @@ struct RandomWorkload {
     }
 
     mutating func run(steps: Int) throws {
+        if withIndexes {
+            try store.createIndex(label: "A", key: "name", unique: true, events: &events)
+            try store.createIndex(label: "B", key: "age", unique: false, events: &events)
+        }
         for index in 0..<steps {
             // One clear, early, so that ids past a clear are replayed too.
             if index == steps / 5 { store.clear(events: &events) } else { try step() }
@@ -115,9 +131,10 @@ struct RandomWorkload {
 @Suite("Replay")
 struct ReplayTests {
     @Test(
-        "replaying the emitted events through the codec rebuilds an equal store", arguments: [1, 42, 2024] as [UInt64])
-    func replayRebuildsTheStore(seed: UInt64) throws {
-        var workload = RandomWorkload(seed: seed)
+        "replaying the emitted events through the codec rebuilds an equal store",
+        arguments: [1, 42, 2024] as [UInt64], [false, true])
+    func replayRebuildsTheStore(seed: UInt64, withIndexes: Bool) throws {
+        var workload = RandomWorkload(seed: seed, withIndexes: withIndexes)
         try workload.run(steps: 4000)
         #expect(workload.store.consistencyProblems() == [])
         #expect(workload.refusals > 0, "the workload also exercises refusals")

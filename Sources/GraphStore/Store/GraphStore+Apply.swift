@@ -304,7 +304,7 @@ extension GraphStore {
 
     /// Throws when `node`, carrying `labels` and `properties`, would share a
     /// value of a uniquely indexed key with another node of the same label.
-    private func checkUnique(
+    func checkUnique(
         node: NodeID, labels: Set<String>, properties: [String: PropertyValue], _ action: @autoclosure () -> String
     ) throws(GraphStoreError) {
         for label in labels {

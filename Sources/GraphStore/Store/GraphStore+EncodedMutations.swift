@@ -11,22 +11,28 @@ extension GraphStore {
     /// for the log.
     ///
     /// The common case only: keys the store has numbered, values within
-    /// the nesting limit, no label with a property index, and `encoded`
-    /// holding exactly `events`. Anything else takes the public form (which
-    /// numbers new keys, checks constraints and names what it refuses), and
-    /// leaves the event for the commit to encode. Nothing changes when it
-    /// throws.
+    /// the nesting limit, no unique constraint refusing the node, and
+    /// `encoded` holding exactly `events`. Anything else takes the public
+    /// form (which numbers new keys, checks constraints and names what it
+    /// refuses, in its order), and leaves the event for the commit to
+    /// encode. Nothing changes when it throws.
     @discardableResult
     package mutating func createNode(
         labels: Set<String>, properties: [String: PropertyValue], events: inout [MutationEvent],
         encoded: inout EncodedBatch
     ) throws(GraphStoreError) -> NodeID {
         let id = nextNodeID
+        let indexed = !propertyIndexes.isEmpty && labels.contains(where: { propertyIndexes[$0] != nil })
+        // A constraint the node breaks is left to the public path, which
+        // reports it or an error that comes first.
         let created = properties.count <= Self.maximumEncodedProperties && encoded.count == events.count
             && id.rawValue < UInt64.max
-            && (propertyIndexes.isEmpty || !labels.contains(where: { propertyIndexes[$0] != nil }))
+            && (!indexed || (try? checkUnique(node: id, labels: labels, properties: properties, "")) != nil)
             && createNodeFromEncoding(id: id, labels: labels, properties: properties, encoded: &encoded)
         guard created else { return try createNode(labels: labels, properties: properties, events: &events) }
+        if indexed {
+            for label in labels { indexProperties(of: id, label: label, properties) }
+        }
         events.append(.createNode(id: id, labels: labels, properties: properties))
         return id
     }

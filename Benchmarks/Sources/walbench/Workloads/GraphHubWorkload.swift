@@ -22,6 +22,7 @@ struct GraphHubWorkload {
             (try transaction.createNode(labels: ["Hub"]), try transaction.createNode(labels: ["Leaf"]))
         }.value
         let tenth = max(relationships / 10, 1)
+        let baseline = ProcessMemory.residentBytes()
         var marks: [UInt64] = []
         let started = monotonicNanos()
         for created in 0..<relationships {
@@ -31,13 +32,18 @@ struct GraphHubWorkload {
             }
         }
         let ended = monotonicNanos()
+        // What the relationships added, the log's mapped pages aside
+        // (the flusher unmaps them once synced): their records, their ids
+        // in both endpoints' sets, and the heap's slack.
+        let resident = ProcessMemory.residentBytes().flatMap { after in baseline.map { max(after - $0, 0) } }
         try committer.close()
         guard marks.count == 2 else { throw BenchError("graph-hub needs at least 10 relationships") }
         let first = Double(marks[0] - started) / Double(tenth)
         let last = Double(ended - marks[1]) / Double(tenth)
         progress(
             "graph-hub: \(relationships) relationships on one node: first tenth \(ResultTable.decimal(first / 1e3, places: 2)) µs/tx, "
-                + "last tenth \(ResultTable.decimal(last / 1e3, places: 2)) µs/tx, last/first = \(ResultTable.decimal(last / first, places: 2))")
+                + "last tenth \(ResultTable.decimal(last / 1e3, places: 2)) µs/tx, last/first = \(ResultTable.decimal(last / first, places: 2))"
+                + (resident.map { ", \(ResultTable.grouped(Double($0) / Double(relationships))) bytes resident per relationship" } ?? ""))
         var rows: [ResultRow] = []
         for (label, nanos) in [("first", marks[0] - started), ("last", ended - marks[1])] {
             var row = ResultRow(
